@@ -1,0 +1,12 @@
+//! Domain newtypes shared by the flow engine, the gateways and the store.
+//!
+//! Every type here is parsed once at the edge ("parse, don't validate") and is
+//! valid by construction afterwards. Phone numbers never print in full.
+
+mod language;
+mod need;
+mod phone;
+
+pub use language::{Language, LanguageError};
+pub use need::{Need, NeedError};
+pub use phone::PhoneNumber;

@@ -1,0 +1,308 @@
+//! The flow engine: a pure function from (flow, state, event) to the next
+//! state and the actions to send back. No I/O, no clock, no gateway dialect.
+
+use super::{
+    definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue},
+    model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt},
+};
+use crate::directory::Directory;
+
+/// The result of one step: where the call is now, and what the caller hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub state: CallState,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlowError {
+    #[error("the call is at node `{0}`, which this flow does not have")]
+    UnknownNode(String),
+    #[error("a `{event}` event cannot happen at node `{node}`")]
+    UnexpectedEvent { node: String, event: &'static str },
+    #[error("the flow goes round through play nodes at `{0}` without asking anything")]
+    PlayLoop(String),
+}
+
+/// Why an answer did not count.
+#[derive(Clone, Copy)]
+enum Failure {
+    Invalid,
+    Timeout,
+}
+
+/// Answers a new call: the start node's question.
+pub fn start(flow: &Flow) -> Result<Transition, FlowError> {
+    let mut state =
+        CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None };
+    let actions = Walker { flow }.enter(&mut state, &flow.start, Vec::new())?;
+    Ok(Transition { state, actions })
+}
+
+/// Takes one event at the call's current node.
+pub fn step(flow: &Flow, directory: &Directory, state: &CallState, event: &CallEvent) -> Result<Transition, FlowError> {
+    let mut next = state.clone();
+    if state.ended.is_some() {
+        return Ok(absorb(next, event));
+    }
+    let walker = Walker { flow };
+    let actions = match event {
+        CallEvent::Ended { reason } => {
+            next.ended = Some(Ending { reason: *reason, queue: true });
+            Vec::new()
+        }
+        CallEvent::RecordingReady { message } => {
+            next.data.voice_message = Some(message.clone());
+            Vec::new()
+        }
+        CallEvent::Started => {
+            return Err(FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() });
+        }
+        CallEvent::Digits { .. } | CallEvent::NoInput | CallEvent::Recorded { .. } => {
+            walker.on_input(directory, &mut next, event)?
+        }
+    };
+    Ok(Transition { state: next, actions })
+}
+
+/// Asks the current node's question again, without counting an attempt:
+/// what the caller hears when a request makes no sense at this point.
+pub fn reprompt(flow: &Flow, state: &CallState) -> Result<Transition, FlowError> {
+    let mut next = state.clone();
+    if next.ended.is_some() {
+        return Ok(Transition { state: next, actions: vec![Action::Hangup] });
+    }
+    let actions = Walker { flow }.ask(&mut next, Vec::new())?;
+    Ok(Transition { state: next, actions })
+}
+
+/// A call that has ended absorbs late events: a recording that arrives after
+/// the hang-up is still kept; anything that expects an answer gets a hang-up.
+fn absorb(mut state: CallState, event: &CallEvent) -> Transition {
+    let actions = match event {
+        CallEvent::RecordingReady { message } => {
+            state.data.voice_message = Some(message.clone());
+            Vec::new()
+        }
+        CallEvent::Ended { .. } => Vec::new(),
+        _ => vec![Action::Hangup],
+    };
+    Transition { state, actions }
+}
+
+struct Walker<'a> {
+    flow: &'a Flow,
+}
+
+impl Walker<'_> {
+    fn node(&self, id: &str) -> Result<&Node, FlowError> {
+        self.flow.node(id).ok_or_else(|| FlowError::UnknownNode(id.to_owned()))
+    }
+
+    fn on_input(&self, directory: &Directory, state: &mut CallState, event: &CallEvent) -> Result<Vec<Action>, FlowError> {
+        let node = self.node(&state.node)?;
+        let unexpected = || FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() };
+        match (node, event) {
+            (Node::Menu { slot, choices, .. }, CallEvent::Digits { digits }) => {
+                let choice = single_key(digits).and_then(|k| choices.get(&k));
+                match choice {
+                    Some(choice) => {
+                        if let (Some(slot), Some(value)) = (slot, &choice.value) {
+                            set_slot(&mut state.data, *slot, value);
+                        }
+                        self.enter(state, &choice.next.clone(), Vec::new())
+                    }
+                    None => self.fail(state, Failure::Invalid),
+                }
+            }
+            (Node::Collect { slot, min_digits, max_digits, finish_key, next, .. }, CallEvent::Digits { digits }) => {
+                let digits = finish_key.and_then(|k| digits.strip_suffix(k)).unwrap_or(digits);
+                let long_enough = (usize::from(*min_digits)..=usize::from(*max_digits)).contains(&digits.len());
+                if long_enough && collect(directory, &mut state.data, *slot, digits) {
+                    self.enter(state, &next.clone(), Vec::new())
+                } else {
+                    self.fail(state, Failure::Invalid)
+                }
+            }
+            (Node::Confirm { confirms, yes_key, no_key, yes, no, .. }, CallEvent::Digits { digits }) => {
+                match single_key(digits) {
+                    Some(k) if k == *yes_key => self.enter(state, &yes.clone(), Vec::new()),
+                    Some(k) if k == *no_key => {
+                        if let Some(slot) = confirms {
+                            clear_slot(&mut state.data, *slot);
+                        }
+                        self.enter(state, &no.clone(), Vec::new())
+                    }
+                    _ => self.fail(state, Failure::Invalid),
+                }
+            }
+            (Node::Menu { .. } | Node::Collect { .. } | Node::Confirm { .. }, CallEvent::NoInput) => {
+                self.fail(state, Failure::Timeout)
+            }
+            (Node::Record { next, .. }, CallEvent::Recorded { message }) => {
+                state.data.voice_message = Some(message.clone());
+                self.enter(state, &next.clone(), Vec::new())
+            }
+            // Silence, or a key with nothing recorded: the message is optional.
+            (Node::Record { next, .. }, CallEvent::NoInput | CallEvent::Digits { .. }) => {
+                self.enter(state, &next.clone(), Vec::new())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Counts a failed answer: re-ask with the invalid/timeout prompt, or take
+    /// the fallback once the retries are used up. Never a hang-up.
+    fn fail(&self, state: &mut CallState, failure: Failure) -> Result<Vec<Action>, FlowError> {
+        let node = self.node(&state.node)?;
+        let input: &InputPolicy = node.input().ok_or_else(|| FlowError::UnknownNode(state.node.clone()))?;
+        state.attempts = state.attempts.saturating_add(1);
+        if state.attempts > input.retries {
+            if let (Some(value), Some(slot)) = (&input.fallback_value, menu_slot(node)) {
+                set_slot(&mut state.data, slot, value);
+            }
+            let fallback = input.fallback.clone();
+            return self.enter(state, &fallback, Vec::new());
+        }
+        let lead = match failure {
+            Failure::Invalid => &input.invalid_prompts,
+            Failure::Timeout => &input.timeout_prompts,
+        };
+        let lead = self.resolve(&state.data, lead);
+        self.ask(state, lead)
+    }
+
+    /// Moves to `id`: play nodes are spoken and passed through, an end node
+    /// ends the call, an input node asks its question.
+    fn enter(&self, state: &mut CallState, id: &str, mut lead: Vec<Prompt>) -> Result<Vec<Action>, FlowError> {
+        let mut current = id.to_owned();
+        for _ in 0..=self.flow.nodes.len() {
+            state.node.clone_from(&current);
+            state.attempts = 0;
+            match self.node(&current)? {
+                Node::Play { prompts, next } => {
+                    lead.extend(self.resolve(&state.data, prompts));
+                    current.clone_from(next);
+                }
+                Node::End { prompts, queue } => {
+                    lead.extend(self.resolve(&state.data, prompts));
+                    state.ended = Some(Ending { reason: EndReason::FlowEnded, queue: *queue });
+                    let mut actions = play(lead);
+                    actions.push(Action::Hangup);
+                    return Ok(actions);
+                }
+                _ => return self.ask(state, lead),
+            }
+        }
+        Err(FlowError::PlayLoop(id.to_owned()))
+    }
+
+    /// The current node's question, after the `lead` prompts.
+    fn ask(&self, state: &mut CallState, mut lead: Vec<Prompt>) -> Result<Vec<Action>, FlowError> {
+        let node = self.node(&state.node)?;
+        lead.extend(self.resolve(&state.data, node.prompts()));
+        let prompts = lead;
+        let action = match node {
+            Node::Menu { input, .. } | Node::Confirm { input, .. } => {
+                Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
+            }
+            Node::Collect { max_digits, finish_key, input, .. } => {
+                Action::Gather { prompts, max_digits: *max_digits, finish_key: *finish_key, timeout_secs: input.timeout_secs }
+            }
+            Node::Record { max_length_secs, silence_secs, finish_key, .. } => Action::Record {
+                prompts,
+                max_length_secs: *max_length_secs,
+                silence_secs: *silence_secs,
+                finish_key: *finish_key,
+            },
+            Node::Play { .. } | Node::End { .. } => {
+                let id = state.node.clone();
+                return self.enter(state, &id, prompts);
+            }
+        };
+        Ok(vec![action])
+    }
+
+    /// Turns the flow's prompt references into prompts in the caller's language.
+    fn resolve(&self, data: &Captured, refs: &[PromptRef]) -> Vec<Prompt> {
+        let language = data.language.clone().unwrap_or_else(|| self.flow.default_language.clone());
+        refs.iter()
+            .filter_map(|r| match r {
+                PromptRef::Catalog { key, language: pinned } => Some(Prompt::Catalog {
+                    key: key.clone(),
+                    language: pinned.clone().unwrap_or_else(|| language.clone()),
+                }),
+                PromptRef::Slot(Slot::HomeState) => {
+                    data.home_state.map(|code| Prompt::StateName { code, language: language.clone() })
+                }
+                PromptRef::Slot(Slot::HomeDistrict) => {
+                    data.home_district.map(|code| Prompt::DistrictName { code, language: language.clone() })
+                }
+                PromptRef::Slot(_) => None,
+            })
+            .collect()
+    }
+}
+
+fn play(prompts: Vec<Prompt>) -> Vec<Action> {
+    if prompts.is_empty() { Vec::new() } else { vec![Action::Play { prompts }] }
+}
+
+fn single_key(digits: &str) -> Option<char> {
+    let mut chars = digits.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+fn menu_slot(node: &Node) -> Option<Slot> {
+    match node {
+        Node::Menu { slot, .. } => *slot,
+        _ => None,
+    }
+}
+
+fn set_slot(data: &mut Captured, slot: Slot, value: &SlotValue) {
+    match (slot, value) {
+        (Slot::Language, SlotValue::Language(l)) => data.language = Some(l.clone()),
+        (Slot::Consent, SlotValue::Consent(c)) => data.consent = Some(*c),
+        (Slot::Need, SlotValue::Need(n)) => data.need = Some(*n),
+        _ => {}
+    }
+}
+
+fn clear_slot(data: &mut Captured, slot: Slot) {
+    match slot {
+        Slot::Language => data.language = None,
+        Slot::Consent => data.consent = None,
+        Slot::HomeState => {
+            data.home_state = None;
+            data.home_district = None;
+        }
+        Slot::HomeDistrict => data.home_district = None,
+        Slot::Need => data.need = None,
+    }
+}
+
+/// Checks keyed digits against the directory and stores them; false when the
+/// code is not a state, or not a district of the caller's state.
+fn collect(directory: &Directory, data: &mut Captured, slot: Slot, digits: &str) -> bool {
+    match slot {
+        Slot::HomeState => {
+            let Some(state) = directory.state_from_digits(digits) else { return false };
+            if data.home_state != Some(state.code) {
+                data.home_district = None;
+            }
+            data.home_state = Some(state.code);
+            true
+        }
+        Slot::HomeDistrict => {
+            let Some(district) = directory.district_from_digits(digits, data.home_state) else { return false };
+            data.home_district = Some(district.code);
+            data.home_state = Some(district.state);
+            true
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,20 @@
+//! Call flows: their definition (TOML files in `call_flows/`), their checks,
+//! and the pure engine that runs a call through one.
+//!
+//! The engine is a transducer: `step(flow, directory, state, event)` returns
+//! the next state and the neutral [`Action`]s to send back. It does no I/O,
+//! reads no clock and never sees a gateway's dialect; gateways turn requests
+//! into [`CallEvent`]s and render actions at the edge.
+
+mod check;
+mod definition;
+mod machine;
+mod model;
+
+pub use check::Problem;
+pub use definition::{Flow, FlowFileError, InputPolicy, Node, PromptRef, Slot, SlotValue};
+pub use machine::{FlowError, Transition, reprompt, start, step};
+pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt, VoiceMessage};
+
+#[cfg(test)]
+mod tests;

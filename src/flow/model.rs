@@ -1,0 +1,139 @@
+//! The neutral model between gateways and the engine: events in, actions out,
+//! and the state a call carries between webhooks.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    directory::{DistrictCode, StateCode},
+    domain::{Language, Need},
+    prompts::PromptKey,
+};
+
+/// Something that happened on a call, as reported by a gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CallEvent {
+    /// A new call reached us.
+    Started,
+    /// The caller keyed digits (finish key already removed by the adapter).
+    Digits { digits: String },
+    /// The caller keyed nothing before the timeout, or only the finish key.
+    NoInput,
+    /// A voice message was recorded and the call goes on.
+    Recorded { message: VoiceMessage },
+    /// A recording became available after the fact (a recording callback).
+    /// It may arrive after the call has ended.
+    RecordingReady { message: VoiceMessage },
+    /// The gateway says the call is over.
+    Ended { reason: EndReason },
+}
+
+impl CallEvent {
+    /// A short name for logs and the event table.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Started => "started",
+            Self::Digits { .. } => "digits",
+            Self::NoInput => "no_input",
+            Self::Recorded { .. } => "recorded",
+            Self::RecordingReady { .. } => "recording_ready",
+            Self::Ended { .. } => "ended",
+        }
+    }
+}
+
+/// A caller's voice message, kept where the gateway stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoiceMessage {
+    pub url: String,
+    pub duration_secs: Option<u32>,
+}
+
+/// Why a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The flow reached an end node and hung up.
+    FlowEnded,
+    /// The gateway reported the call complete before the flow ended: the
+    /// caller hung up.
+    CallerHungUp,
+    /// The gateway reported the call failed, busy, unanswered or cancelled.
+    Failed,
+    /// No webhook arrived for too long; the sweeper closed the call.
+    Abandoned,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FlowEnded => "flow_ended",
+            Self::CallerHungUp => "caller_hung_up",
+            Self::Failed => "failed",
+            Self::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// What the caller told us so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Captured {
+    pub language: Option<Language>,
+    pub consent: Option<bool>,
+    pub home_state: Option<StateCode>,
+    pub home_district: Option<DistrictCode>,
+    pub need: Option<Need>,
+    pub voice_message: Option<VoiceMessage>,
+}
+
+/// How a call ended, and whether it goes to the callback queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ending {
+    pub reason: EndReason,
+    pub queue: bool,
+}
+
+/// A call's state between webhooks. It is saved with every event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallState {
+    /// The node whose question is being asked (or the end node reached).
+    pub node: String,
+    /// Failed answers to the current node's question so far.
+    pub attempts: u8,
+    pub data: Captured,
+    /// Set once the call is over; a terminal state absorbs later events.
+    pub ended: Option<Ending>,
+}
+
+/// One thing for the caller to hear, in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "prompt", rename_all = "snake_case")]
+pub enum Prompt {
+    Catalog { key: PromptKey, language: Language },
+    StateName { code: StateCode, language: Language },
+    DistrictName { code: DistrictCode, language: Language },
+}
+
+impl Prompt {
+    pub fn language(&self) -> &Language {
+        match self {
+            Self::Catalog { language, .. } | Self::StateName { language, .. } | Self::DistrictName { language, .. } => {
+                language
+            }
+        }
+    }
+}
+
+/// What the gateway should do next, in no gateway's dialect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Play these prompts, then carry on with the next action.
+    Play { prompts: Vec<Prompt> },
+    /// Play the prompts while listening for keys; report the keys or no input.
+    Gather { prompts: Vec<Prompt>, max_digits: u8, finish_key: Option<char>, timeout_secs: u32 },
+    /// Play the prompts, beep, and record a voice message.
+    Record { prompts: Vec<Prompt>, max_length_secs: u32, silence_secs: u32, finish_key: Option<char> },
+    /// End the call.
+    Hangup,
+}

@@ -1,0 +1,314 @@
+//! Engine tests on the shipped default flow and on small broken flows.
+
+use std::path::Path;
+
+use super::*;
+use crate::{
+    directory::Directory,
+    domain::{Language, Need},
+    prompts::Catalog,
+};
+
+fn catalog() -> Catalog {
+    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")).unwrap()
+}
+
+fn helpline() -> Flow {
+    let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
+    Flow::parse(&source, Some(&catalog())).unwrap_or_else(|e| panic!("default flow is broken:\n{e}"))
+}
+
+/// Plays events through the engine from the start, returning the last transition.
+fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
+    let mut t = start(flow).unwrap();
+    for event in events {
+        t = step(flow, Directory::bundled(), &t.state, event).unwrap();
+    }
+    t
+}
+
+fn keys(d: &str) -> CallEvent {
+    CallEvent::Digits { digits: d.to_owned() }
+}
+
+fn lang(code: &str) -> Language {
+    Language::parse(code).unwrap()
+}
+
+fn message() -> CallEvent {
+    CallEvent::Recorded { message: VoiceMessage { url: "https://rec.example/1".to_owned(), duration_secs: Some(9) } }
+}
+
+fn prompt_keys(actions: &[Action]) -> Vec<String> {
+    let prompts = actions.iter().flat_map(|a| match a {
+        Action::Play { prompts } | Action::Gather { prompts, .. } | Action::Record { prompts, .. } => prompts.clone(),
+        Action::Hangup => Vec::new(),
+    });
+    prompts
+        .map(|p| match p {
+            Prompt::Catalog { key, language } => format!("{key}@{language}"),
+            Prompt::StateName { code, .. } => format!("state:{code}"),
+            Prompt::DistrictName { code, .. } => format!("district:{code}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_default_flow_passes_every_check() {
+    let flow = helpline();
+    assert_eq!(flow.id, "helpline");
+    assert_eq!(flow.version.len(), 12);
+}
+
+#[test]
+fn happy_path_in_bengali_captures_everything_and_ends_queued() {
+    let flow = helpline();
+    let t = play(&flow, &[keys("2"), keys("1"), keys("19"), keys("305"), keys("1"), keys("4"), message()]);
+    assert_eq!(t.state.data.language, Some(lang("bn")));
+    assert_eq!(t.state.data.consent, Some(true));
+    assert_eq!(t.state.data.home_state, Some(19));
+    assert_eq!(t.state.data.home_district, Some(305));
+    assert_eq!(t.state.data.need, Some(Need::Medical));
+    assert!(t.state.data.voice_message.is_some());
+    assert_eq!(t.state.ended, Some(Ending { reason: EndReason::FlowEnded, queue: true }));
+    assert_eq!(prompt_keys(&t.actions), ["thanks@bn"]);
+    assert_eq!(t.actions.last(), Some(&Action::Hangup));
+}
+
+#[test]
+fn the_district_is_read_back_by_name_in_the_callers_language() {
+    let flow = helpline();
+    let t = play(&flow, &[keys("1"), keys("1"), keys("10"), keys("212")]);
+    assert_eq!(
+        prompt_keys(&t.actions),
+        ["district_readback@hi", "district:212", "state:10", "confirm_or_reenter@hi"]
+    );
+}
+
+#[test]
+fn silence_twice_at_the_language_menu_means_hindi() {
+    let flow = helpline();
+    let t = play(&flow, &[CallEvent::NoInput]);
+    assert_eq!(prompt_keys(&t.actions)[0], "no_input@hi");
+    assert_eq!(t.state.node, "language");
+    let t = step(&flow, Directory::bundled(), &t.state, &CallEvent::NoInput).unwrap();
+    assert_eq!(t.state.data.language, Some(lang("hi")));
+    assert_eq!(t.state.node, "consent");
+}
+
+#[test]
+fn a_silent_caller_is_never_hung_up_on_and_ends_queued() {
+    let flow = helpline();
+    let mut t = start(&flow).unwrap();
+    for _ in 0..20 {
+        if t.state.ended.is_some() {
+            break;
+        }
+        assert!(!t.actions.contains(&Action::Hangup), "hung up at {}", t.state.node);
+        t = step(&flow, Directory::bundled(), &t.state, &CallEvent::NoInput).unwrap();
+    }
+    let ending = t.state.ended.expect("a silent call ends");
+    assert!(ending.queue);
+    assert_eq!(t.state.node, "goodbye_number_only");
+    assert_eq!(t.state.data.consent, None);
+}
+
+#[test]
+fn a_consenting_caller_who_then_stays_silent_passes_every_question() {
+    let flow = helpline();
+    let silent = CallEvent::NoInput;
+    let mut events = vec![keys("1"), keys("1")];
+    events.extend(std::iter::repeat_n(silent, 3 + 3 + 1));
+    let t = play(&flow, &events);
+    assert_eq!(t.state.node, "thanks");
+    assert_eq!(t.state.data.home_state, None);
+    assert_eq!(t.state.data.need, None);
+}
+
+#[test]
+fn invalid_and_out_of_state_codes_are_asked_again() {
+    let flow = helpline();
+    let t = play(&flow, &[keys("3"), keys("1"), keys("99")]);
+    assert_eq!(t.state.node, "home_state");
+    assert_eq!(prompt_keys(&t.actions), ["invalid_state@or", "ask_state@or"]);
+    let t = play(&flow, &[keys("3"), keys("1"), keys("99"), keys("21"), keys("212")]);
+    assert_eq!(t.state.node, "home_district", "Patna is not in Odisha");
+    assert_eq!(prompt_keys(&t.actions)[0], "invalid_district@or");
+    let t = play(&flow, &[keys("3"), keys("1"), keys("99"), keys("21"), keys("212"), keys("346")]);
+    assert_eq!(t.state.node, "confirm_district");
+    assert_eq!(t.state.data.home_district, Some(346));
+}
+
+#[test]
+fn state_codes_accept_a_leading_zero_and_a_trailing_hash() {
+    let flow = helpline();
+    let t = play(&flow, &[keys("1"), keys("1"), keys("09")]);
+    assert_eq!(t.state.data.home_state, Some(9));
+    let t = play(&flow, &[keys("1"), keys("1"), keys("9#")]);
+    assert_eq!(t.state.data.home_state, Some(9));
+}
+
+#[test]
+fn pressing_two_at_the_readback_clears_the_district_and_asks_again() {
+    let flow = helpline();
+    let t = play(&flow, &[keys("1"), keys("1"), keys("10"), keys("212"), keys("2")]);
+    assert_eq!(t.state.node, "home_district");
+    assert_eq!(t.state.data.home_district, None);
+    assert_eq!(t.state.data.home_state, Some(10));
+    let t = step(&flow, Directory::bundled(), &t.state, &keys("213")).unwrap();
+    assert_eq!(t.state.data.home_district, Some(213));
+}
+
+#[test]
+fn retries_run_out_into_the_fallback_not_a_hangup() {
+    let flow = helpline();
+    // home_state has the default two retries: the third bad answer moves on.
+    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("0"), keys("0")]);
+    assert_eq!(t.state.node, "need");
+    assert_eq!(t.state.data.home_state, None);
+}
+
+#[test]
+fn an_ended_call_absorbs_late_events_but_keeps_a_late_recording() {
+    let flow = helpline();
+    let t = play(&flow, &[keys("1"), keys("1"), CallEvent::Ended { reason: EndReason::CallerHungUp }]);
+    assert_eq!(t.state.ended, Some(Ending { reason: EndReason::CallerHungUp, queue: true }));
+    let late = step(&flow, Directory::bundled(), &t.state, &keys("10")).unwrap();
+    assert_eq!(late.actions, [Action::Hangup]);
+    assert_eq!(late.state, t.state);
+    let ready = CallEvent::RecordingReady { message: VoiceMessage { url: "u".to_owned(), duration_secs: None } };
+    let late = step(&flow, Directory::bundled(), &t.state, &ready).unwrap();
+    assert!(late.state.data.voice_message.is_some());
+    assert!(late.actions.is_empty());
+}
+
+#[test]
+fn an_event_that_cannot_happen_is_an_error_not_a_panic() {
+    let flow = helpline();
+    let t = start(&flow).unwrap();
+    let err = step(&flow, Directory::bundled(), &t.state, &message()).unwrap_err();
+    assert!(matches!(err, FlowError::UnexpectedEvent { .. }));
+    let again = reprompt(&flow, &t.state).unwrap();
+    assert_eq!(again.actions, t.actions);
+}
+
+// ---- broken flows ----------------------------------------------------------
+
+const HEAD: &str = r#"
+id = "t"
+start = "a"
+languages = ["hi"]
+default_language = "hi"
+"#;
+
+fn problems(body: &str) -> Vec<String> {
+    let source = format!("{HEAD}\n{body}");
+    match Flow::parse(&source, Some(&catalog())) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn every_problem_is_reported_not_just_the_first() {
+    let found = problems(
+        r#"
+        [nodes.a]
+        kind = "menu"
+        prompts = ["not_a_prompt"]
+        invalid_prompts = ["invalid_choice"]
+        fallback = "nowhere"
+        options.1 = { next = "end" }
+        [nodes.end]
+        kind = "end"
+        prompts = ["thanks"]
+        [nodes.orphan]
+        kind = "end"
+        "#,
+    );
+    let all = found.join("\n");
+    assert!(all.contains("node `a`: fallback goes to `nowhere`, which is not a node"), "{all}");
+    assert!(all.contains("node `orphan`: is unreachable"), "{all}");
+    assert!(all.contains("prompt `not_a_prompt` is not in the prompt catalog"), "{all}");
+}
+
+#[test]
+fn a_silent_loop_is_a_path_that_never_ends() {
+    let found = problems(
+        r#"
+        [nodes.a]
+        kind = "menu"
+        prompts = ["consent"]
+        store = "consent"
+        invalid_prompts = ["invalid_choice"]
+        fallback = "b"
+        options.1 = { value = "yes", next = "end" }
+        [nodes.b]
+        kind = "play"
+        prompts = ["thanks"]
+        next = "a"
+        [nodes.end]
+        kind = "end"
+        "#,
+    );
+    assert!(found.iter().any(|p| p.contains("presses nothing goes round in a loop")), "{found:?}");
+}
+
+#[test]
+fn a_node_with_no_way_to_an_end_is_reported() {
+    let found = problems(
+        r#"
+        [nodes.a]
+        kind = "menu"
+        prompts = ["consent"]
+        invalid_prompts = ["invalid_choice"]
+        fallback = "end"
+        options.1 = { next = "b" }
+        [nodes.b]
+        kind = "play"
+        prompts = ["thanks"]
+        next = "b"
+        [nodes.end]
+        kind = "end"
+        "#,
+    );
+    assert!(found.iter().any(|p| p.contains("node `b`: no path from here reaches an end node")), "{found:?}");
+}
+
+#[test]
+fn a_misspelt_key_in_a_node_is_caught() {
+    let found = problems(
+        r#"
+        [nodes.a]
+        kind = "menu"
+        prompts = ["consent"]
+        invalid_prompts = ["invalid_choice"]
+        fallback = "end"
+        retires = 3
+        options.1 = { next = "end" }
+        [nodes.end]
+        kind = "end"
+        "#,
+    );
+    assert!(found.iter().any(|p| p.contains("retires")), "{found:?}");
+}
+
+#[test]
+fn collecting_without_asking_consent_is_reported() {
+    let found = problems(
+        r#"
+        [nodes.a]
+        kind = "collect"
+        prompts = ["ask_state"]
+        store = "home_state"
+        min_digits = 1
+        max_digits = 2
+        invalid_prompts = ["invalid_state"]
+        fallback = "end"
+        next = "end"
+        [nodes.end]
+        kind = "end"
+        "#,
+    );
+    assert!(found.iter().any(|p| p.contains("no menu that stores `consent`")), "{found:?}");
+}

@@ -1,0 +1,20 @@
+//! Sampark: an IVR helpline server for migrant workers in India.
+//!
+//! A call reaches a gateway adapter ([`gateway`]), which turns the webhook
+//! into a neutral [`flow::CallEvent`]; the pure flow engine ([`flow`]) decides
+//! the next state and [`flow::Action`]s; the call driver ([`calls`]) saves the
+//! event, the new state and the reply in one transaction through the
+//! [`storage::Store`] trait before the adapter renders the reply in the
+//! gateway's dialect. A call that ends becomes (or folds into) its caller's
+//! case in the callback queue ([`cases`]).
+//!
+//! Module map: `domain` (newtypes) · `directory` (LGD states and districts) ·
+//! `prompts` (catalog and recordings) · `flow` (definitions, checks, engine) ·
+//! `gateway` (Twilio) · `calls` (the per-webhook driver) · `cases` (folding
+//! calls into cases, export) · `storage` (the store trait, SQLite) · `http`
+//! (routes) · `config`, `telemetry`, `startup`, `cli`.
+
+pub mod directory;
+pub mod domain;
+pub mod flow;
+pub mod prompts;

@@ -1,0 +1,14 @@
+//! The prompt catalog and the recordings that voice it.
+//!
+//! `prompts/catalog.toml` holds, for every prompt key, its text in every
+//! language: the script for the person who records it, the `<Say>` fallback
+//! when no recording exists, and the transcript tests and the simulator show.
+//! Recordings live at `prompts/<lang>/<key>.wav`; the state and district names
+//! read back to callers may be recorded too, as `state_<code>.wav` and
+//! `district_<code>.wav`.
+
+mod catalog;
+mod recordings;
+
+pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
+pub use recordings::{Recording, RecordingIndex};
