@@ -14,7 +14,16 @@
 //! calls into cases, export) · `storage` (the store trait, SQLite) · `http`
 //! (routes) · `config`, `telemetry`, `startup`, `cli`.
 
+pub mod calls;
+pub mod cli;
+pub mod cases;
 pub mod directory;
 pub mod domain;
 pub mod flow;
+pub mod config;
+pub mod gateway;
+pub mod http;
 pub mod prompts;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

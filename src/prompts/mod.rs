@@ -9,6 +9,8 @@
 
 mod catalog;
 mod recordings;
+mod voice;
 
 pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
 pub use recordings::{Recording, RecordingIndex};
+pub use voice::{PromptVoice, Speech};

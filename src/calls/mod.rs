@@ -1,0 +1,209 @@
+//! The call driver: one webhook in, one reply out, with the event, the call's
+//! new state and the reply committed together before the reply is sent.
+//!
+//! 1. A request whose dedupe key is already recorded is a gateway retry: it
+//!    gets the stored reply, byte for byte, and nothing new is written.
+//! 2. Otherwise the call is loaded (or started on the current flow), the pure
+//!    engine takes the event on the flow version the call started with, the
+//!    gateway renders the actions, and the store commits it all.
+//! 3. If another request for the same call committed first (a concurrent
+//!    retry, another server instance), the commit is refused and we go round
+//!    again from 1.
+
+mod registry;
+
+pub use registry::FlowRegistry;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use tracing::{info, warn};
+
+use crate::{
+    directory::Directory,
+    flow::{self, Action, CallEvent, EndReason, FlowError, Transition},
+    gateway::{Inbound, Provider, Reply},
+    storage::{CallWrite, CommitOutcome, EventRecord, Store, StoreError, StoredCall, TurnCommit},
+};
+
+/// Renders actions in a gateway's dialect; `turn` is the turn number the
+/// reply's action URLs must carry.
+pub type Render<'a> = dyn Fn(&[Action], u32) -> Reply + Send + Sync + 'a;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    #[error("flow `{0}` is not known")]
+    UnknownFlow(String),
+    #[error("the call kept changing under us; gave up after {0} tries")]
+    Contention(u32),
+}
+
+/// How a request was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Processed now; the reply was committed with the event.
+    Fresh(Reply),
+    /// A retry or an out-of-turn request, answered from the event log.
+    Replayed(Reply),
+}
+
+impl Handled {
+    pub fn reply(self) -> Reply {
+        match self {
+            Self::Fresh(r) | Self::Replayed(r) => r,
+        }
+    }
+}
+
+const MAX_TRIES: u32 = 5;
+
+/// Drives calls through their flows.
+pub struct CallService {
+    store: Arc<dyn Store>,
+    flows: FlowRegistry,
+    directory: &'static Directory,
+    entry_flow: String,
+}
+
+/// What one attempt decided, ready to commit.
+struct Decision {
+    call: CallWrite,
+    node_before: Option<String>,
+    transition: Transition,
+    next_turn: u32,
+}
+
+impl CallService {
+    /// `entry_flow` answers new calls; it must be one of the registry's flows.
+    pub fn new(store: Arc<dyn Store>, flows: FlowRegistry, directory: &'static Directory, entry_flow: &str) -> Self {
+        Self { store, flows, directory, entry_flow: entry_flow.to_owned() }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Handles one webhook. See the module docs for the steps.
+    pub async fn handle(&self, inbound: &Inbound, render: &Render<'_>) -> Result<Handled, CallError> {
+        let provider = inbound.provider.as_str();
+        for _ in 0..MAX_TRIES {
+            if let Some(reply) = self.store.stored_reply(provider, &inbound.call_id, &inbound.dedupe_key).await? {
+                info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
+                return Ok(Handled::Replayed(reply));
+            }
+            let decision = match self.store.load_call(provider, &inbound.call_id).await? {
+                None => self.decide_new(inbound)?,
+                Some(call) => match self.decide_existing(inbound, &call).await? {
+                    Ok(decision) => decision,
+                    Err(replayed) => return Ok(replayed),
+                },
+            };
+            let reply = render(&decision.transition.actions, decision.next_turn);
+            if self.commit(inbound, decision, &reply).await? == CommitOutcome::Committed {
+                return Ok(Handled::Fresh(reply));
+            }
+        }
+        Err(CallError::Contention(MAX_TRIES))
+    }
+
+    /// A call we have not seen: it starts on the current entry flow. A status
+    /// or recording callback for an unknown call still records the caller.
+    fn decide_new(&self, inbound: &Inbound) -> Result<Decision, CallError> {
+        let flow = self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
+        let started = flow::start(&flow)?;
+        let transition = match &inbound.event {
+            CallEvent::Started => started,
+            CallEvent::Ended { .. } | CallEvent::RecordingReady { .. } => {
+                flow::step(&flow, self.directory, &started.state, &inbound.event)?
+            }
+            other => {
+                warn!(call.event = other.kind(), "input for a call we have no record of; starting its flow");
+                started
+            }
+        };
+        let call = CallWrite::New {
+            provider: inbound.provider.as_str().to_owned(),
+            provider_call_id: inbound.call_id.clone(),
+            phone: inbound.caller.as_ref().map(|p| p.as_e164().to_owned()),
+            flow_id: flow.id.clone(),
+            flow_version: flow.version.clone(),
+        };
+        let next_turn = inbound.turn.unwrap_or(0) + 1;
+        Ok(Decision { call, node_before: None, transition, next_turn })
+    }
+
+    /// A call in progress (or ended): one step on the version it started on.
+    /// `Err(Handled)` when the request is out of turn and was answered from
+    /// the log instead.
+    async fn decide_existing(&self, inbound: &Inbound, call: &StoredCall) -> Result<Result<Decision, Handled>, CallError> {
+        if let Some(turn) = inbound.turn.filter(|t| *t != call.turn) {
+            warn!(request.turn = turn, call.turn = call.turn, "request out of turn; repeating the last question");
+            if let Some(reply) = self.store.latest_reply(call.id).await? {
+                return Ok(Err(Handled::Replayed(reply)));
+            }
+        }
+        let flow = self.flows.version(&call.flow_id, &call.flow_version).await?;
+        let transition = match flow::step(&flow, self.directory, &call.state, &inbound.event) {
+            Ok(t) => t,
+            Err(FlowError::UnexpectedEvent { node, event }) => {
+                warn!(flow.node = %node, call.event = event, "event cannot happen here; asking again");
+                flow::reprompt(&flow, &call.state)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let next_turn = if inbound.turn.is_some() { call.turn + 1 } else { call.turn };
+        let write = CallWrite::Existing { id: call.id, expected_version: call.version };
+        Ok(Ok(Decision { call: write, node_before: Some(call.state.node.clone()), transition, next_turn }))
+    }
+
+    async fn commit(&self, inbound: &Inbound, decision: Decision, reply: &Reply) -> Result<CommitOutcome, CallError> {
+        let input = serde_json::to_string(&inbound.event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let state = decision.transition.state;
+        let fold_into_case = state.ended.is_some_and(|e| e.queue);
+        let commit = TurnCommit {
+            call: decision.call,
+            event: EventRecord {
+                dedupe_key: inbound.dedupe_key.clone(),
+                kind: inbound.event.kind().to_owned(),
+                input,
+                request_hash: inbound.request_hash.clone(),
+                node_before: decision.node_before,
+            },
+            state,
+            next_turn: decision.next_turn,
+            reply: reply.clone(),
+            at: Utc::now(),
+            fold_into_case,
+        };
+        Ok(self.store.commit_turn(commit).await?)
+    }
+
+    /// Ends calls no webhook has touched for `idle`: their callers hung up
+    /// and the gateway's final status callback never came. Each is queued
+    /// with what it captured. Returns how many were ended.
+    pub async fn end_idle_calls(&self, idle: Duration) -> Result<usize, CallError> {
+        let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+        let idle_calls = self.store.idle_calls(before, 500).await?;
+        let silent: &Render<'_> = &|_, _| Reply { content_type: "text/plain".to_owned(), body: String::new() };
+        let mut ended = 0;
+        for call in idle_calls {
+            let Some(provider) = Provider::parse(&call.provider) else { continue };
+            let inbound = Inbound {
+                provider,
+                call_id: call.provider_call_id,
+                caller: None,
+                turn: None,
+                event: CallEvent::Ended { reason: EndReason::Abandoned },
+                dedupe_key: "status:abandoned".to_owned(),
+                request_hash: String::new(),
+            };
+            self.handle(&inbound, silent).await?;
+            ended += 1;
+        }
+        Ok(ended)
+    }
+}

@@ -1,0 +1,151 @@
+//! Cases: one per caller, the unit of the callback queue.
+//!
+//! A call that ends folds into its caller's open case (found by phone
+//! number), or opens one. Repeat calls keep the case's place in line (its
+//! `first_call_at`). What a call captured is kept only with the caller's
+//! consent: a caller who declines, or never answers the consent question, is
+//! still queued for a callback, with the phone number and language only.
+
+mod export;
+
+pub use export::{ExportFormat, write_export};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::flow::Captured;
+
+/// Folds what one call captured into what the case already holds.
+///
+/// `latest` is false when a newer call has folded in since (a late recording
+/// of an older call): then the call only fills gaps.
+pub fn merge(case: &Captured, call: &Captured, latest: bool) -> Captured {
+    if !latest {
+        return fill_gaps(case, call);
+    }
+    let language = call.language.clone().or_else(|| case.language.clone());
+    match call.consent {
+        Some(false) => Captured { language, consent: Some(false), ..Captured::default() },
+        None => Captured { language, ..case.clone() },
+        Some(true) => {
+            let same_state = call.home_state.is_none() || call.home_state == case.home_state;
+            let home_district = match call.home_district {
+                Some(d) => Some(d),
+                None if same_state => case.home_district,
+                None => None,
+            };
+            Captured {
+                language,
+                consent: Some(true),
+                home_state: call.home_state.or(case.home_state),
+                home_district,
+                need: call.need.or(case.need),
+                voice_message: call.voice_message.clone().or_else(|| case.voice_message.clone()),
+            }
+        }
+    }
+}
+
+fn fill_gaps(case: &Captured, call: &Captured) -> Captured {
+    let mut merged = case.clone();
+    merged.language = merged.language.or_else(|| call.language.clone());
+    if case.consent == Some(true) && call.consent == Some(true) {
+        merged.voice_message = merged.voice_message.or_else(|| call.voice_message.clone());
+        merged.need = merged.need.or(call.need);
+        if merged.home_state.is_none() {
+            merged.home_state = call.home_state;
+            merged.home_district = call.home_district;
+        }
+    }
+    merged
+}
+
+/// A case as exported: the data state units share with the central office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+    pub consent: Option<bool>,
+    pub home_state_code: Option<i64>,
+    pub home_district_code: Option<i64>,
+    pub need: Option<String>,
+    pub recording_url: Option<String>,
+    pub status: String,
+    pub calls: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub first_call_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_call_at: DateTime<Utc>,
+}
+
+/// Timestamps in exports: RFC 3339, UTC, whole seconds (`2026-11-28T09:30:00Z`).
+pub fn format_time(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_time(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::{Language, Need},
+        flow::VoiceMessage,
+    };
+
+    fn full(state: u8, district: u16) -> Captured {
+        Captured {
+            language: Some(Language::parse("hi").unwrap()),
+            consent: Some(true),
+            home_state: Some(state),
+            home_district: Some(district),
+            need: Some(Need::Food),
+            voice_message: Some(VoiceMessage { url: "https://r/1".to_owned(), duration_secs: Some(3) }),
+        }
+    }
+
+    #[test]
+    fn declining_consent_keeps_only_the_language() {
+        let call = Captured { consent: Some(false), language: Some(Language::parse("bn").unwrap()), ..full(10, 212) };
+        let merged = merge(&Captured::default(), &call, true);
+        assert_eq!(merged, Captured { language: call.language.clone(), consent: Some(false), ..Captured::default() });
+    }
+
+    #[test]
+    fn a_later_decline_erases_what_an_earlier_call_gave() {
+        let declined = Captured { consent: Some(false), ..Captured::default() };
+        let merged = merge(&full(10, 212), &declined, true);
+        assert_eq!(merged.home_state, None);
+        assert_eq!(merged.voice_message, None);
+        assert_eq!(merged.language.unwrap().as_str(), "hi");
+    }
+
+    #[test]
+    fn a_silent_repeat_call_keeps_what_the_case_has() {
+        let silent = Captured { language: Some(Language::parse("hi").unwrap()), ..Captured::default() };
+        assert_eq!(merge(&full(10, 212), &silent, true), full(10, 212));
+    }
+
+    #[test]
+    fn a_new_state_without_a_district_drops_the_old_district() {
+        let moved = Captured { home_state: Some(19), home_district: None, ..full(19, 0) };
+        let merged = merge(&full(10, 212), &moved, true);
+        assert_eq!((merged.home_state, merged.home_district), (Some(19), None));
+        let same = Captured { home_district: None, need: None, voice_message: None, ..full(10, 0) };
+        let merged = merge(&full(10, 212), &same, true);
+        assert_eq!((merged.home_state, merged.home_district), (Some(10), Some(212)));
+        assert_eq!(merged.need, Some(Need::Food));
+    }
+
+    #[test]
+    fn an_older_call_only_fills_gaps() {
+        let case = Captured { voice_message: None, ..full(10, 212) };
+        let older = full(19, 305);
+        let merged = merge(&case, &older, false);
+        assert_eq!(merged.home_state, Some(10));
+        assert!(merged.voice_message.is_some());
+    }
+}

@@ -1,0 +1,158 @@
+//! The `sampark` command line.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::{
+    cases::{ExportFormat, write_export},
+    config::{LogFormat, Settings},
+    flow::{Flow, flow_files, load_files},
+    prompts::Catalog,
+    startup::Application,
+    storage, telemetry,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "sampark", version, about = "IVR helpline server for migrant workers")]
+pub struct Cli {
+    /// Settings file (default: ./sampark.toml when it exists; env SAMPARK_CONFIG)
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the webhook server (SQLite file sampark.db by default)
+    Serve,
+    /// Check and show call flows
+    Flows {
+        #[command(subcommand)]
+        command: FlowsCommand,
+    },
+    /// Work with callers' cases
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FlowsCommand {
+    /// Check flow files: every node reachable, every edge lands, every prompt
+    /// in the catalog, every path ends. Exits non-zero on any problem.
+    Check {
+        /// Flow files (default: every *.toml in the flows directory)
+        files: Vec<PathBuf>,
+        /// Prompts directory holding catalog.toml (default: settings)
+        #[arg(long)]
+        prompts: Option<PathBuf>,
+    },
+    /// Print a flow as a Mermaid graph
+    Graph { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum CasesCommand {
+    /// Write every case, one row each (database: SAMPARK_DATABASE_URL)
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Write here instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            telemetry::init(settings.log_format);
+            runtime()?.block_on(async {
+                Application::build(settings).await?.run_until_stopped().await?;
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::Flows { command: FlowsCommand::Check { files, prompts } } => {
+            let prompts = prompts.unwrap_or(settings.prompts_dir);
+            let files = if files.is_empty() { flow_files(&settings.flows_dir)? } else { files };
+            check_flows(&files, &prompts, &mut std::io::stdout())
+        }
+        Command::Flows { command: FlowsCommand::Graph { file } } => {
+            let source = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let flow = Flow::parse(&source, None).map_err(|e| anyhow::anyhow!("{}:\n{e}", file.display()))?;
+            print!("{}", flow.to_mermaid());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cases { command: CasesCommand::Export { format, output } } => {
+            telemetry::init(LogFormat::Pretty);
+            runtime()?.block_on(export(&settings.database_url, format, output.as_deref()))
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Prints each file's verdict and every problem; failure if any.
+fn check_flows(files: &[PathBuf], prompts: &Path, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::load(prompts)?;
+    if files.is_empty() {
+        anyhow::bail!("no flow files to check");
+    }
+    let mut failed = false;
+    for file in load_files(files, &catalog) {
+        match file.result {
+            Ok(flow) => writeln!(
+                out,
+                "{}: ok (flow `{}`, version {}, {} nodes)",
+                file.path.display(),
+                flow.id,
+                flow.version,
+                flow.nodes.len()
+            )?,
+            Err(problems) => {
+                failed = true;
+                for problem in problems {
+                    writeln!(out, "{}: {problem}", file.path.display())?;
+                }
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let store = storage::connect_existing(database_url).await.context("cannot open the database")?;
+    let count = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+            write_export(store.export_cases(), format, std::io::BufWriter::new(file)).await?
+        }
+        None => write_export(store.export_cases(), format, std::io::stdout().lock()).await?,
+    };
+    store.close().await;
+    tracing::info!(cases = count, "exported");
+    Ok(ExitCode::SUCCESS)
+}

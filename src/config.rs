@@ -1,0 +1,167 @@
+//! Settings: built-in defaults, then an optional `sampark.toml`, then
+//! `SAMPARK_*` environment variables, which win. Secrets never print.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// A secret string: compared and used, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Everything `sampark serve` needs to know.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    /// The base URL gateways reach us at; signatures are checked against it
+    /// and prompt and action URLs are built from it. No trailing `/`.
+    pub public_url: String,
+    pub twilio_auth_token: Option<Secret>,
+    /// The flow id that answers new calls.
+    pub flow: String,
+    pub flows_dir: PathBuf,
+    pub prompts_dir: PathBuf,
+    /// A call with no webhook for this long is ended and queued.
+    pub call_idle_timeout: Duration,
+    pub log_format: LogFormat,
+}
+
+/// `sampark.toml`: every key optional, same names as the settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    twilio_auth_token: Option<String>,
+    flow: Option<String>,
+    flows_dir: Option<PathBuf>,
+    prompts_dir: Option<PathBuf>,
+    call_idle_timeout_secs: Option<u64>,
+    log_format: Option<LogFormat>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://sampark.db";
+
+impl Settings {
+    /// Reads `config` (or `SAMPARK_CONFIG`, or `./sampark.toml` if present)
+    /// and the process environment.
+    pub fn load(config: Option<&Path>) -> anyhow::Result<Self> {
+        let env = |name: &str| std::env::var(name).ok();
+        let explicit = config.map(Path::to_owned).or_else(|| env("SAMPARK_CONFIG").map(PathBuf::from));
+        let text = match &explicit {
+            Some(path) => Some(
+                std::fs::read_to_string(path).with_context(|| format!("cannot read the settings file {}", path.display()))?,
+            ),
+            None => std::fs::read_to_string("sampark.toml").ok(),
+        };
+        Self::from_sources(text.as_deref(), env)
+    }
+
+    /// Builds settings from a settings file's text and an environment lookup.
+    pub fn from_sources(file: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let file: FileSettings = match file {
+            Some(text) => toml::from_str(text).context("the settings file is not valid")?,
+            None => FileSettings::default(),
+        };
+        let pick = |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
+        let listen = pick("SAMPARK_LISTEN", file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen.parse().with_context(|| format!("listen address `{listen}` is not HOST:PORT"))?;
+        let public_url = pick("SAMPARK_PUBLIC_URL", file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("public URL `{public_url}` must start with http:// or https://");
+        }
+        let idle_secs = match env("SAMPARK_CALL_IDLE_TIMEOUT_SECS") {
+            Some(v) => v.parse().context("SAMPARK_CALL_IDLE_TIMEOUT_SECS is not a number of seconds")?,
+            None => file.call_idle_timeout_secs.unwrap_or(600),
+        };
+        let log_format = match env("SAMPARK_LOG_FORMAT").as_deref() {
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => bail!("SAMPARK_LOG_FORMAT `{other}` is not `pretty` or `json`"),
+            None => file.log_format.unwrap_or(LogFormat::Pretty),
+        };
+        Ok(Self {
+            listen,
+            database_url: pick("SAMPARK_DATABASE_URL", file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            twilio_auth_token: pick("SAMPARK_TWILIO_AUTH_TOKEN", file.twilio_auth_token).map(Secret::new),
+            flow: pick("SAMPARK_FLOW", file.flow).unwrap_or_else(|| "helpline".to_owned()),
+            flows_dir: pick("SAMPARK_FLOWS_DIR", None).map(PathBuf::from).or(file.flows_dir).unwrap_or_else(|| "call_flows".into()),
+            prompts_dir: pick("SAMPARK_PROMPTS_DIR", None).map(PathBuf::from).or(file.prompts_dir).unwrap_or_else(|| "prompts".into()),
+            call_idle_timeout: Duration::from_secs(idle_secs),
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_need_no_file_and_no_environment() {
+        let s = Settings::from_sources(None, env(&[])).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://sampark.db");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert!(s.twilio_auth_token.is_none());
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let file = "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file.example/\"\n";
+        let s = Settings::from_sources(Some(file), env(&[("SAMPARK_PUBLIC_URL", "https://env.example/")])).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.public_url, "https://env.example");
+    }
+
+    #[test]
+    fn a_typo_in_the_file_is_an_error() {
+        assert!(Settings::from_sources(Some("lisen = \"x\""), env(&[])).is_err());
+    }
+
+    #[test]
+    fn the_token_never_prints() {
+        let s = Settings::from_sources(None, env(&[("SAMPARK_TWILIO_AUTH_TOKEN", "hunter2")])).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

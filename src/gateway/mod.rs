@@ -1,0 +1,97 @@
+//! Gateway adapters: each turns its provider's webhook into a neutral
+//! [`Inbound`] event and renders [`Action`](crate::flow::Action)s back in the
+//! provider's dialect. Nothing past this module knows which gateway a call
+//! came through, except by the [`Provider`] tag stored with it.
+
+pub mod twilio;
+mod xml;
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::{domain::PhoneNumber, flow::CallEvent};
+
+/// The gateways Sampark speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider {
+    Twilio,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Twilio => "twilio",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "twilio" => Some(Self::Twilio),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A webhook, parsed: which call, who is calling, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    pub provider: Provider,
+    /// The provider's id for the call (Twilio `CallSid`).
+    pub call_id: String,
+    /// The caller, normalised; `None` when withheld or not a phone number.
+    pub caller: Option<PhoneNumber>,
+    /// Which turn of the call this answers (from our own action URLs).
+    /// `None` for requests that do not answer a question (status callbacks).
+    pub turn: Option<u32>,
+    pub event: CallEvent,
+    /// Identifies the request within the call: a retry carries the same key.
+    pub dedupe_key: String,
+    /// SHA-256 of the request's parameters, kept with the event.
+    pub request_hash: String,
+}
+
+/// A webhook that cannot be understood. The message names the parameter,
+/// never its value (it may be a phone number).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    #[error("required parameter `{0}` is missing or empty")]
+    Missing(&'static str),
+    #[error("parameter `{0}` is not valid")]
+    Invalid(&'static str),
+}
+
+/// A reply body and its content type, as sent (and as replayed on a retry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub content_type: String,
+    pub body: String,
+}
+
+/// Request parameters in arrival order (names may repeat).
+pub type Params = Vec<(String, String)>;
+
+/// The first value of a parameter, if present.
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A stable hash of a request's parameters, independent of their order.
+pub fn request_hash(params: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = params.iter().collect();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    for (k, v) in sorted {
+        hasher.update(k.as_bytes());
+        hasher.update([0]);
+        hasher.update(v.as_bytes());
+        hasher.update([0]);
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,120 @@
+//! Twilio Programmable Voice: the reference dialect (TwiML).
+//!
+//! Requests: <https://www.twilio.com/docs/usage/webhooks/voice-webhooks>.
+//! We rely on `CallSid`, `From`, `Digits` (the finish key is not included),
+//! `RecordingUrl`/`RecordingDuration` (Record action and recording status
+//! callback), `RecordingSid`, `RecordingStatus` and `CallStatus`.
+//!
+//! Our action URLs carry the call's turn (`?turn=N`), so a retried request is
+//! recognised as the same turn. A `<Gather>` that times out does not call its
+//! action: Twilio runs the next verb, so every Gather and Record is followed
+//! by a `<Redirect>` to `?turn=N&timeout=1`, which we read as "no input".
+
+mod render;
+mod signature;
+
+pub use render::render;
+pub use signature::{sign, validate};
+
+use super::{GatewayError, Inbound, Params, Provider, param, request_hash};
+use crate::{
+    domain::PhoneNumber,
+    flow::{CallEvent, EndReason, VoiceMessage},
+};
+
+/// Longest DTMF string we accept in `Digits`.
+const MAX_DIGITS: usize = 32;
+
+/// Parses a request to `/twilio/voice` (the number's voice URL, and every
+/// action and redirect URL we hand out). `query` is our own URL's query.
+pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Result<Inbound, GatewayError> {
+    let turn = match param(query, "turn") {
+        Some(t) => Some(t.parse::<u32>().map_err(|_| GatewayError::Invalid("turn"))?),
+        None => None,
+    };
+    let timed_out = param(query, "timeout").is_some();
+    let event = if let Some(url) = param(form, "RecordingUrl").filter(|u| !u.is_empty()) {
+        CallEvent::Recorded { message: voice_message(url, form)? }
+    } else if turn.is_none() {
+        CallEvent::Started
+    } else if timed_out {
+        CallEvent::NoInput
+    } else {
+        match param(form, "Digits").filter(|d| !d.is_empty()) {
+            Some(digits) => CallEvent::Digits { digits: dtmf(digits)? },
+            None => CallEvent::NoInput,
+        }
+    };
+    let dedupe_key = format!("turn:{}", turn.unwrap_or(0));
+    inbound(form, query, turn, event, dedupe_key)
+}
+
+/// Parses a call status callback (`/twilio/status`). `Ok(None)` for statuses
+/// that do not end the call (`ringing`, `in-progress`, …).
+pub fn parse_status(form: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
+    let status = param(form, "CallStatus").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallStatus"))?;
+    // https://www.twilio.com/docs/voice/api/call-resource#call-status-values
+    let reason = match status {
+        "completed" => EndReason::CallerHungUp,
+        "busy" | "no-answer" | "canceled" | "failed" => EndReason::Failed,
+        "queued" | "initiated" | "ringing" | "in-progress" => return Ok(None),
+        _ => return Err(GatewayError::Invalid("CallStatus")),
+    };
+    let dedupe_key = format!("status:{status}");
+    inbound(form, &[], None, CallEvent::Ended { reason }, dedupe_key).map(Some)
+}
+
+/// Parses a recording status callback (`/twilio/recording`). `Ok(None)` for
+/// statuses other than `completed` (no file to keep).
+pub fn parse_recording(form: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
+    if param(form, "RecordingStatus") != Some("completed") {
+        return Ok(None);
+    }
+    let url = param(form, "RecordingUrl").filter(|u| !u.is_empty()).ok_or(GatewayError::Missing("RecordingUrl"))?;
+    let message = voice_message(url, form)?;
+    let sid = param(form, "RecordingSid").filter(|s| !s.is_empty()).unwrap_or(url);
+    let dedupe_key = format!("recording:{sid}");
+    inbound(form, &[], None, CallEvent::RecordingReady { message }, dedupe_key).map(Some)
+}
+
+fn inbound(
+    form: &[(String, String)],
+    query: &[(String, String)],
+    turn: Option<u32>,
+    event: CallEvent,
+    dedupe_key: String,
+) -> Result<Inbound, GatewayError> {
+    let call_id = param(form, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
+    if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(GatewayError::Invalid("CallSid"));
+    }
+    let caller = param(form, "From").and_then(PhoneNumber::parse);
+    let mut all: Params = form.to_vec();
+    all.extend(query.iter().cloned());
+    Ok(Inbound {
+        provider: Provider::Twilio,
+        call_id: call_id.to_owned(),
+        caller,
+        turn,
+        event,
+        dedupe_key,
+        request_hash: request_hash(&all),
+    })
+}
+
+fn dtmf(digits: &str) -> Result<String, GatewayError> {
+    let ok = digits.len() <= MAX_DIGITS && digits.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#');
+    if ok { Ok(digits.to_owned()) } else { Err(GatewayError::Invalid("Digits")) }
+}
+
+fn voice_message(url: &str, form: &[(String, String)]) -> Result<VoiceMessage, GatewayError> {
+    let ok = url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://"));
+    if !ok {
+        return Err(GatewayError::Invalid("RecordingUrl"));
+    }
+    let duration_secs = param(form, "RecordingDuration").and_then(|d| d.parse().ok());
+    Ok(VoiceMessage { url: url.to_owned(), duration_secs })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,20 @@
+//! `/healthz`: the process is up. `/readyz`: the database answers and its
+//! migrations are current.
+
+use axum::{Router, extract::State, http::StatusCode, routing::get};
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(ready))
+}
+
+async fn ready(State(app): State<AppState>) -> (StatusCode, &'static str) {
+    match app.calls.store().ready().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error.message = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not ready")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Twilio webhooks: `/twilio/voice` (the number's voice URL and every action
+//! URL we hand out), `/twilio/status` (call status callbacks) and
+//! `/twilio/recording` (recording status callbacks).
+//!
+//! With an auth token configured, every request must carry a valid
+//! `X-Twilio-Signature` for the public URL, or it gets 403 and changes
+//! nothing. The voice webhook always answers TwiML the caller can hear: on an
+//! internal error, an apology and a hang-up (never a 500, which the caller
+//! would hear as Twilio's "application error").
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{FromRequest, OriginalUri, Request, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use tracing::{Instrument, error, info_span, warn};
+
+use super::{AppState, WEBHOOK_BUDGET};
+use crate::{
+    calls::Render,
+    flow::{Action, Prompt},
+    gateway::{GatewayError, Inbound, Params, Reply, twilio},
+    prompts::PromptKey,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/twilio/voice", post(voice))
+        .route("/twilio/status", post(status))
+        .route("/twilio/recording", post(recording))
+}
+
+/// A Twilio request whose signature has been checked (when a token is set).
+pub struct TwilioRequest {
+    query: Params,
+    form: Params,
+}
+
+impl FromRequest<AppState> for TwilioRequest {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &AppState) -> Result<Self, Response> {
+        let uri = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().clone(), |u| u.0.clone());
+        let signature = req.headers().get("X-Twilio-Signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        let form: Params = serde_urlencoded::from_bytes(&body)
+            .map_err(|_| (StatusCode::BAD_REQUEST, "the body is not a URL-encoded form").into_response())?;
+        if let Some(token) = &app.twilio_auth_token {
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let url = format!("{}{path}", app.public_url);
+            let valid = signature.is_some_and(|s| twilio::validate(token.expose(), &url, &form, &s));
+            if !valid {
+                warn!(http.path = uri.path(), "rejected a request without a valid X-Twilio-Signature");
+                return Err((StatusCode::FORBIDDEN, "invalid or missing X-Twilio-Signature").into_response());
+            }
+        }
+        let query: Params = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+            .map_err(|_| (StatusCode::BAD_REQUEST, "the query string is not valid").into_response())?;
+        Ok(Self { query, form })
+    }
+}
+
+fn bad_request(e: &GatewayError) -> Response {
+    warn!(error.message = %e, "malformed Twilio request");
+    (StatusCode::BAD_REQUEST, e.to_string()).into_response()
+}
+
+fn twiml(reply: Reply) -> Response {
+    ([(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
+}
+
+async fn voice(State(app): State<AppState>, request: TwilioRequest) -> Response {
+    let inbound = match twilio::parse_voice(&request.query, &request.form) {
+        Ok(inbound) => inbound,
+        Err(e) => return bad_request(&e),
+    };
+    let render = |actions: &[Action], turn: u32| Reply {
+        content_type: "text/xml".to_owned(),
+        body: twilio::render(actions, &app.voice, &app.public_url, turn),
+    };
+    match handle(&app, &inbound, &render).await {
+        Some(reply) => twiml(reply),
+        None => twiml(apology(&app)),
+    }
+}
+
+async fn status(State(app): State<AppState>, request: TwilioRequest) -> Response {
+    callback(&app, twilio::parse_status(&request.form)).await
+}
+
+async fn recording(State(app): State<AppState>, request: TwilioRequest) -> Response {
+    callback(&app, twilio::parse_recording(&request.form)).await
+}
+
+/// Status and recording callbacks: no TwiML expected, any 2xx will do. A
+/// failure answers 503 so the gateway's retry has a chance.
+async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>) -> Response {
+    let inbound = match parsed {
+        Ok(Some(inbound)) => inbound,
+        Ok(None) => return StatusCode::NO_CONTENT.into_response(),
+        Err(e) => return bad_request(&e),
+    };
+    let render = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
+    match handle(app, &inbound, &render).await {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+    }
+}
+
+/// Runs the call driver within the webhook budget; `None` on any failure,
+/// which has been logged.
+async fn handle(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Option<Reply> {
+    let span = info_span!("call", call.id = %inbound.call_id, call.event = inbound.event.kind());
+    let work = app.calls.handle(inbound, render).instrument(span.clone());
+    match tokio::time::timeout(WEBHOOK_BUDGET, work).await {
+        Ok(Ok(handled)) => Some(handled.reply()),
+        Ok(Err(e)) => {
+            span.in_scope(|| error!(error.message = %e, error.cause_chain = ?e, "could not handle the webhook"));
+            None
+        }
+        Err(_) => {
+            span.in_scope(|| error!("the webhook took longer than its budget"));
+            None
+        }
+    }
+}
+
+/// "Sorry, a technical problem", then a hang-up: what the caller hears
+/// instead of Twilio's application-error message.
+fn apology(app: &AppState) -> Reply {
+    let key = PromptKey::parse("technical_error").expect("a valid key");
+    let prompts = vec![Prompt::Catalog { key, language: app.fallback_language.clone() }];
+    let actions = [Action::Play { prompts }, Action::Hangup];
+    Reply { content_type: "text/xml".to_owned(), body: twilio::render(&actions, &app.voice, &app.public_url, 0) }
+}

@@ -1,0 +1,152 @@
+//! Building and running the server. [`Application::build`] binds the
+//! listener itself (port 0 works), so tests know the port before serving.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use tokio::{net::TcpListener, sync::watch};
+use tracing::{error, info, warn};
+
+use crate::{
+    calls::{CallService, FlowRegistry},
+    config::Settings,
+    directory::Directory,
+    flow::{Flow, flow_files, load_files},
+    http::{AppState, router},
+    prompts::{Catalog, PromptVoice, RecordingIndex},
+    storage::{self, Store},
+};
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    store: Arc<dyn Store>,
+    idle_timeout: Duration,
+}
+
+impl Application {
+    /// Loads the catalog and flows (refusing to start on a broken one),
+    /// opens and migrates the database, scans recordings and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
+        let flows = load_flows(&settings, &catalog)?;
+        let entry = flows.iter().find(|f| f.id == settings.flow).map(|f| f.default_language.clone());
+        let Some(fallback_language) = entry else {
+            bail!("flow `{}` (SAMPARK_FLOW) is not in {}", settings.flow, settings.flows_dir.display());
+        };
+        let store = storage::connect(&settings.database_url).await.context("cannot open the database")?;
+        let registry = FlowRegistry::new(flows, store.clone()).await?;
+        let recordings = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
+            .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
+        info!(recordings = recordings.len(), "prompt recordings found; other prompts are spoken from the catalog");
+        let recordings = Arc::new(recordings);
+        let directory = Directory::bundled();
+        let voice = PromptVoice::new(catalog, recordings.clone(), directory, &settings.public_url);
+        match &settings.twilio_auth_token {
+            Some(_) => info!("Twilio request signatures are checked"),
+            None => warn!("SAMPARK_TWILIO_AUTH_TOKEN is not set: Twilio request signatures are NOT checked"),
+        }
+        let calls = Arc::new(CallService::new(store.clone(), registry, directory, &settings.flow));
+        let state = AppState {
+            calls,
+            voice,
+            recordings,
+            public_url: settings.public_url.as_str().into(),
+            twilio_auth_token: settings.twilio_auth_token.clone(),
+            fallback_language,
+        };
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        Ok(Self { listener, state, store, idle_timeout: settings.call_idle_timeout })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight
+    /// finish, stops the idle-call sweeper and closes the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        info!(address = %self.local_addr(), "Sampark is listening");
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx));
+        let served = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await;
+        let _ = stop_tx.send(true);
+        let _ = sweeper.await;
+        self.store.close().await;
+        info!("Sampark stopped");
+        served
+    }
+}
+
+/// Every flow file in the flows directory, all checked against the catalog.
+fn load_flows(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Vec<Flow>> {
+    let files = flow_files(&settings.flows_dir)
+        .with_context(|| format!("cannot read the flows directory {}", settings.flows_dir.display()))?;
+    let mut flows = Vec::new();
+    let mut broken = Vec::new();
+    for file in load_files(&files, catalog) {
+        match file.result {
+            Ok(flow) => flows.push(flow),
+            Err(problems) => {
+                for problem in problems {
+                    broken.push(format!("{}: {problem}", file.path.display()));
+                }
+            }
+        }
+    }
+    if !broken.is_empty() {
+        bail!("refusing to start: the call flows have problems (run `sampark flows check`):\n{}", broken.join("\n"));
+    }
+    Ok(flows)
+}
+
+/// Ends calls whose final status callback never came, so their callers are
+/// queued. Runs every minute (or sooner for short timeouts) until stopped.
+async fn sweep_idle_calls(calls: Arc<CallService>, idle: Duration, mut stop: watch::Receiver<bool>) {
+    let period = (idle / 2).clamp(Duration::from_millis(100), Duration::from_secs(60));
+    let mut ticker = tokio::time::interval(period);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => match calls.end_idle_calls(idle).await {
+                Ok(0) => {}
+                Ok(n) => info!(calls = n, "ended idle calls and queued their callers"),
+                Err(e) => error!(error.message = %e, "could not sweep idle calls"),
+            },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,18 @@
+//! Logging: pretty lines for people, JSON lines for log pipelines. `RUST_LOG`
+//! filters (default `info`). Never log caller numbers, recordings or secrets:
+//! [`crate::domain::PhoneNumber`] masks itself, and requests are logged by
+//! route, not by parameters.
+
+use tracing_subscriber::{EnvFilter, fmt};
+
+use crate::config::LogFormat;
+
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second init (tests, embedding) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
