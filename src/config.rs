@@ -82,7 +82,8 @@ impl Settings {
         let explicit = config.map(Path::to_owned).or_else(|| env("SAMPARK_CONFIG").map(PathBuf::from));
         let text = match &explicit {
             Some(path) => Some(
-                std::fs::read_to_string(path).with_context(|| format!("cannot read the settings file {}", path.display()))?,
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the settings file {}", path.display()))?,
             ),
             None => std::fs::read_to_string("sampark.toml").ok(),
         };
@@ -97,7 +98,8 @@ impl Settings {
         };
         let pick = |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
         let listen = pick("SAMPARK_LISTEN", file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen: SocketAddr = listen.parse().with_context(|| format!("listen address `{listen}` is not HOST:PORT"))?;
+        let listen: SocketAddr =
+            listen.parse().with_context(|| format!("listen address `{listen}` is not HOST:PORT"))?;
         let public_url = pick("SAMPARK_PUBLIC_URL", file.public_url).unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public URL `{public_url}` must start with http:// or https://");
@@ -114,12 +116,19 @@ impl Settings {
         };
         Ok(Self {
             listen,
-            database_url: pick("SAMPARK_DATABASE_URL", file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            database_url: pick("SAMPARK_DATABASE_URL", file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             public_url: public_url.trim_end_matches('/').to_owned(),
             twilio_auth_token: pick("SAMPARK_TWILIO_AUTH_TOKEN", file.twilio_auth_token).map(Secret::new),
             flow: pick("SAMPARK_FLOW", file.flow).unwrap_or_else(|| "helpline".to_owned()),
-            flows_dir: pick("SAMPARK_FLOWS_DIR", None).map(PathBuf::from).or(file.flows_dir).unwrap_or_else(|| "call_flows".into()),
-            prompts_dir: pick("SAMPARK_PROMPTS_DIR", None).map(PathBuf::from).or(file.prompts_dir).unwrap_or_else(|| "prompts".into()),
+            flows_dir: pick("SAMPARK_FLOWS_DIR", None)
+                .map(PathBuf::from)
+                .or(file.flows_dir)
+                .unwrap_or_else(|| "call_flows".into()),
+            prompts_dir: pick("SAMPARK_PROMPTS_DIR", None)
+                .map(PathBuf::from)
+                .or(file.prompts_dir)
+                .unwrap_or_else(|| "prompts".into()),
             call_idle_timeout: Duration::from_secs(idle_secs),
             log_format,
         })

@@ -15,12 +15,12 @@
 //! (routes) · `config`, `telemetry`, `startup`, `cli`.
 
 pub mod calls;
-pub mod cli;
 pub mod cases;
+pub mod cli;
+pub mod config;
 pub mod directory;
 pub mod domain;
 pub mod flow;
-pub mod config;
 pub mod gateway;
 pub mod http;
 pub mod prompts;

@@ -70,6 +70,11 @@ impl Application {
         self.local_addr().port()
     }
 
+    /// The call driver, for tools and tests that act on calls directly.
+    pub fn call_service(&self) -> Arc<CallService> {
+        self.state.calls.clone()
+    }
+
     /// Serves until SIGTERM or Ctrl-C.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await

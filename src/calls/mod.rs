@@ -113,7 +113,8 @@ impl CallService {
     /// A call we have not seen: it starts on the current entry flow. A status
     /// or recording callback for an unknown call still records the caller.
     fn decide_new(&self, inbound: &Inbound) -> Result<Decision, CallError> {
-        let flow = self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
+        let flow =
+            self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
         let started = flow::start(&flow)?;
         let transition = match &inbound.event {
             CallEvent::Started => started,
@@ -139,7 +140,11 @@ impl CallService {
     /// A call in progress (or ended): one step on the version it started on.
     /// `Err(Handled)` when the request is out of turn and was answered from
     /// the log instead.
-    async fn decide_existing(&self, inbound: &Inbound, call: &StoredCall) -> Result<Result<Decision, Handled>, CallError> {
+    async fn decide_existing(
+        &self,
+        inbound: &Inbound,
+        call: &StoredCall,
+    ) -> Result<Result<Decision, Handled>, CallError> {
         if let Some(turn) = inbound.turn.filter(|t| *t != call.turn) {
             warn!(request.turn = turn, call.turn = call.turn, "request out of turn; repeating the last question");
             if let Some(reply) = self.store.latest_reply(call.id).await? {

@@ -30,11 +30,8 @@ impl PhoneNumber {
             return None;
         }
         let plus = trimmed.starts_with('+');
-        let digits: String = trimmed
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-            .skip(usize::from(plus))
-            .collect();
+        let digits: String =
+            trimmed.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).skip(usize::from(plus)).collect();
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }

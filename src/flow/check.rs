@@ -108,7 +108,9 @@ fn silent_caller_never_finishes(flow: &Flow, problems: &mut Vec<Problem>) {
             if !seen.insert(current) {
                 problems.push(Problem::node(
                     start,
-                    format!("a caller who presses nothing goes round in a loop through `{current}` and never reaches an end"),
+                    format!(
+                        "a caller who presses nothing goes round in a loop through `{current}` and never reaches an end"
+                    ),
                 ));
                 break;
             }
@@ -124,9 +126,10 @@ fn silent_caller_never_finishes(flow: &Flow, problems: &mut Vec<Problem>) {
 /// collects anything personal must ask for it.
 fn missing_consent(flow: &Flow, problems: &mut Vec<Problem>) {
     let asks_consent = flow.nodes.values().any(|n| matches!(n, Node::Menu { slot: Some(Slot::Consent), .. }));
-    let collects = flow.nodes.values().any(|n| {
-        matches!(n, Node::Collect { .. } | Node::Record { .. } | Node::Menu { slot: Some(Slot::Need), .. })
-    });
+    let collects = flow
+        .nodes
+        .values()
+        .any(|n| matches!(n, Node::Collect { .. } | Node::Record { .. } | Node::Menu { slot: Some(Slot::Need), .. }));
     if collects && !asks_consent {
         problems.push(Problem::file(
             "the flow collects answers but has no menu that stores `consent`; without consent nothing but the number and language is kept".to_owned(),

@@ -141,7 +141,9 @@ impl Node {
     /// Every edge out of the node, with a label naming where it is declared.
     pub fn edges(&self) -> Vec<(String, &str)> {
         let mut edges: Vec<(String, &str)> = match self {
-            Self::Menu { choices, .. } => choices.iter().map(|(k, c)| (format!("option {k}"), c.next.as_str())).collect(),
+            Self::Menu { choices, .. } => {
+                choices.iter().map(|(k, c)| (format!("option {k}"), c.next.as_str())).collect()
+            }
             Self::Collect { next, .. } | Self::Record { next, .. } | Self::Play { next, .. } => {
                 vec![("next".to_owned(), next.as_str())]
             }
@@ -396,7 +398,9 @@ impl Compiler<'_> {
                 "home_state" => Some(PromptRef::Slot(Slot::HomeState)),
                 "home_district" => Some(PromptRef::Slot(Slot::HomeDistrict)),
                 _ => {
-                    self.problem(format!("prompt `{text}`: only {{home_state}} and {{home_district}} can be read back"));
+                    self.problem(format!(
+                        "prompt `{text}`: only {{home_state}} and {{home_district}} can be read back"
+                    ));
                     None
                 }
             };
@@ -453,9 +457,13 @@ impl Compiler<'_> {
                     None
                 }
             },
-            Some(Slot::Need) => text.parse().map(SlotValue::Need).map_err(|e: crate::domain::NeedError| {
-                self.problem(e.to_string());
-            }).ok(),
+            Some(Slot::Need) => text
+                .parse()
+                .map(SlotValue::Need)
+                .map_err(|e: crate::domain::NeedError| {
+                    self.problem(e.to_string());
+                })
+                .ok(),
             Some(other) => {
                 self.problem(format!("a menu cannot store into `{}`; use a collect node", other.as_str()));
                 None
@@ -586,10 +594,8 @@ fn compile(file: FlowFile, source: &str, problems: &mut Vec<Problem>) -> Option<
     let default_language = match Language::parse(&file.default_language) {
         Ok(lang) if languages.contains(&lang) => Some(lang),
         _ => {
-            problems.push(Problem::file(format!(
-                "default_language `{}` is not one of `languages`",
-                file.default_language
-            )));
+            problems
+                .push(Problem::file(format!("default_language `{}` is not one of `languages`", file.default_language)));
             None
         }
     };

@@ -33,8 +33,7 @@ enum Failure {
 
 /// Answers a new call: the start node's question.
 pub fn start(flow: &Flow) -> Result<Transition, FlowError> {
-    let mut state =
-        CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None };
+    let mut state = CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None };
     let actions = Walker { flow }.enter(&mut state, &flow.start, Vec::new())?;
     Ok(Transition { state, actions })
 }
@@ -99,7 +98,12 @@ impl Walker<'_> {
         self.flow.node(id).ok_or_else(|| FlowError::UnknownNode(id.to_owned()))
     }
 
-    fn on_input(&self, directory: &Directory, state: &mut CallState, event: &CallEvent) -> Result<Vec<Action>, FlowError> {
+    fn on_input(
+        &self,
+        directory: &Directory,
+        state: &mut CallState,
+        event: &CallEvent,
+    ) -> Result<Vec<Action>, FlowError> {
         let node = self.node(&state.node)?;
         let unexpected = || FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() };
         match (node, event) {
@@ -206,9 +210,12 @@ impl Walker<'_> {
             Node::Menu { input, .. } | Node::Confirm { input, .. } => {
                 Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
             }
-            Node::Collect { max_digits, finish_key, input, .. } => {
-                Action::Gather { prompts, max_digits: *max_digits, finish_key: *finish_key, timeout_secs: input.timeout_secs }
-            }
+            Node::Collect { max_digits, finish_key, input, .. } => Action::Gather {
+                prompts,
+                max_digits: *max_digits,
+                finish_key: *finish_key,
+                timeout_secs: input.timeout_secs,
+            },
             Node::Record { max_length_secs, silence_secs, finish_key, .. } => Action::Record {
                 prompts,
                 max_length_secs: *max_length_secs,

@@ -13,8 +13,8 @@ mod machine;
 mod model;
 
 pub use check::Problem;
-pub use files::{LoadedFile, flow_files, load_files};
 pub use definition::{Flow, FlowFileError, InputPolicy, Node, PromptRef, Slot, SlotValue};
+pub use files::{LoadedFile, flow_files, load_files};
 pub use machine::{FlowError, Transition, reprompt, start, step};
 pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt, VoiceMessage};
 

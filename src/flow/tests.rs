@@ -14,7 +14,8 @@ fn catalog() -> Catalog {
 }
 
 fn helpline() -> Flow {
-    let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
     Flow::parse(&source, Some(&catalog())).unwrap_or_else(|e| panic!("default flow is broken:\n{e}"))
 }
 
@@ -79,10 +80,7 @@ fn happy_path_in_bengali_captures_everything_and_ends_queued() {
 fn the_district_is_read_back_by_name_in_the_callers_language() {
     let flow = helpline();
     let t = play(&flow, &[keys("1"), keys("1"), keys("10"), keys("212")]);
-    assert_eq!(
-        prompt_keys(&t.actions),
-        ["district_readback@hi", "district:212", "state:10", "confirm_or_reenter@hi"]
-    );
+    assert_eq!(prompt_keys(&t.actions), ["district_readback@hi", "district:212", "state:10", "confirm_or_reenter@hi"]);
 }
 
 #[test]

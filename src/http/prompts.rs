@@ -20,7 +20,11 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/prompts/{lang}/{file}", get(recording))
 }
 
-async fn recording(State(app): State<AppState>, Path((lang, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn recording(
+    State(app): State<AppState>,
+    Path((lang, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let key = file.strip_suffix(".wav").and_then(|k| PromptKey::parse(k).ok());
     let (Ok(lang), Some(key)) = (Language::parse(&lang), key) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();

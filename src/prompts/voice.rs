@@ -26,7 +26,12 @@ pub struct PromptVoice {
 
 impl PromptVoice {
     /// `base_url` is the public URL gateways reach us at (no trailing `/`).
-    pub fn new(catalog: Arc<Catalog>, recordings: Arc<RecordingIndex>, directory: &'static Directory, base_url: &str) -> Self {
+    pub fn new(
+        catalog: Arc<Catalog>,
+        recordings: Arc<RecordingIndex>,
+        directory: &'static Directory,
+        base_url: &str,
+    ) -> Self {
         Self { catalog, recordings, directory, base_url: base_url.trim_end_matches('/').to_owned() }
     }
 

@@ -32,7 +32,8 @@ fn captured_from_row(row: &SqliteRow) -> Result<Captured, StoreError> {
         .get::<Option<String>, _>("language")
         .map(|l| Language::parse(&l).map_err(|_| corrupt("language")))
         .transpose()?;
-    let need = row.get::<Option<String>, _>("need").map(|n| n.parse::<Need>().map_err(|_| corrupt("need"))).transpose()?;
+    let need =
+        row.get::<Option<String>, _>("need").map(|n| n.parse::<Need>().map_err(|_| corrupt("need"))).transpose()?;
     let voice_message = row.get::<Option<String>, _>("recording_url").map(|url| VoiceMessage {
         url,
         duration_secs: row.get::<Option<i64>, _>("recording_duration_secs").map(|d| d as u32),
@@ -80,9 +81,8 @@ impl Store for SqliteStore {
     }
 
     async fn ready(&self) -> Result<(), StoreError> {
-        let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await?;
+        let applied: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?;
         if applied < MIGRATOR.iter().count() as i64 {
             return Err(StoreError::Corrupt("migrations are not current".to_owned()));
         }
@@ -161,9 +161,8 @@ impl Store for SqliteStore {
     async fn commit_turn(&self, commit: TurnCommit) -> Result<CommitOutcome, StoreError> {
         // Rolled back on drop if any step below returns early.
         let mut tx = self.pool.begin().await?;
-        let call_id = match write_call(&mut tx, &commit).await? {
-            Some(id) => id,
-            None => return Ok(CommitOutcome::Conflict),
+        let Some(call_id) = write_call(&mut tx, &commit).await? else {
+            return Ok(CommitOutcome::Conflict);
         };
         if !insert_event(&mut tx, call_id, &commit).await? {
             return Ok(CommitOutcome::Duplicate);
@@ -329,12 +328,13 @@ async fn fold_into_case(
             update_case(tx, case_id, &merged, Some((call_id, started_at)), at).await?;
             case_id
         }
-        None => insert_case(tx, phone.as_deref(), &merge(&Captured::default(), data, true), call_id, started_at, at).await?,
+        None => {
+            insert_case(tx, phone.as_deref(), &merge(&Captured::default(), data, true), call_id, started_at, at).await?
+        }
     };
     sqlx::query("UPDATE calls SET case_id = ? WHERE id = ?").bind(case_id).bind(call_id).execute(&mut **tx).await?;
     Ok(())
 }
-
 
 /// Writes merged fields; with `new_call`, counts one more call folded in.
 async fn update_case(

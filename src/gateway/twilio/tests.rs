@@ -81,7 +81,8 @@ fn digits_a_timeout_and_a_recording_are_told_apart() {
     assert_eq!(parse_voice(&timeout, &form).unwrap().event, CallEvent::NoInput);
     let empty = params(&[("CallSid", "CA1"), ("Digits", "")]);
     assert_eq!(parse_voice(&turn, &empty).unwrap().event, CallEvent::NoInput);
-    let rec = params(&[("CallSid", "CA1"), ("RecordingUrl", "https://api.twilio.com/r/RE1"), ("RecordingDuration", "7")]);
+    let rec =
+        params(&[("CallSid", "CA1"), ("RecordingUrl", "https://api.twilio.com/r/RE1"), ("RecordingDuration", "7")]);
     let CallEvent::Recorded { message } = parse_voice(&turn, &rec).unwrap().event else { panic!() };
     assert_eq!(message.duration_secs, Some(7));
 }

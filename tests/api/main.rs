@@ -1,0 +1,10 @@
+//! Integration tests: each starts the real server on port 0 with a fresh
+//! SQLite database and plays whole calls through the Twilio dialect, signed
+//! as Twilio signs.
+
+mod cli;
+mod helpers;
+mod journeys;
+mod robustness;
+mod security;
+mod twilio_sim;
