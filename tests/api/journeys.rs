@@ -247,3 +247,18 @@ async fn prompts_without_a_recording_fall_back_to_say_and_recorded_ones_play() {
         assert_eq!(response.status(), 404, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_recorded_district_name_is_played_and_an_unrecorded_state_name_is_spoken() {
+    let prompts = prompts_with_recordings(&[("hi", "district_212")]);
+    let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
+    let mut call = Call::start(&app, "CA00000000000000000000000000000012", CALLER).await;
+    for keys in ["1", "1", "10#"] {
+        call.press(keys).await;
+    }
+    let readback = call.press("212#").await;
+    assert_eq!(readback.plays.len(), 1, "{}", readback.raw);
+    assert!(readback.plays[0].contains("/prompts/hi/district_212.wav?v="));
+    assert!(readback.spoken().contains("बिहार"), "the state is spoken in Hindi: {}", readback.spoken());
+    assert!(!readback.spoken().contains("Patna"));
+}
