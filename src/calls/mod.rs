@@ -22,7 +22,7 @@ use tracing::{info, warn};
 use crate::{
     directory::Directory,
     flow::{self, Action, CallEvent, EndReason, FlowError, Transition},
-    gateway::{Inbound, Provider, Reply},
+    gateway::{Inbound, Provider, Reply, Step},
     storage::{CallWrite, CommitOutcome, EventRecord, Store, StoreError, StoredCall, TurnCommit},
 };
 
@@ -72,6 +72,7 @@ pub struct CallService {
 /// What one attempt decided, ready to commit.
 struct Decision {
     call: CallWrite,
+    dedupe_key: String,
     node_before: Option<String>,
     transition: Transition,
     next_turn: u32,
@@ -91,9 +92,11 @@ impl CallService {
     pub async fn handle(&self, inbound: &Inbound, render: &Render<'_>) -> Result<Handled, CallError> {
         let provider = inbound.provider.as_str();
         for _ in 0..MAX_TRIES {
-            if let Some(reply) = self.store.stored_reply(provider, &inbound.call_id, &inbound.dedupe_key).await? {
-                info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
-                return Ok(Handled::Replayed(reply));
+            if let Some(key) = known_dedupe_key(&inbound.step) {
+                if let Some(reply) = self.store.stored_reply(provider, &inbound.call_id, &key).await? {
+                    info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
+                    return Ok(Handled::Replayed(reply));
+                }
             }
             let decision = match self.store.load_call(provider, &inbound.call_id).await? {
                 None => self.decide_new(inbound)?,
@@ -110,11 +113,18 @@ impl CallService {
         Err(CallError::Contention(MAX_TRIES))
     }
 
+    /// The reply to the call's current question, without taking any event:
+    /// for gateways that fetch the question separately from the answer
+    /// (Exotel's Gather and Greeting applets). `None` for an unknown call.
+    pub async fn current_reply(&self, provider: Provider, call_id: &str) -> Result<Option<Reply>, CallError> {
+        let Some(call) = self.store.load_call(provider.as_str(), call_id).await? else { return Ok(None) };
+        Ok(self.store.last_turn(call.id).await?.map(|t| t.reply))
+    }
+
     /// A call we have not seen: it starts on the current entry flow. A status
     /// or recording callback for an unknown call still records the caller.
     fn decide_new(&self, inbound: &Inbound) -> Result<Decision, CallError> {
-        let flow =
-            self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
+        let flow = self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
         let started = flow::start(&flow)?;
         let transition = match &inbound.event {
             CallEvent::Started => started,
@@ -133,24 +143,39 @@ impl CallService {
             flow_id: flow.id.clone(),
             flow_version: flow.version.clone(),
         };
-        let next_turn = inbound.turn.unwrap_or(0) + 1;
-        Ok(Decision { call, node_before: None, transition, next_turn })
+        let (dedupe_key, next_turn) = match &inbound.step {
+            Step::Turn(turn) => (format!("turn:{turn}"), turn + 1),
+            Step::CurrentTurn { .. } => ("turn:0".to_owned(), 1),
+            Step::Callback { key } => (key.clone(), 0),
+        };
+        Ok(Decision { call, dedupe_key, node_before: None, transition, next_turn })
     }
 
     /// A call in progress (or ended): one step on the version it started on.
-    /// `Err(Handled)` when the request is out of turn and was answered from
-    /// the log instead.
-    async fn decide_existing(
-        &self,
-        inbound: &Inbound,
-        call: &StoredCall,
-    ) -> Result<Result<Decision, Handled>, CallError> {
-        if let Some(turn) = inbound.turn.filter(|t| *t != call.turn) {
-            warn!(request.turn = turn, call.turn = call.turn, "request out of turn; repeating the last question");
-            if let Some(reply) = self.store.latest_reply(call.id).await? {
-                return Ok(Err(Handled::Replayed(reply)));
+    /// `Err(Handled)` when the request is a retry or out of turn and was
+    /// answered from the log instead.
+    async fn decide_existing(&self, inbound: &Inbound, call: &StoredCall) -> Result<Result<Decision, Handled>, CallError> {
+        let (dedupe_key, next_turn) = match &inbound.step {
+            Step::Turn(turn) if *turn != call.turn => {
+                warn!(request.turn = turn, call.turn = call.turn, "request out of turn; repeating the last question");
+                if let Some(last) = self.store.last_turn(call.id).await? {
+                    return Ok(Err(Handled::Replayed(last.reply)));
+                }
+                (format!("turn:{turn}"), turn + 1)
             }
-        }
+            Step::Turn(turn) => (format!("turn:{turn}"), turn + 1),
+            Step::CurrentTurn { retry_window } => {
+                if let Some(last) = self.store.last_turn(call.id).await? {
+                    let age = (Utc::now() - last.at).to_std().unwrap_or_default();
+                    if last.request_hash == inbound.request_hash && age <= *retry_window {
+                        info!(call.event = inbound.event.kind(), "an identical request just now: replaying the reply");
+                        return Ok(Err(Handled::Replayed(last.reply)));
+                    }
+                }
+                (format!("turn:{}", call.turn), call.turn + 1)
+            }
+            Step::Callback { key } => (key.clone(), call.turn),
+        };
         let flow = self.flows.version(&call.flow_id, &call.flow_version).await?;
         let transition = match flow::step(&flow, self.directory, &call.state, &inbound.event) {
             Ok(t) => t,
@@ -160,9 +185,8 @@ impl CallService {
             }
             Err(e) => return Err(e.into()),
         };
-        let next_turn = if inbound.turn.is_some() { call.turn + 1 } else { call.turn };
         let write = CallWrite::Existing { id: call.id, expected_version: call.version };
-        Ok(Ok(Decision { call: write, node_before: Some(call.state.node.clone()), transition, next_turn }))
+        Ok(Ok(Decision { call: write, dedupe_key, node_before: Some(call.state.node.clone()), transition, next_turn }))
     }
 
     async fn commit(&self, inbound: &Inbound, decision: Decision, reply: &Reply) -> Result<CommitOutcome, CallError> {
@@ -172,7 +196,7 @@ impl CallService {
         let commit = TurnCommit {
             call: decision.call,
             event: EventRecord {
-                dedupe_key: inbound.dedupe_key.clone(),
+                dedupe_key: decision.dedupe_key,
                 kind: inbound.event.kind().to_owned(),
                 input,
                 request_hash: inbound.request_hash.clone(),
@@ -201,14 +225,22 @@ impl CallService {
                 provider,
                 call_id: call.provider_call_id,
                 caller: None,
-                turn: None,
+                step: Step::Callback { key: "status:abandoned".to_owned() },
                 event: CallEvent::Ended { reason: EndReason::Abandoned },
-                dedupe_key: "status:abandoned".to_owned(),
                 request_hash: String::new(),
             };
             self.handle(&inbound, silent).await?;
             ended += 1;
         }
         Ok(ended)
+    }
+}
+
+/// The dedupe key a request names by itself, before its call is loaded.
+fn known_dedupe_key(step: &Step) -> Option<String> {
+    match step {
+        Step::Turn(turn) => Some(format!("turn:{turn}")),
+        Step::Callback { key } => Some(key.clone()),
+        Step::CurrentTurn { .. } => None,
     }
 }

@@ -6,7 +6,7 @@
 pub mod twilio;
 mod xml;
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use sha2::{Digest, Sha256};
 
@@ -39,6 +39,22 @@ impl fmt::Display for Provider {
     }
 }
 
+/// Where a request sits in its call, which is how a retry is recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Answers the question of this turn. Gateways that follow our action
+    /// URLs (Twilio, Plivo) carry the turn in them; the first request of a
+    /// call is turn 0. A retry names the same turn.
+    Turn(u32),
+    /// Answers whatever the call is asking now. Gateways with fixed URLs
+    /// (KooKoo, Exotel) cannot say which turn; a request identical to the
+    /// call's last answer, arriving within `retry_window`, is taken for a
+    /// retry of it.
+    CurrentTurn { retry_window: Duration },
+    /// Not an answer (status or recording callbacks); `key` identifies it.
+    Callback { key: String },
+}
+
 /// A webhook, parsed: which call, who is calling, and what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inbound {
@@ -47,12 +63,8 @@ pub struct Inbound {
     pub call_id: String,
     /// The caller, normalised; `None` when withheld or not a phone number.
     pub caller: Option<PhoneNumber>,
-    /// Which turn of the call this answers (from our own action URLs).
-    /// `None` for requests that do not answer a question (status callbacks).
-    pub turn: Option<u32>,
+    pub step: Step,
     pub event: CallEvent,
-    /// Identifies the request within the call: a retry carries the same key.
-    pub dedupe_key: String,
     /// SHA-256 of the request's parameters, kept with the event.
     pub request_hash: String,
 }

@@ -91,6 +91,14 @@ pub enum CommitOutcome {
     Conflict,
 }
 
+/// The last turn a call answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastTurn {
+    pub reply: Reply,
+    pub request_hash: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Row counts, for operators and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -122,8 +130,9 @@ pub trait Store: Send + Sync + 'static {
     /// The reply already sent for this request, if it was processed.
     async fn stored_reply(&self, provider: &str, call_id: &str, dedupe_key: &str) -> Result<Option<Reply>, StoreError>;
 
-    /// The reply of the call's last question (for requests that arrive out of turn).
-    async fn latest_reply(&self, call: i64) -> Result<Option<Reply>, StoreError>;
+    /// The call's last answered turn: its reply (the question being asked
+    /// now), its request hash and when it was answered.
+    async fn last_turn(&self, call: i64) -> Result<Option<LastTurn>, StoreError>;
 
     async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError>;
 

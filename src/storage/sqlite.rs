@@ -11,7 +11,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
 };
 
-use super::{CallWrite, CommitOutcome, Counts, IdleCall, Store, StoreError, StoredCall, TurnCommit};
+use super::{CallWrite, CommitOutcome, Counts, IdleCall, LastTurn, Store, StoreError, StoredCall, TurnCommit};
 use crate::{
     cases::{CaseRecord, merge},
     domain::{Language, Need},
@@ -125,15 +125,19 @@ impl Store for SqliteStore {
         Ok(row.map(|r| Reply { content_type: r.get(0), body: r.get(1) }))
     }
 
-    async fn latest_reply(&self, call: i64) -> Result<Option<Reply>, StoreError> {
+    async fn last_turn(&self, call: i64) -> Result<Option<LastTurn>, StoreError> {
         let row = sqlx::query(
-            r#"SELECT reply_content_type, reply FROM call_events
+            r#"SELECT reply_content_type, reply, request_hash, created_at FROM call_events
                WHERE call_id = ? AND dedupe_key LIKE 'turn:%' ORDER BY id DESC LIMIT 1"#,
         )
         .bind(call)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| Reply { content_type: r.get(0), body: r.get(1) }))
+        Ok(row.map(|r| LastTurn {
+            reply: Reply { content_type: r.get(0), body: r.get(1) },
+            request_hash: r.get(2),
+            at: r.get(3),
+        }))
     }
 
     async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError> {

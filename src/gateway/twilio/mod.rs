@@ -16,7 +16,7 @@ mod signature;
 pub use render::render;
 pub use signature::{sign, validate};
 
-use super::{GatewayError, Inbound, Params, Provider, param, request_hash};
+use super::{GatewayError, Inbound, Params, Provider, Step, param, request_hash};
 use crate::{
     domain::PhoneNumber,
     flow::{CallEvent, EndReason, VoiceMessage},
@@ -45,8 +45,7 @@ pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Res
             None => CallEvent::NoInput,
         }
     };
-    let dedupe_key = format!("turn:{}", turn.unwrap_or(0));
-    inbound(form, query, turn, event, dedupe_key)
+    inbound(form, query, Step::Turn(turn.unwrap_or(0)), event)
 }
 
 /// Parses a call status callback (`/twilio/status`). `Ok(None)` for statuses
@@ -60,8 +59,8 @@ pub fn parse_status(form: &[(String, String)]) -> Result<Option<Inbound>, Gatewa
         "queued" | "initiated" | "ringing" | "in-progress" => return Ok(None),
         _ => return Err(GatewayError::Invalid("CallStatus")),
     };
-    let dedupe_key = format!("status:{status}");
-    inbound(form, &[], None, CallEvent::Ended { reason }, dedupe_key).map(Some)
+    let step = Step::Callback { key: format!("status:{status}") };
+    inbound(form, &[], step, CallEvent::Ended { reason }).map(Some)
 }
 
 /// Parses a recording status callback (`/twilio/recording`). `Ok(None)` for
@@ -73,17 +72,11 @@ pub fn parse_recording(form: &[(String, String)]) -> Result<Option<Inbound>, Gat
     let url = param(form, "RecordingUrl").filter(|u| !u.is_empty()).ok_or(GatewayError::Missing("RecordingUrl"))?;
     let message = voice_message(url, form)?;
     let sid = param(form, "RecordingSid").filter(|s| !s.is_empty()).unwrap_or(url);
-    let dedupe_key = format!("recording:{sid}");
-    inbound(form, &[], None, CallEvent::RecordingReady { message }, dedupe_key).map(Some)
+    let step = Step::Callback { key: format!("recording:{sid}") };
+    inbound(form, &[], step, CallEvent::RecordingReady { message }).map(Some)
 }
 
-fn inbound(
-    form: &[(String, String)],
-    query: &[(String, String)],
-    turn: Option<u32>,
-    event: CallEvent,
-    dedupe_key: String,
-) -> Result<Inbound, GatewayError> {
+fn inbound(form: &[(String, String)], query: &[(String, String)], step: Step, event: CallEvent) -> Result<Inbound, GatewayError> {
     let call_id = param(form, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
     if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(GatewayError::Invalid("CallSid"));
@@ -95,9 +88,8 @@ fn inbound(
         provider: Provider::Twilio,
         call_id: call_id.to_owned(),
         caller,
-        turn,
+        step,
         event,
-        dedupe_key,
         request_hash: request_hash(&all),
     })
 }

@@ -68,7 +68,7 @@ fn the_first_request_of_a_call_is_a_start() {
     let form = params(&[("CallSid", "CA1"), ("From", "+919800000001"), ("CallStatus", "ringing")]);
     let inbound = parse_voice(&[], &form).unwrap();
     assert_eq!(inbound.event, CallEvent::Started);
-    assert_eq!(inbound.dedupe_key, "turn:0");
+    assert_eq!(inbound.step, crate::gateway::Step::Turn(0));
     assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
 }
 
@@ -102,7 +102,7 @@ fn malformed_requests_name_the_bad_parameter() {
 fn status_callbacks_end_the_call_only_on_final_statuses() {
     let done = parse_status(&params(&[("CallSid", "CA1"), ("CallStatus", "completed")])).unwrap().unwrap();
     assert_eq!(done.event, CallEvent::Ended { reason: EndReason::CallerHungUp });
-    assert_eq!(done.dedupe_key, "status:completed");
+    assert_eq!(done.step, crate::gateway::Step::Callback { key: "status:completed".to_owned() });
     assert!(parse_status(&params(&[("CallSid", "CA1"), ("CallStatus", "ringing")])).unwrap().is_none());
     let busy = parse_status(&params(&[("CallSid", "CA1"), ("CallStatus", "no-answer")])).unwrap().unwrap();
     assert_eq!(busy.event, CallEvent::Ended { reason: EndReason::Failed });
