@@ -8,28 +8,22 @@
 
 use std::time::{Duration, Instant};
 
-use sampark::{
-    config::{LogFormat, Secret, Settings},
-    gateway::twilio::sign,
-    startup::Application,
-};
+use sampark::{config::Settings, gateway::twilio::sign, startup::Application};
 
 const PUBLIC_URL: &str = "https://sampark.bench";
 const TOKEN: &str = "bench-token";
 
 fn settings(db: &std::path::Path) -> Settings {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!("sqlite://{}", db.join("bench.db").display()),
-        public_url: PUBLIC_URL.to_owned(),
-        twilio_auth_token: Some(Secret::new(TOKEN.to_owned())),
-        flow: "helpline".to_owned(),
-        flows_dir: root.join("call_flows"),
-        prompts_dir: root.join("prompts"),
-        call_idle_timeout: Duration::from_secs(3600),
-        log_format: LogFormat::Pretty,
-    }
+    let env = std::collections::HashMap::from([
+        ("SAMPARK_LISTEN", "127.0.0.1:0".to_owned()),
+        ("SAMPARK_DATABASE_URL", format!("sqlite://{}", db.join("bench.db").display())),
+        ("SAMPARK_PUBLIC_URL", PUBLIC_URL.to_owned()),
+        ("SAMPARK_TWILIO_AUTH_TOKEN", TOKEN.to_owned()),
+        ("SAMPARK_FLOWS_DIR", root.join("call_flows").display().to_string()),
+        ("SAMPARK_PROMPTS_DIR", root.join("prompts").display().to_string()),
+    ]);
+    Settings::from_sources(None, |name| env.get(name).cloned()).unwrap()
 }
 
 /// One whole call: (path and query, extra parameters) for each webhook.

@@ -9,7 +9,10 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use ipnet::IpNet;
 use serde::Deserialize;
+
+use crate::gateway::plivo::SignatureVersion;
 
 /// A secret string: compared and used, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -54,7 +57,24 @@ pub struct Settings {
     /// A call with no webhook for this long is ended and queued.
     pub call_idle_timeout: Duration,
     pub log_format: LogFormat,
+    /// Plivo is enabled when its auth token is set; requests must be signed.
+    pub plivo_auth_token: Option<Secret>,
+    pub plivo_signature: SignatureVersion,
+    /// KooKoo is enabled when its secret path segment is set.
+    pub kookoo_secret: Option<Secret>,
+    /// Exotel is enabled when its secret path segment is set.
+    pub exotel_secret: Option<Secret>,
+    /// When not empty, only these networks may call the KooKoo URL.
+    pub kookoo_allowed_networks: Vec<IpNet>,
+    /// When not empty, only these networks may call the Exotel URLs.
+    pub exotel_allowed_networks: Vec<IpNet>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for allow-lists.
+    pub trusted_proxies: Vec<IpNet>,
 }
+
+/// Shortest secret path segment accepted: it is the only thing keeping
+/// strangers out of the unsigned gateways' URLs.
+pub const MIN_SECRET_LEN: usize = 16;
 
 /// `sampark.toml`: every key optional, same names as the settings.
 #[derive(Debug, Default, Deserialize)]
@@ -69,6 +89,16 @@ struct FileSettings {
     prompts_dir: Option<PathBuf>,
     call_idle_timeout_secs: Option<u64>,
     log_format: Option<LogFormat>,
+    plivo_auth_token: Option<String>,
+    plivo_signature: Option<String>,
+    kookoo_secret: Option<String>,
+    exotel_secret: Option<String>,
+    #[serde(default)]
+    kookoo_allowed_networks: Vec<String>,
+    #[serde(default)]
+    exotel_allowed_networks: Vec<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -114,7 +144,39 @@ impl Settings {
             Some(other) => bail!("SAMPARK_LOG_FORMAT `{other}` is not `pretty` or `json`"),
             None => file.log_format.unwrap_or(LogFormat::Pretty),
         };
+        let plivo_signature = match pick("SAMPARK_PLIVO_SIGNATURE", file.plivo_signature).as_deref() {
+            None | Some("v3") => SignatureVersion::V3,
+            Some("v2") => SignatureVersion::V2,
+            Some(other) => bail!("SAMPARK_PLIVO_SIGNATURE `{other}` is not `v3` or `v2`"),
+        };
+        let secret = |var: &str, from_file: Option<String>| -> anyhow::Result<Option<Secret>> {
+            match pick(var, from_file) {
+                Some(s)
+                    if s.len() < MIN_SECRET_LEN
+                        || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) =>
+                {
+                    bail!("{var} must be at least {MIN_SECRET_LEN} letters, digits, `-` or `_` (it goes in a URL path)")
+                }
+                other => Ok(other.map(Secret::new)),
+            }
+        };
+        let networks = |var: &str, from_file: Vec<String>| -> anyhow::Result<Vec<IpNet>> {
+            let list = match env(var).filter(|v| !v.is_empty()) {
+                Some(v) => v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                None => from_file,
+            };
+            list.iter()
+                .map(|n| parse_network(n).with_context(|| format!("{var}: `{n}` is not an IP network")))
+                .collect()
+        };
         Ok(Self {
+            plivo_auth_token: pick("SAMPARK_PLIVO_AUTH_TOKEN", file.plivo_auth_token).map(Secret::new),
+            plivo_signature,
+            kookoo_secret: secret("SAMPARK_KOOKOO_SECRET", file.kookoo_secret)?,
+            exotel_secret: secret("SAMPARK_EXOTEL_SECRET", file.exotel_secret)?,
+            kookoo_allowed_networks: networks("SAMPARK_KOOKOO_ALLOWED_NETWORKS", file.kookoo_allowed_networks)?,
+            exotel_allowed_networks: networks("SAMPARK_EXOTEL_ALLOWED_NETWORKS", file.exotel_allowed_networks)?,
+            trusted_proxies: networks("SAMPARK_TRUSTED_PROXIES", file.trusted_proxies)?,
             listen,
             database_url: pick("SAMPARK_DATABASE_URL", file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -133,6 +195,14 @@ impl Settings {
             log_format,
         })
     }
+}
+
+/// An IP network (`10.0.0.0/8`) or a single address (`203.0.113.7`).
+fn parse_network(text: &str) -> anyhow::Result<IpNet> {
+    if let Ok(net) = text.parse::<IpNet>() {
+        return Ok(net);
+    }
+    Ok(IpNet::from(text.parse::<std::net::IpAddr>()?))
 }
 
 #[cfg(test)]
@@ -166,6 +236,17 @@ mod tests {
     #[test]
     fn a_typo_in_the_file_is_an_error() {
         assert!(Settings::from_sources(Some("lisen = \"x\""), env(&[])).is_err());
+    }
+
+    #[test]
+    fn weak_secrets_and_bad_networks_are_refused() {
+        assert!(Settings::from_sources(None, env(&[("SAMPARK_KOOKOO_SECRET", "short")])).is_err());
+        assert!(
+            Settings::from_sources(None, env(&[("SAMPARK_EXOTEL_SECRET", "has/slash/in/it/and/is/long")])).is_err()
+        );
+        let nets = env(&[("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "10.0.0.0/8, 203.0.113.7")]);
+        assert_eq!(Settings::from_sources(None, nets).unwrap().exotel_allowed_networks.len(), 2);
+        assert!(Settings::from_sources(None, env(&[("SAMPARK_TRUSTED_PROXIES", "nope")])).is_err());
     }
 
     #[test]

@@ -8,11 +8,11 @@ use tokio::{net::TcpListener, sync::watch};
 use tracing::{error, info, warn};
 
 use crate::{
-    calls::{CallService, FlowRegistry},
+    calls::{CallService, Clock, FlowRegistry, system_clock},
     config::Settings,
     directory::Directory,
     flow::{Flow, flow_files, load_files},
-    http::{AppState, router},
+    http::{AppState, Gateways, UnsignedGateway, service},
     prompts::{Catalog, PromptVoice, RecordingIndex},
     storage::{self, Store},
 };
@@ -29,6 +29,11 @@ impl Application {
     /// Loads the catalog and flows (refusing to start on a broken one),
     /// opens and migrates the database, scans recordings and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, system_clock()).await
+    }
+
+    /// As [`Application::build`], with the driver reading time from `clock`.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
         let flows = load_flows(&settings, &catalog)?;
         let entry = flows.iter().find(|f| f.id == settings.flow).map(|f| f.default_language.clone());
@@ -43,17 +48,28 @@ impl Application {
         let recordings = Arc::new(recordings);
         let directory = Directory::bundled();
         let voice = PromptVoice::new(catalog, recordings.clone(), directory, &settings.public_url);
-        match &settings.twilio_auth_token {
-            Some(_) => info!("Twilio request signatures are checked"),
-            None => warn!("SAMPARK_TWILIO_AUTH_TOKEN is not set: Twilio request signatures are NOT checked"),
-        }
-        let calls = Arc::new(CallService::new(store.clone(), registry, directory, &settings.flow));
+        let calls = Arc::new(CallService::new(store.clone(), registry, directory, &settings.flow, clock));
+        let gateways = Gateways {
+            twilio_auth_token: settings.twilio_auth_token.clone(),
+            plivo_auth_token: settings.plivo_auth_token.clone(),
+            plivo_signature: settings.plivo_signature,
+            kookoo: UnsignedGateway {
+                secret: settings.kookoo_secret.clone(),
+                allowed_networks: settings.kookoo_allowed_networks.clone(),
+            },
+            exotel: UnsignedGateway {
+                secret: settings.exotel_secret.clone(),
+                allowed_networks: settings.exotel_allowed_networks.clone(),
+            },
+            trusted_proxies: settings.trusted_proxies.clone().into(),
+        };
+        log_gateways(&settings);
         let state = AppState {
             calls,
             voice,
             recordings,
             public_url: settings.public_url.as_str().into(),
-            twilio_auth_token: settings.twilio_auth_token.clone(),
+            gateways,
             fallback_language,
         };
         let listener = TcpListener::bind(settings.listen)
@@ -86,12 +102,36 @@ impl Application {
         info!(address = %self.local_addr(), "Sampark is listening");
         let (stop_tx, stop_rx) = watch::channel(false);
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx));
-        let served = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, service(self.state)).with_graceful_shutdown(shutdown).await;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         self.store.close().await;
         info!("Sampark stopped");
         served
+    }
+}
+
+/// Says at start which gateways answer, and how their requests are checked.
+fn log_gateways(settings: &Settings) {
+    match &settings.twilio_auth_token {
+        Some(_) => info!("Twilio: /twilio/voice, request signatures are checked"),
+        None => warn!("Twilio: /twilio/voice, SAMPARK_TWILIO_AUTH_TOKEN is not set: signatures are NOT checked"),
+    }
+    match &settings.plivo_auth_token {
+        Some(_) => info!(signature = ?settings.plivo_signature, "Plivo: /plivo/voice, request signatures are checked"),
+        None => info!("Plivo: off (set SAMPARK_PLIVO_AUTH_TOKEN)"),
+    }
+    for (name, secret, networks) in [
+        ("KooKoo", &settings.kookoo_secret, &settings.kookoo_allowed_networks),
+        ("Exotel", &settings.exotel_secret, &settings.exotel_allowed_networks),
+    ] {
+        match (secret, networks.is_empty()) {
+            (None, _) => info!("{name}: off (set SAMPARK_{}_SECRET)", name.to_uppercase()),
+            (Some(_), true) => info!("{name}: on, behind its secret path; no source allow-list"),
+            (Some(_), false) => {
+                info!(networks = networks.len(), "{name}: on, behind its secret path and a source allow-list")
+            }
+        }
     }
 }
 

@@ -16,7 +16,7 @@ pub use registry::FlowRegistry;
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::{
@@ -61,12 +61,22 @@ impl Handled {
 
 const MAX_TRIES: u32 = 5;
 
+/// The time, for the driver: the flow engine has no clock, and tests move
+/// this one by hand (a caller takes seconds to answer; a retry does not).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
 /// Drives calls through their flows.
 pub struct CallService {
     store: Arc<dyn Store>,
     flows: FlowRegistry,
     directory: &'static Directory,
     entry_flow: String,
+    clock: Clock,
 }
 
 /// What one attempt decided, ready to commit.
@@ -80,8 +90,14 @@ struct Decision {
 
 impl CallService {
     /// `entry_flow` answers new calls; it must be one of the registry's flows.
-    pub fn new(store: Arc<dyn Store>, flows: FlowRegistry, directory: &'static Directory, entry_flow: &str) -> Self {
-        Self { store, flows, directory, entry_flow: entry_flow.to_owned() }
+    pub fn new(
+        store: Arc<dyn Store>,
+        flows: FlowRegistry,
+        directory: &'static Directory,
+        entry_flow: &str,
+        clock: Clock,
+    ) -> Self {
+        Self { store, flows, directory, entry_flow: entry_flow.to_owned(), clock }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -92,11 +108,13 @@ impl CallService {
     pub async fn handle(&self, inbound: &Inbound, render: &Render<'_>) -> Result<Handled, CallError> {
         let provider = inbound.provider.as_str();
         for _ in 0..MAX_TRIES {
-            if let Some(key) = known_dedupe_key(&inbound.step) {
-                if let Some(reply) = self.store.stored_reply(provider, &inbound.call_id, &key).await? {
-                    info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
-                    return Ok(Handled::Replayed(reply));
-                }
+            let stored = match known_dedupe_key(&inbound.step) {
+                Some(key) => self.store.stored_reply(provider, &inbound.call_id, &key).await?,
+                None => None,
+            };
+            if let Some(reply) = stored {
+                info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
+                return Ok(Handled::Replayed(reply));
             }
             let decision = match self.store.load_call(provider, &inbound.call_id).await? {
                 None => self.decide_new(inbound)?,
@@ -124,7 +142,8 @@ impl CallService {
     /// A call we have not seen: it starts on the current entry flow. A status
     /// or recording callback for an unknown call still records the caller.
     fn decide_new(&self, inbound: &Inbound) -> Result<Decision, CallError> {
-        let flow = self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
+        let flow =
+            self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
         let started = flow::start(&flow)?;
         let transition = match &inbound.event {
             CallEvent::Started => started,
@@ -154,7 +173,11 @@ impl CallService {
     /// A call in progress (or ended): one step on the version it started on.
     /// `Err(Handled)` when the request is a retry or out of turn and was
     /// answered from the log instead.
-    async fn decide_existing(&self, inbound: &Inbound, call: &StoredCall) -> Result<Result<Decision, Handled>, CallError> {
+    async fn decide_existing(
+        &self,
+        inbound: &Inbound,
+        call: &StoredCall,
+    ) -> Result<Result<Decision, Handled>, CallError> {
         let (dedupe_key, next_turn) = match &inbound.step {
             Step::Turn(turn) if *turn != call.turn => {
                 warn!(request.turn = turn, call.turn = call.turn, "request out of turn; repeating the last question");
@@ -166,7 +189,7 @@ impl CallService {
             Step::Turn(turn) => (format!("turn:{turn}"), turn + 1),
             Step::CurrentTurn { retry_window } => {
                 if let Some(last) = self.store.last_turn(call.id).await? {
-                    let age = (Utc::now() - last.at).to_std().unwrap_or_default();
+                    let age = ((self.clock)() - last.at).to_std().unwrap_or_default();
                     if last.request_hash == inbound.request_hash && age <= *retry_window {
                         info!(call.event = inbound.event.kind(), "an identical request just now: replaying the reply");
                         return Ok(Err(Handled::Replayed(last.reply)));
@@ -205,7 +228,7 @@ impl CallService {
             state,
             next_turn: decision.next_turn,
             reply: reply.clone(),
-            at: Utc::now(),
+            at: (self.clock)(),
             fold_into_case,
         };
         Ok(self.store.commit_turn(commit).await?)
@@ -215,7 +238,7 @@ impl CallService {
     /// and the gateway's final status callback never came. Each is queued
     /// with what it captured. Returns how many were ended.
     pub async fn end_idle_calls(&self, idle: Duration) -> Result<usize, CallError> {
-        let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+        let before = (self.clock)() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
         let idle_calls = self.store.idle_calls(before, 500).await?;
         let silent: &Render<'_> = &|_, _| Reply { content_type: "text/plain".to_owned(), body: String::new() };
         let mut ended = 0;

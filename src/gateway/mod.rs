@@ -3,6 +3,9 @@
 //! provider's dialect. Nothing past this module knows which gateway a call
 //! came through, except by the [`Provider`] tag stored with it.
 
+pub mod exotel;
+pub mod kookoo;
+pub mod plivo;
 pub mod twilio;
 mod xml;
 
@@ -16,18 +19,27 @@ use crate::{domain::PhoneNumber, flow::CallEvent};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Provider {
     Twilio,
+    Plivo,
+    KooKoo,
+    Exotel,
 }
 
 impl Provider {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Twilio => "twilio",
+            Self::Plivo => "plivo",
+            Self::KooKoo => "kookoo",
+            Self::Exotel => "exotel",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "twilio" => Some(Self::Twilio),
+            "plivo" => Some(Self::Plivo),
+            "kookoo" => Some(Self::KooKoo),
+            "exotel" => Some(Self::Exotel),
             _ => None,
         }
     }

@@ -17,10 +17,15 @@ pub struct XmlDoc {
 
 impl XmlDoc {
     pub fn new(root: &'static str) -> Self {
+        Self::with_root_attrs(root, &[])
+    }
+
+    /// A document whose root element carries attributes.
+    pub fn with_root_attrs(root: &'static str, attrs: &[(&str, &str)]) -> Self {
         let mut writer = Writer::new(Cursor::new(Vec::new()));
         // Writing to a Vec cannot fail.
         let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        let _ = writer.write_event(Event::Start(BytesStart::new(root)));
+        let _ = writer.write_event(Event::Start(start(root, attrs)));
         Self { writer, root }
     }
 

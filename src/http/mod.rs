@@ -1,20 +1,48 @@
 //! HTTP: the router, shared state and layers. Each submodule owns its routes.
 
+mod exotel;
+mod guard;
 mod health;
+mod kookoo;
+mod plivo;
 mod prompts;
 mod twilio;
 
-use std::{sync::Arc, time::Duration};
+pub use guard::UnsignedGateway;
 
-use axum::{Router, extract::MatchedPath, http::Request};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::MatchedPath,
+    http::{Request, StatusCode},
+    response::{IntoResponse, Response},
+};
+use ipnet::IpNet;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tracing::{Instrument, error, info_span, warn};
 
 use crate::{
-    calls::CallService,
+    calls::{CallService, Render},
     config::Secret,
     domain::Language,
-    prompts::{PromptVoice, RecordingIndex},
+    flow::{Action, Prompt},
+    gateway::{GatewayError, Inbound, Reply, plivo::SignatureVersion},
+    prompts::{PromptKey, PromptVoice, RecordingIndex},
 };
+
+/// How each gateway's requests are admitted.
+#[derive(Clone, Debug)]
+pub struct Gateways {
+    /// Twilio: checked when set; without it Twilio requests are not verified.
+    pub twilio_auth_token: Option<Secret>,
+    /// Plivo: enabled only with a token, and every request must be signed.
+    pub plivo_auth_token: Option<Secret>,
+    pub plivo_signature: SignatureVersion,
+    pub kookoo: UnsignedGateway,
+    pub exotel: UnsignedGateway,
+    pub trusted_proxies: Arc<[IpNet]>,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -23,7 +51,7 @@ pub struct AppState {
     pub voice: PromptVoice,
     pub recordings: Arc<RecordingIndex>,
     pub public_url: Arc<str>,
-    pub twilio_auth_token: Option<Secret>,
+    pub gateways: Gateways,
     /// The language an apology is spoken in when the call's is unknown.
     pub fallback_language: Language,
 }
@@ -36,14 +64,61 @@ pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(10);
 pub fn router(state: AppState) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+        // The matched route, not the path: secret path segments stay out of logs.
         tracing::info_span!("request", http.method = %request.method(), http.route = route)
     });
     Router::new()
         .merge(twilio::router())
+        .merge(plivo::router())
+        .merge(kookoo::router())
+        .merge(exotel::router())
         .merge(prompts::router())
         .merge(health::router())
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(12)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(12)))
         .layer(trace)
+}
+
+/// The router as a service that knows each connection's peer address (the
+/// unsigned gateways' allow-lists need it).
+pub fn service(state: AppState) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router(state).into_make_service_with_connect_info::<SocketAddr>()
+}
+
+/// Runs the call driver within the webhook budget; `None` on any failure,
+/// which has been logged.
+async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Option<Reply> {
+    let span = info_span!("call", call.id = %inbound.call_id, gateway.provider = %inbound.provider, call.event = inbound.event.kind());
+    let work = app.calls.handle(inbound, render).instrument(span.clone());
+    match tokio::time::timeout(WEBHOOK_BUDGET, work).await {
+        Ok(Ok(handled)) => Some(handled.reply()),
+        Ok(Err(e)) => {
+            span.in_scope(|| error!(error.message = %e, error.cause_chain = ?e, "could not handle the webhook"));
+            None
+        }
+        Err(_) => {
+            span.in_scope(|| error!("the webhook took longer than its budget"));
+            None
+        }
+    }
+}
+
+/// A malformed webhook: 400, naming the bad parameter (never its value).
+fn bad_request(e: &GatewayError) -> Response {
+    warn!(error.message = %e, "malformed gateway request");
+    (StatusCode::BAD_REQUEST, e.to_string()).into_response()
+}
+
+/// 404 for requests to a disabled gateway or without its secret: the same
+/// answer as for a URL that does not exist.
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// "Sorry, a technical problem", then a hang-up, in the fallback language.
+fn apology_actions(app: &AppState) -> Vec<Action> {
+    let key = PromptKey::parse("technical_error").expect("a valid key");
+    let prompts = vec![Prompt::Catalog { key, language: app.fallback_language.clone() }];
+    vec![Action::Play { prompts }, Action::Hangup]
 }

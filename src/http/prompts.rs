@@ -5,19 +5,87 @@
 //! the index (found at startup) are served. URLs carry the content hash, so
 //! caches may keep a file as long as they like.
 
+use std::{collections::HashMap, path::PathBuf};
+
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 
 use super::AppState;
-use crate::{domain::Language, prompts::PromptKey};
+use crate::{
+    domain::Language,
+    prompts::{PromptKey, sequence_version},
+};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/prompts/{lang}/{file}", get(recording))
+    Router::new().route("/prompts/sequence.wav", get(sequence)).route("/prompts/{lang}/{file}", get(recording))
+}
+
+/// Most recordings joined into one file.
+const MAX_SEQUENCE: usize = 24;
+
+/// `GET /prompts/sequence.wav?p=hi/welcome,bn/choose_language`: several
+/// recordings joined into one WAV, for gateways that take a single audio URL
+/// (Exotel's Gather). Only recordings in the index, all in one PCM format.
+async fn sequence(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let not_found = || (StatusCode::NOT_FOUND, "no such recording").into_response();
+    let Some(list) = query.get("p") else { return not_found() };
+    let mut parts = Vec::new();
+    for item in list.split(',').take(MAX_SEQUENCE + 1) {
+        let Some((lang, key)) = item.split_once('/') else { return not_found() };
+        let (Ok(lang), Ok(key)) = (Language::parse(lang), PromptKey::parse(key)) else { return not_found() };
+        let Some(recording) = app.recordings.get(&lang, &key) else { return not_found() };
+        parts.push(recording.clone());
+    }
+    if parts.is_empty() || parts.len() > MAX_SEQUENCE {
+        return not_found();
+    }
+    if parts.iter().any(|p| p.format != parts[0].format) {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "the recordings are not in one format").into_response();
+    }
+    let versions: String = parts.iter().map(|p| p.version.as_str()).collect();
+    let etag = format!("\"{}\"", sequence_version(&versions));
+    let cache = (header::CACHE_CONTROL, "public, max-age=86400");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.as_str()), cache]).into_response();
+    }
+    let paths: Vec<PathBuf> = parts.into_iter().map(|p| p.path).collect();
+    match tokio::task::spawn_blocking(move || join_wavs(&paths)).await {
+        Ok(Ok(bytes)) => {
+            ([(header::CONTENT_TYPE, "audio/wav"), (header::ETAG, etag.as_str()), cache], bytes).into_response()
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error.message = %e, "could not join recordings");
+            not_found()
+        }
+        Err(e) => {
+            tracing::error!(error.message = %e, "joining recordings panicked");
+            not_found()
+        }
+    }
+}
+
+/// Concatenates PCM WAV files of one format into one WAV file.
+fn join_wavs(paths: &[PathBuf]) -> Result<Vec<u8>, hound::Error> {
+    let mut readers = paths.iter().map(hound::WavReader::open).collect::<Result<Vec<_>, _>>()?;
+    let Some(spec) = readers.first().map(hound::WavReader::spec) else { return Ok(Vec::new()) };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut out, spec)?;
+    for reader in &mut readers {
+        for sample in reader.samples::<i32>() {
+            writer.write_sample(sample?)?;
+        }
+    }
+    writer.finalize()?;
+    Ok(out.into_inner())
 }
 
 async fn recording(

@@ -16,14 +16,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use tracing::{Instrument, error, info_span, warn};
+use tracing::warn;
 
-use super::{AppState, WEBHOOK_BUDGET};
+use super::{AppState, bad_request, run_call};
 use crate::{
-    calls::Render,
-    flow::{Action, Prompt},
+    flow::Action,
     gateway::{GatewayError, Inbound, Params, Reply, twilio},
-    prompts::PromptKey,
 };
 
 pub fn router() -> Router<AppState> {
@@ -48,7 +46,7 @@ impl FromRequest<AppState> for TwilioRequest {
         let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
         let form: Params = serde_urlencoded::from_bytes(&body)
             .map_err(|_| (StatusCode::BAD_REQUEST, "the body is not a URL-encoded form").into_response())?;
-        if let Some(token) = &app.twilio_auth_token {
+        if let Some(token) = &app.gateways.twilio_auth_token {
             let path = uri.path_and_query().map_or("/", |p| p.as_str());
             let url = format!("{}{path}", app.public_url);
             let valid = signature.is_some_and(|s| twilio::validate(token.expose(), &url, &form, &s));
@@ -61,11 +59,6 @@ impl FromRequest<AppState> for TwilioRequest {
             .map_err(|_| (StatusCode::BAD_REQUEST, "the query string is not valid").into_response())?;
         Ok(Self { query, form })
     }
-}
-
-fn bad_request(e: &GatewayError) -> Response {
-    warn!(error.message = %e, "malformed Twilio request");
-    (StatusCode::BAD_REQUEST, e.to_string()).into_response()
 }
 
 fn twiml(reply: Reply) -> Response {
@@ -81,7 +74,7 @@ async fn voice(State(app): State<AppState>, request: TwilioRequest) -> Response 
         content_type: "text/xml".to_owned(),
         body: twilio::render(actions, &app.voice, &app.public_url, turn),
     };
-    match handle(&app, &inbound, &render).await {
+    match run_call(&app, &inbound, &render).await {
         Some(reply) => twiml(reply),
         None => twiml(apology(&app)),
     }
@@ -104,35 +97,15 @@ async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>)
         Err(e) => return bad_request(&e),
     };
     let render = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
-    match handle(app, &inbound, &render).await {
+    match run_call(app, &inbound, &render).await {
         Some(_) => StatusCode::NO_CONTENT.into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
-    }
-}
-
-/// Runs the call driver within the webhook budget; `None` on any failure,
-/// which has been logged.
-async fn handle(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Option<Reply> {
-    let span = info_span!("call", call.id = %inbound.call_id, call.event = inbound.event.kind());
-    let work = app.calls.handle(inbound, render).instrument(span.clone());
-    match tokio::time::timeout(WEBHOOK_BUDGET, work).await {
-        Ok(Ok(handled)) => Some(handled.reply()),
-        Ok(Err(e)) => {
-            span.in_scope(|| error!(error.message = %e, error.cause_chain = ?e, "could not handle the webhook"));
-            None
-        }
-        Err(_) => {
-            span.in_scope(|| error!("the webhook took longer than its budget"));
-            None
-        }
     }
 }
 
 /// "Sorry, a technical problem", then a hang-up: what the caller hears
 /// instead of Twilio's application-error message.
 fn apology(app: &AppState) -> Reply {
-    let key = PromptKey::parse("technical_error").expect("a valid key");
-    let prompts = vec![Prompt::Catalog { key, language: app.fallback_language.clone() }];
-    let actions = [Action::Play { prompts }, Action::Hangup];
-    Reply { content_type: "text/xml".to_owned(), body: twilio::render(&actions, &app.voice, &app.public_url, 0) }
+    let body = twilio::render(&super::apology_actions(app), &app.voice, &app.public_url, 0);
+    Reply { content_type: "text/xml".to_owned(), body }
 }

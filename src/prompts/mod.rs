@@ -12,5 +12,5 @@ mod recordings;
 mod voice;
 
 pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
-pub use recordings::{Recording, RecordingIndex};
-pub use voice::{PromptVoice, Speech};
+pub use recordings::{Recording, RecordingIndex, WavFormat};
+pub use voice::{PromptVoice, Speech, sequence_version};

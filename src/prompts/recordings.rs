@@ -20,6 +20,17 @@ pub struct Recording {
     /// First 16 hex digits of the SHA-256 of the file: ETag and URL version.
     pub version: String,
     pub bytes: u64,
+    /// Sample rate, channels and sample width: recordings are joined into one
+    /// file (for gateways that take a single audio URL) only when these agree.
+    pub format: WavFormat,
+}
+
+/// The PCM layout of a WAV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavFormat {
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub bits_per_sample: u16,
 }
 
 /// Recordings found under the prompts directory, by language and key.
@@ -30,8 +41,8 @@ pub struct RecordingIndex {
 
 impl RecordingIndex {
     /// Scans `<dir>/<lang>/<key>.wav` for every language given. Files that are
-    /// not WAV (no RIFF/WAVE header) are skipped with a warning, since a
-    /// gateway fed the wrong bytes fails the whole call (Twilio error 11200).
+    /// not PCM WAV are skipped with a warning, since a gateway fed the wrong
+    /// bytes fails the whole call (Twilio error 11200).
     pub fn scan<'a>(dir: &Path, languages: impl IntoIterator<Item = &'a Language>) -> std::io::Result<Self> {
         let mut by_prompt = HashMap::new();
         for lang in languages {
@@ -56,13 +67,18 @@ impl RecordingIndex {
             return Ok(None);
         };
         let bytes = std::fs::read(path)?;
-        if bytes.len() < 44 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
-            tracing::warn!(file = %path.display(), "skipping a recording that is not a WAV file");
-            return Ok(None);
-        }
+        let spec = match hound::WavReader::new(std::io::Cursor::new(&bytes)) {
+            Ok(reader) if reader.spec().sample_format == hound::SampleFormat::Int => reader.spec(),
+            _ => {
+                tracing::warn!(file = %path.display(), "skipping a recording that is not a PCM WAV file");
+                return Ok(None);
+            }
+        };
         let digest = Sha256::digest(&bytes);
         let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        let recording = Recording { path: path.to_owned(), version, bytes: bytes.len() as u64 };
+        let format =
+            WavFormat { sample_rate: spec.sample_rate, channels: spec.channels, bits_per_sample: spec.bits_per_sample };
+        let recording = Recording { path: path.to_owned(), version, bytes: bytes.len() as u64, format };
         Ok(Some((key, recording)))
     }
 

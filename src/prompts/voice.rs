@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use super::{Catalog, PromptKey, RecordingIndex};
+use sha2::{Digest, Sha256};
+
+use super::{Catalog, PromptKey, Recording, RecordingIndex};
 use crate::{directory::Directory, domain::Language, flow::Prompt};
 
 /// What the caller hears for one prompt.
@@ -42,31 +44,67 @@ impl PromptVoice {
     /// A recording when there is one, else the text spoken; `None` only when
     /// neither exists (a flow version older than the catalog).
     pub fn speech(&self, prompt: &Prompt) -> Option<Speech> {
+        if let Some((language, key, recording)) = self.recording(prompt) {
+            let url = format!("{}/prompts/{language}/{key}.wav?v={}", self.base_url, recording.version);
+            return Some(Speech::Play { url });
+        }
+        let language = prompt.language();
+        let text = self.text(prompt)?;
+        let info = self.catalog.language(language)?;
+        Some(Speech::Say { text, language: info.say_language.clone(), voice: info.say_voice.clone() })
+    }
+
+    /// The words of a prompt in its language (what a recording says, or `<Say>` would).
+    pub fn text(&self, prompt: &Prompt) -> Option<String> {
         match prompt {
-            Prompt::Catalog { key, language } => self
-                .recorded(language, key)
-                .or_else(|| self.say(language, self.catalog.text(key, language)?.to_owned())),
-            Prompt::StateName { code, language } => {
-                let key = PromptKey::parse(&format!("state_{code}")).ok()?;
-                let name = self.directory.state(*code)?.name_in(language).to_owned();
-                self.recorded(language, &key).or_else(|| self.say(language, name))
+            Prompt::Catalog { key, language } => self.catalog.text(key, language).map(str::to_owned),
+            Prompt::StateName { code, language } => Some(self.directory.state(*code)?.name_in(language).to_owned()),
+            Prompt::DistrictName { code, .. } => Some(self.directory.district(*code)?.name.clone()),
+        }
+    }
+
+    /// One URL that plays all the prompts, for gateways that take a single
+    /// audio URL (Exotel's Gather): the recording itself for one prompt, the
+    /// recordings joined (`/prompts/sequence.wav`) for several. `None` unless
+    /// every prompt is recorded, in one PCM format.
+    pub fn single_audio_url(&self, prompts: &[Prompt]) -> Option<String> {
+        let recorded: Vec<(&Language, PromptKey, &Recording)> =
+            prompts.iter().map(|p| self.recording(p)).collect::<Option<_>>()?;
+        match recorded.as_slice() {
+            [] => None,
+            [(language, key, recording)] => {
+                Some(format!("{}/prompts/{language}/{key}.wav?v={}", self.base_url, recording.version))
             }
-            Prompt::DistrictName { code, language } => {
-                let key = PromptKey::parse(&format!("district_{code}")).ok()?;
-                let name = self.directory.district(*code)?.name.clone();
-                self.recorded(language, &key).or_else(|| self.say(language, name))
+            [(_, _, first), rest @ ..] => {
+                if rest.iter().any(|(_, _, r)| r.format != first.format) {
+                    return None;
+                }
+                let list: Vec<String> = recorded.iter().map(|(l, k, _)| format!("{l}/{k}")).collect();
+                let versions: String = recorded.iter().map(|(_, _, r)| r.version.as_str()).collect();
+                let version = sequence_version(&versions);
+                Some(format!("{}/prompts/sequence.wav?p={}&v={version}", self.base_url, list.join(",")))
             }
         }
     }
 
-    fn recorded(&self, language: &Language, key: &PromptKey) -> Option<Speech> {
-        let recording = self.recordings.get(language, key)?;
-        let url = format!("{}/prompts/{language}/{key}.wav?v={}", self.base_url, recording.version);
-        Some(Speech::Play { url })
+    /// The recording that voices a prompt, if any.
+    fn recording<'a>(&'a self, prompt: &'a Prompt) -> Option<(&'a Language, PromptKey, &'a Recording)> {
+        let key = match prompt {
+            Prompt::Catalog { key, .. } => key.clone(),
+            Prompt::StateName { code, .. } => PromptKey::parse(&format!("state_{code}")).ok()?,
+            Prompt::DistrictName { code, .. } => PromptKey::parse(&format!("district_{code}")).ok()?,
+        };
+        let language = prompt.language();
+        let recording = self.recordings.get(language, &key)?;
+        Some((language, key, recording))
     }
 
-    fn say(&self, language: &Language, text: String) -> Option<Speech> {
-        let info = self.catalog.language(language)?;
-        Some(Speech::Say { text, language: info.say_language.clone(), voice: info.say_voice.clone() })
+    pub fn recordings(&self) -> &RecordingIndex {
+        &self.recordings
     }
+}
+
+/// The version tag of a joined recording: a hash of its parts' versions.
+pub fn sequence_version(part_versions: &str) -> String {
+    Sha256::digest(part_versions.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

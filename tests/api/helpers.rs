@@ -1,15 +1,15 @@
 //! `spawn_app` and friends: a real server per test, a fresh database each.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
     sync::Arc,
-    time::Duration,
 };
 
 use sampark::{
     calls::CallService,
     cases::{ExportFormat, write_export},
-    config::{LogFormat, Secret, Settings},
+    config::{LogFormat, Settings},
     startup::Application,
     storage::{self, Counts},
 };
@@ -20,6 +20,9 @@ use tokio::{sync::oneshot, task::JoinHandle};
 /// actually go to 127.0.0.1 (as behind a tunnel or proxy).
 pub const PUBLIC_URL: &str = "https://sampark.test";
 pub const TOKEN: &str = "test-auth-token-not-a-secret";
+pub const PLIVO_TOKEN: &str = "plivo-test-token-not-a-secret";
+pub const KOOKOO_SECRET: &str = "kookoo-test-path-secret";
+pub const EXOTEL_SECRET: &str = "exotel-test-path-secret";
 
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -32,6 +35,8 @@ pub struct Options {
     pub token: Option<&'static str>,
     /// Reuse a database (to restart a server on it).
     pub database: Option<Arc<TempDir>>,
+    /// More `SAMPARK_*` settings, winning over the defaults here.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -41,11 +46,39 @@ impl Default for Options {
             prompts_dir: repo_path("prompts"),
             token: Some(TOKEN),
             database: None,
+            env: Vec::new(),
         }
     }
 }
 
+/// A clock the test moves by hand; it starts at the real time.
+#[derive(Clone)]
+pub struct TestClock {
+    start: chrono::DateTime<chrono::Utc>,
+    offset_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl TestClock {
+    fn new() -> Self {
+        Self { start: chrono::Utc::now(), offset_ms: Arc::default() }
+    }
+
+    /// Time passes: a caller listens and answers, a gateway times out.
+    pub fn advance(&self, seconds: u32) {
+        self.offset_ms.fetch_add(i64::from(seconds) * 1000, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn clock(&self) -> sampark::calls::Clock {
+        let this = self.clone();
+        Arc::new(move || {
+            let offset = this.offset_ms.load(std::sync::atomic::Ordering::SeqCst);
+            this.start + chrono::Duration::milliseconds(offset)
+        })
+    }
+}
+
 pub struct TestApp {
+    pub clock: TestClock,
     pub address: String,
     pub client: reqwest::Client,
     pub token: Option<&'static str>,
@@ -56,18 +89,27 @@ pub struct TestApp {
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
+/// Settings as the server reads them, from `SAMPARK_*` variables: every
+/// gateway on, each with its test secret.
 pub fn settings(options: &Options, database_url: &str) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.to_owned(),
-        public_url: PUBLIC_URL.to_owned(),
-        twilio_auth_token: options.token.map(|t| Secret::new(t.to_owned())),
-        flow: "helpline".to_owned(),
-        flows_dir: options.flows_dir.clone(),
-        prompts_dir: options.prompts_dir.clone(),
-        call_idle_timeout: Duration::from_secs(3600),
-        log_format: LogFormat::Pretty,
+    let mut env: HashMap<&str, String> = HashMap::from([
+        ("SAMPARK_LISTEN", "127.0.0.1:0".to_owned()),
+        ("SAMPARK_DATABASE_URL", database_url.to_owned()),
+        ("SAMPARK_PUBLIC_URL", PUBLIC_URL.to_owned()),
+        ("SAMPARK_FLOWS_DIR", options.flows_dir.display().to_string()),
+        ("SAMPARK_PROMPTS_DIR", options.prompts_dir.display().to_string()),
+        ("SAMPARK_CALL_IDLE_TIMEOUT_SECS", "3600".to_owned()),
+        ("SAMPARK_PLIVO_AUTH_TOKEN", PLIVO_TOKEN.to_owned()),
+        ("SAMPARK_KOOKOO_SECRET", KOOKOO_SECRET.to_owned()),
+        ("SAMPARK_EXOTEL_SECRET", EXOTEL_SECRET.to_owned()),
+    ]);
+    if let Some(token) = options.token {
+        env.insert("SAMPARK_TWILIO_AUTH_TOKEN", token.to_owned());
     }
+    for (name, value) in &options.env {
+        env.insert(name, value.clone());
+    }
+    Settings::from_sources(None, |name| env.get(name).cloned()).expect("test settings are valid")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -80,7 +122,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     let db_dir = options.database.clone().unwrap_or_else(|| Arc::new(TempDir::new().unwrap()));
     let database_url = format!("sqlite://{}", db_dir.path().join("sampark.db").display());
-    let app = Application::build(settings(&options, &database_url)).await.expect("the app builds");
+    let clock = TestClock::new();
+    let app =
+        Application::build_with_clock(settings(&options, &database_url), clock.clock()).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let calls = app.call_service();
     let (tx, rx) = oneshot::channel();
@@ -88,6 +132,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let _ = rx.await;
     }));
     TestApp {
+        clock,
         address,
         client: reqwest::Client::new(),
         token: options.token,

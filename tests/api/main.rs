@@ -3,6 +3,8 @@
 //! as Twilio signs.
 
 mod cli;
+mod dialects;
+mod gateways;
 mod helpers;
 mod journeys;
 mod robustness;

@@ -116,8 +116,11 @@ async fn a_call_whose_final_callback_never_comes_is_queued_by_the_sweeper() {
     call.press("1").await;
     call.press("20#").await;
     assert!(app.cases().await.is_empty());
-    assert_eq!(app.calls.end_idle_calls(Duration::ZERO).await.unwrap(), 1);
-    assert_eq!(app.calls.end_idle_calls(Duration::ZERO).await.unwrap(), 0, "ended once");
+    let idle = Duration::from_secs(600);
+    assert_eq!(app.calls.end_idle_calls(idle).await.unwrap(), 0, "not idle yet");
+    app.clock.advance(601);
+    assert_eq!(app.calls.end_idle_calls(idle).await.unwrap(), 1);
+    assert_eq!(app.calls.end_idle_calls(idle).await.unwrap(), 0, "ended once");
     let case = app.only_case().await;
     assert_eq!(case["home_state_code"], 20);
     // The real callback arriving later changes nothing.

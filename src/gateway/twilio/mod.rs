@@ -76,7 +76,12 @@ pub fn parse_recording(form: &[(String, String)]) -> Result<Option<Inbound>, Gat
     inbound(form, &[], step, CallEvent::RecordingReady { message }).map(Some)
 }
 
-fn inbound(form: &[(String, String)], query: &[(String, String)], step: Step, event: CallEvent) -> Result<Inbound, GatewayError> {
+fn inbound(
+    form: &[(String, String)],
+    query: &[(String, String)],
+    step: Step,
+    event: CallEvent,
+) -> Result<Inbound, GatewayError> {
     let call_id = param(form, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
     if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(GatewayError::Invalid("CallSid"));

@@ -1,0 +1,288 @@
+//! Exotel: call flows are built from applets in Exotel's dashboard, so
+//! Sampark serves the applets that call out, for one generic app that runs
+//! any Sampark flow (docs/gateways/exotel.md shows how to build it):
+//!
+//! ```text
+//! start → Gather "question" ──digits──▶ Passthru "answer" ─200─▶ Passthru "next" ─200─▶ Gather "question"
+//!              ▲                              │ 302                    │ 302
+//!              │                              ▼                        ▼
+//!              │                     Greeting "words" → Hangup   Greeting "words" → Voicemail ─▶ Passthru "answer"
+//! ```
+//!
+//! - Gather (dynamic URL, GET `…/gather`): JSON with the question's prompt
+//!   and digit settings. The first one of a call starts it.
+//! - Passthru "answer" (GET `…/passthru`): the caller's keys arrive as
+//!   `digits`, wrapped in double quotes; a voice message as `RecordingUrl`.
+//!   The flow engine takes the answer; the HTTP status picks the branch:
+//!   200 the call goes on, 302 it is over.
+//! - Passthru "next" (GET `…/next`): 200 the next step is a question, 302 a
+//!   voice message.
+//! - Greeting (GET and HEAD `…/greeting`, `text/plain`): the words before a
+//!   voice message or the last words, as audio URLs one per line, or text.
+//!
+//! Every answer to a question is a Passthru on a fixed URL, so requests
+//! cannot name their turn: a request identical to the call's last answer
+//! (its parameters include `CurrentTime`) within [`RETRY_WINDOW`] is a retry.
+//! Callers arrive as `0` + ten digits.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{GatewayError, Inbound, Provider, Step, param, request_hash};
+use crate::{
+    domain::PhoneNumber,
+    flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage},
+    prompts::PromptVoice,
+};
+
+/// How soon an identical Passthru request counts as a retry.
+pub const RETRY_WINDOW: Duration = Duration::from_secs(60);
+
+/// What the generic app does after an answer: the reply we store for each
+/// turn, from which the Gather, Passthru "next" and Greeting applets are served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum NextStep {
+    Gather { gather: GatherApplet },
+    Record { greeting: String },
+    End { greeting: String },
+}
+
+/// The Gather applet's dynamic configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatherApplet {
+    pub gather_prompt: PromptBody,
+    pub max_input_digits: u8,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub finish_on_key: Option<String>,
+    pub input_timeout: u32,
+}
+
+/// A prompt for an applet: one audio URL, or text for Exotel's speech.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PromptBody {
+    Audio { audio_url: String },
+    Text { text: String },
+}
+
+impl NextStep {
+    /// Reads a stored reply back.
+    pub fn parse(body: &str) -> Option<Self> {
+        serde_json::from_str(body).ok()
+    }
+
+    /// The Gather applet's JSON for this step. A step that is not a question
+    /// still gets a (one-key) Gather, so a confused app moves on to the
+    /// Passthru, which then ends the call.
+    pub fn gather_json(&self) -> String {
+        let applet = match self {
+            Self::Gather { gather } => gather.clone(),
+            Self::Record { greeting } | Self::End { greeting } => GatherApplet {
+                gather_prompt: PromptBody::Text { text: greeting.clone() },
+                max_input_digits: 1,
+                finish_on_key: None,
+                input_timeout: 1,
+            },
+        };
+        serde_json::to_string(&applet).expect("applet JSON serialises")
+    }
+
+    /// The Greeting applet's text/plain body for this step.
+    pub fn greeting(&self) -> &str {
+        match self {
+            Self::Record { greeting } | Self::End { greeting } => greeting,
+            Self::Gather { .. } => "",
+        }
+    }
+}
+
+/// Renders actions as the next step of the generic app (stored as JSON).
+pub fn render(actions: &[Action], voice: &PromptVoice) -> String {
+    let mut lead: Vec<Prompt> = Vec::new();
+    let mut step = None;
+    for action in actions {
+        match action {
+            Action::Play { prompts } => lead.extend(prompts.iter().cloned()),
+            Action::Gather { prompts, max_digits, finish_key, timeout_secs } => {
+                lead.extend(prompts.iter().cloned());
+                let gather = GatherApplet {
+                    gather_prompt: prompt_body(voice, &lead),
+                    max_input_digits: *max_digits,
+                    finish_on_key: finish_key.map(String::from),
+                    input_timeout: *timeout_secs,
+                };
+                step = Some(NextStep::Gather { gather });
+                break;
+            }
+            Action::Record { prompts, .. } => {
+                lead.extend(prompts.iter().cloned());
+                step = Some(NextStep::Record { greeting: greeting(voice, &lead) });
+                break;
+            }
+            Action::Hangup => break,
+        }
+    }
+    let step = step.unwrap_or_else(|| NextStep::End { greeting: greeting(voice, &lead) });
+    serde_json::to_string(&step).expect("step JSON serialises")
+}
+
+fn prompt_body(voice: &PromptVoice, prompts: &[Prompt]) -> PromptBody {
+    match voice.single_audio_url(prompts) {
+        Some(audio_url) => PromptBody::Audio { audio_url },
+        None => PromptBody::Text { text: text_of(voice, prompts) },
+    }
+}
+
+/// Audio URLs one per line when every prompt is recorded, else the words.
+fn greeting(voice: &PromptVoice, prompts: &[Prompt]) -> String {
+    let urls: Option<Vec<String>> = prompts
+        .iter()
+        .map(|p| match voice.speech(p) {
+            Some(crate::prompts::Speech::Play { url }) => Some(url),
+            _ => None,
+        })
+        .collect();
+    match urls {
+        Some(urls) if !urls.is_empty() => urls.join("\n"),
+        _ => text_of(voice, prompts),
+    }
+}
+
+fn text_of(voice: &PromptVoice, prompts: &[Prompt]) -> String {
+    prompts.iter().filter_map(|p| voice.text(p)).collect::<Vec<_>>().join(" ")
+}
+
+fn call_id(query: &[(String, String)]) -> Result<&str, GatewayError> {
+    let call_id = param(query, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
+    if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(GatewayError::Invalid("CallSid"));
+    }
+    Ok(call_id)
+}
+
+fn caller(query: &[(String, String)]) -> Option<PhoneNumber> {
+    param(query, "CallFrom").or_else(|| param(query, "From")).and_then(PhoneNumber::parse)
+}
+
+fn inbound(query: &[(String, String)], step: Step, event: CallEvent) -> Result<Inbound, GatewayError> {
+    Ok(Inbound {
+        provider: Provider::Exotel,
+        call_id: call_id(query)?.to_owned(),
+        caller: caller(query),
+        step,
+        event,
+        request_hash: request_hash(query),
+    })
+}
+
+/// The first Gather request of a call starts it.
+pub fn parse_start(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
+    inbound(query, Step::Turn(0), CallEvent::Started)
+}
+
+/// The call a Gather, Passthru "next" or Greeting request is about.
+pub fn parse_call_id(query: &[(String, String)]) -> Result<String, GatewayError> {
+    call_id(query).map(str::to_owned)
+}
+
+/// Passthru "answer": the caller's keys (quoted), or a voice message.
+pub fn parse_passthru(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
+    let event = if let Some(url) = param(query, "RecordingUrl").filter(|u| !u.trim().is_empty()) {
+        let ok = url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://"));
+        if !ok {
+            return Err(GatewayError::Invalid("RecordingUrl"));
+        }
+        CallEvent::Recorded { message: VoiceMessage { url: url.to_owned(), duration_secs: None } }
+    } else {
+        let digits = unquote(param(query, "digits").unwrap_or(""));
+        let digits = digits.strip_suffix('#').unwrap_or(digits);
+        if digits.is_empty() {
+            CallEvent::NoInput
+        } else if digits.len() <= 32 && digits.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#') {
+            CallEvent::Digits { digits: digits.to_owned() }
+        } else {
+            return Err(GatewayError::Invalid("digits"));
+        }
+    };
+    inbound(query, Step::CurrentTurn { retry_window: RETRY_WINDOW }, event)
+}
+
+/// `digits` arrive wrapped in literal double quotes: `"07"` → `07`.
+fn unquote(value: &str) -> &str {
+    let value = value.trim();
+    value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value).trim()
+}
+
+/// A status callback or an end-of-call Passthru: `Status` (`completed`,
+/// `failed`, `busy`, `no-answer`) or `CallType` (`completed`,
+/// `client-hangup`, `incomplete`). `Ok(None)` when it does not end the call.
+pub fn parse_status(params: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
+    let status = param(params, "Status").or_else(|| param(params, "CallType")).unwrap_or("");
+    let reason = match status {
+        "completed" | "client-hangup" => EndReason::CallerHungUp,
+        "failed" | "busy" | "no-answer" | "incomplete" => EndReason::Failed,
+        _ => return Ok(None),
+    };
+    let step = Step::Callback { key: format!("status:{status}") };
+    inbound(params, step, CallEvent::Ended { reason }).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// gateways.md §7.6, with fake numbers and ids.
+    fn passthru_fixture() -> Vec<(String, String)> {
+        let raw = "CallSid=0123456789abcdef0123456789abcdef&CallFrom=09800000001&CallTo=08000000002\
+                   &Direction=incoming&Created=Wed%2C+31+Jul+2024+16%3A42%3A56&DialCallDuration=0\
+                   &StartTime=2024-07-31+16%3A42%3A56&EndTime=1970-01-01+05%3A30%3A00&CallType=call-attempt\
+                   &DialWhomNumber=&flow_id=11754&tenant_id=1409&From=09800000001&To=08000000002\
+                   &CurrentTime=2024-07-31+16%3A43%3A02&digits=%2207%22";
+        serde_urlencoded::from_str(raw).unwrap()
+    }
+
+    #[test]
+    fn quoted_digits_and_a_zero_prefixed_number_parse() {
+        let inbound = parse_passthru(&passthru_fixture()).unwrap();
+        assert_eq!(inbound.event, CallEvent::Digits { digits: "07".to_owned() });
+        assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
+        assert_eq!(inbound.call_id, "0123456789abcdef0123456789abcdef");
+        assert!(matches!(inbound.step, Step::CurrentTurn { .. }));
+    }
+
+    #[test]
+    fn empty_or_missing_digits_are_no_input() {
+        for digits in ["%22%22", "", "%22%23%22"] {
+            let query: Vec<(String, String)> =
+                serde_urlencoded::from_str(&format!("CallSid=abc&digits={digits}")).unwrap();
+            assert_eq!(parse_passthru(&query).unwrap().event, CallEvent::NoInput, "{digits}");
+        }
+        let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc").unwrap();
+        assert_eq!(parse_passthru(&query).unwrap().event, CallEvent::NoInput);
+    }
+
+    #[test]
+    fn a_call_attempt_passthru_is_not_a_hangup_but_client_hangup_is() {
+        assert!(parse_status(&passthru_fixture()).unwrap().is_none());
+        let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc&CallType=client-hangup").unwrap();
+        let inbound = parse_status(&query).unwrap().unwrap();
+        assert_eq!(inbound.event, CallEvent::Ended { reason: EndReason::CallerHungUp });
+    }
+
+    #[test]
+    fn stored_steps_read_back() {
+        let step = NextStep::Gather {
+            gather: GatherApplet {
+                gather_prompt: PromptBody::Audio { audio_url: "https://x/a.wav".to_owned() },
+                max_input_digits: 2,
+                finish_on_key: Some("#".to_owned()),
+                input_timeout: 8,
+            },
+        };
+        let json = serde_json::to_string(&step).unwrap();
+        assert_eq!(NextStep::parse(&json), Some(step.clone()));
+        assert!(step.gather_json().contains(r#""gather_prompt":{"audio_url":"https://x/a.wav"}"#));
+    }
+}

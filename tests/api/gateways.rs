@@ -1,0 +1,272 @@
+//! The journeys of a call, through every gateway dialect, from one table.
+//! Each scenario is written once and run for Twilio, Plivo, KooKoo and
+//! Exotel, with every request built as that gateway builds it.
+
+use serde_json::Value;
+
+use super::{
+    dialects::{ALL, Dialect, Phone},
+    helpers::{EXOTEL_SECRET, KOOKOO_SECRET, Options, spawn_app, spawn_app_with},
+};
+
+const MOBILE: &str = "9800000001";
+const E164: &str = "+919800000001";
+
+fn sid(dialect: Dialect, n: u32) -> String {
+    match dialect {
+        Dialect::Twilio => format!("CA{n:032}"),
+        Dialect::Plivo => format!("3e82ae9d-2c78-4d85-b1a4-{n:012}"),
+        Dialect::KooKoo => format!("{n:020}"),
+        Dialect::Exotel => format!("{n:032x}"),
+    }
+}
+
+async fn happy_path(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 1), MOBILE).await;
+    assert!(phone.heard.text.contains("सम्पर्क"), "{dialect:?}: welcome: {:?}", phone.heard);
+    phone.press("1").await;
+    phone.press("1").await;
+    phone.press("10#").await;
+    let readback = phone.press("212#").await;
+    assert!(readback.text.contains("Patna") && readback.text.contains("बिहार"), "{dialect:?}: {readback:?}");
+    phone.press("1").await;
+    let message = phone.press("4").await;
+    assert!(message.recording, "{dialect:?}: the need menu leads to the voice message: {message:?}");
+    let thanks = phone.leave_message("https://recordings.example/rec-1.wav").await;
+    assert!(thanks.ended && thanks.text.contains("धन्यवाद"), "{dialect:?}: {thanks:?}");
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!(case["phone"], E164, "{dialect:?}");
+    assert_eq!(case["language"], "hi");
+    assert_eq!(case["consent"], true);
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(10), Some(212)));
+    assert_eq!(case["need"], "medical");
+    assert_eq!(case["recording_url"], "https://recordings.example/rec-1.wav");
+    assert_eq!(case["calls"], 1);
+    assert_eq!(case["status"], "queued");
+}
+
+async fn silence_everywhere(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 2), MOBILE).await;
+    let again = phone.silence().await;
+    assert!(!again.ended && again.input.is_some(), "{dialect:?}: asked again, not hung up: {again:?}");
+    let consent = phone.silence().await;
+    assert!(consent.text.contains("सहमत"), "{dialect:?}: silence twice means Hindi: {consent:?}");
+    phone.silence().await;
+    phone.silence().await;
+    let goodbye = phone.silence().await;
+    assert!(goodbye.ended, "{dialect:?}: {goodbye:?}");
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!(case["phone"], E164);
+    assert_eq!(case["language"], "hi");
+    assert_eq!(case["consent"], Value::Null);
+}
+
+async fn invalid_codes_then_valid(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 3), MOBILE).await;
+    phone.press("2").await;
+    phone.press("1").await;
+    let wrong = phone.press("99#").await;
+    assert!(wrong.text.contains("কোনো রাজ্যের কোড নয়"), "{dialect:?}: {wrong:?}");
+    phone.press("19#").await;
+    let out_of_state = phone.press("212#").await;
+    assert!(
+        out_of_state.text.contains("কোনো জেলার কোড নয়"),
+        "{dialect:?}: Patna is not in West Bengal: {out_of_state:?}"
+    );
+    let readback = phone.press("305#").await;
+    assert!(readback.text.contains("Bankura"), "{dialect:?}: {readback:?}");
+    phone.press("1").await;
+    phone.press("2").await;
+    phone.silence().await;
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(19), Some(305)));
+    assert_eq!(case["need"], "money");
+    assert_eq!(case["language"], "bn");
+}
+
+async fn hang_up_midway(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 4), MOBILE).await;
+    phone.press("3").await;
+    phone.press("1").await;
+    phone.press("21#").await;
+    assert!(app.cases().await.is_empty(), "not queued while on the line");
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!(case["home_state_code"], 21);
+    assert_eq!(case["home_district_code"], Value::Null);
+    assert_eq!(case["language"], "or");
+}
+
+async fn repeat_caller(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut first = Phone::dial(&app, dialect, &sid(dialect, 5), MOBILE).await;
+    for keys in ["1", "1", "10#", "212#", "1", "1"] {
+        first.press(keys).await;
+    }
+    first.silence().await;
+    first.hang_up().await;
+    let before = app.only_case().await;
+    let mut second = Phone::dial(&app, dialect, &sid(dialect, 6), MOBILE).await;
+    second.silence().await;
+    second.hang_up().await;
+    let after = app.only_case().await;
+    assert_eq!(after["calls"], 2, "{dialect:?}");
+    assert_eq!(after["first_call_at"], before["first_call_at"]);
+    assert_eq!(after["home_district_code"], 212);
+}
+
+async fn retried_request(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 7), MOBILE).await;
+    phone.press("1").await;
+    let before = app.counts().await;
+    let (status, body, again_status, again_body) = phone.retry_last().await;
+    assert_eq!((again_status, &again_body), (status, &body), "{dialect:?}: a retry gets the same answer");
+    assert_eq!(app.counts().await, before, "{dialect:?}: and records nothing new");
+    // The call carries on as if the retry had not happened.
+    let state = phone.press("1").await;
+    assert!(state.text.contains("गृह राज्य"), "{dialect:?}: consent given once: {state:?}");
+}
+
+/// One `#[tokio::test]` per scenario and dialect.
+macro_rules! for_every_dialect {
+    ($($scenario:ident),*) => {
+        mod twilio { $( #[tokio::test] async fn $scenario() { super::$scenario(super::Dialect::Twilio).await } )* }
+        mod plivo { $( #[tokio::test] async fn $scenario() { super::$scenario(super::Dialect::Plivo).await } )* }
+        mod kookoo { $( #[tokio::test] async fn $scenario() { super::$scenario(super::Dialect::KooKoo).await } )* }
+        mod exotel { $( #[tokio::test] async fn $scenario() { super::$scenario(super::Dialect::Exotel).await } )* }
+    };
+}
+
+for_every_dialect!(
+    happy_path,
+    silence_everywhere,
+    invalid_codes_then_valid,
+    hang_up_midway,
+    repeat_caller,
+    retried_request
+);
+
+#[tokio::test]
+async fn one_caller_over_two_gateways_is_one_case() {
+    let app = spawn_app().await;
+    for (n, dialect) in ALL.into_iter().enumerate() {
+        let mut phone = Phone::dial(&app, dialect, &sid(dialect, 100 + n as u32), MOBILE).await;
+        phone.press("1").await;
+        phone.hang_up().await;
+    }
+    let case = app.only_case().await;
+    assert_eq!(case["phone"], E164);
+    assert_eq!(case["calls"], 4, "Twilio +91…, Plivo 91…, KooKoo 0…, Exotel 0…: one worker");
+}
+
+#[tokio::test]
+async fn unsigned_gateways_without_their_secret_get_404_and_change_nothing() {
+    let app = spawn_app().await;
+    let client = &app.client;
+    let new_call = [("event", "NewCall"), ("sid", "123"), ("cid", "09800000001")];
+    let wrong =
+        client.get(format!("{}/kookoo/not-the-secret-at-all", app.address)).query(&new_call).send().await.unwrap();
+    assert_eq!(wrong.status(), 404);
+    let right = client.get(format!("{}/kookoo/{KOOKOO_SECRET}", app.address)).query(&new_call).send().await.unwrap();
+    assert_eq!(right.status(), 200);
+    let before = app.counts().await;
+    for applet in ["gather", "passthru", "next", "greeting", "status"] {
+        let url = format!("{}/exotel/wrong-secret-wrong-secret/{applet}", app.address);
+        let response = client.get(url).query(&[("CallSid", "abc"), ("digits", "\"1\"")]).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{applet}");
+    }
+    assert_eq!(app.counts().await, before);
+}
+
+#[tokio::test]
+async fn gateways_that_are_not_configured_answer_404() {
+    let options = Options {
+        env: vec![
+            ("SAMPARK_PLIVO_AUTH_TOKEN", String::new()),
+            ("SAMPARK_KOOKOO_SECRET", String::new()),
+            ("SAMPARK_EXOTEL_SECRET", String::new()),
+        ],
+        ..Options::default()
+    };
+    let app = spawn_app_with(options).await;
+    let client = &app.client;
+    let plivo = client.post(format!("{}/plivo/voice", app.address)).form(&[("CallUUID", "u")]).send().await.unwrap();
+    assert_eq!(plivo.status(), 404);
+    let kookoo =
+        client.get(format!("{}/kookoo/{KOOKOO_SECRET}?event=NewCall&sid=1", app.address)).send().await.unwrap();
+    assert_eq!(kookoo.status(), 404);
+    let exotel = client.get(format!("{}/exotel/{EXOTEL_SECRET}/gather?CallSid=a", app.address)).send().await.unwrap();
+    assert_eq!(exotel.status(), 404);
+    assert_eq!(app.counts().await.calls, 0);
+}
+
+#[tokio::test]
+async fn a_plivo_request_with_a_bad_signature_gets_403() {
+    let app = spawn_app().await;
+    let form = [("CallUUID", "u-1"), ("From", "919800000001")];
+    let unsigned = app.client.post(format!("{}/plivo/voice", app.address)).form(&form).send().await.unwrap();
+    assert_eq!(unsigned.status(), 403);
+    let forged = app
+        .client
+        .post(format!("{}/plivo/voice", app.address))
+        .form(&form)
+        .header("X-Plivo-Signature-V3", "k7Pusd4OxCIjR5IfA9iedDNu/h/gbdYqdzG/MiYtd1c=")
+        .header("X-Plivo-Signature-V3-Nonce", "31627761595286130198")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(app.counts().await.calls, 0);
+}
+
+#[tokio::test]
+async fn an_allow_list_keeps_out_other_networks() {
+    let outside =
+        Options { env: vec![("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "203.0.113.0/24".to_owned())], ..Options::default() };
+    let app = spawn_app_with(outside).await;
+    let url = format!("{}/exotel/{EXOTEL_SECRET}/gather", app.address);
+    let response = app.client.get(&url).query(&[("CallSid", "abc"), ("CallFrom", "09800000001")]).send().await.unwrap();
+    assert_eq!(response.status(), 404, "127.0.0.1 is not in 203.0.113.0/24");
+
+    let inside =
+        Options { env: vec![("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "127.0.0.0/8".to_owned())], ..Options::default() };
+    let app = spawn_app_with(inside).await;
+    let url = format!("{}/exotel/{EXOTEL_SECRET}/gather", app.address);
+    let response = app.client.get(&url).query(&[("CallSid", "abc"), ("CallFrom", "09800000001")]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn exotel_plays_several_recorded_prompts_as_one_joined_file() {
+    let recorded = [
+        ("hi", "welcome"),
+        ("hi", "choose_language"),
+        ("bn", "choose_language"),
+        ("or", "choose_language"),
+        ("en", "choose_language"),
+    ];
+    let prompts = super::helpers::prompts_with_recordings(&recorded);
+    let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
+    let phone = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 200), MOBILE).await;
+    assert_eq!(phone.heard.audio.len(), 1, "one audio URL for the Gather: {:?}", phone.heard);
+    let url = &phone.heard.audio[0];
+    assert!(url.starts_with("https://sampark.test/prompts/sequence.wav?p=hi/welcome,hi/choose_language,bn/"), "{url}");
+    let local = app.local_url(url);
+    let response = app.client.get(&local).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    let bytes = response.bytes().await.unwrap();
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(reader.spec().sample_rate, 8000);
+    assert_eq!(reader.duration(), 5 * 8 * 300, "five 300 ms recordings, joined");
+    let tampered = local.replace("hi/welcome", "hi/..%2Fwelcome");
+    assert_eq!(app.client.get(&tampered).send().await.unwrap().status(), 404);
+}
