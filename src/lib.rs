@@ -14,6 +14,7 @@
 //! calls into cases, export) · `storage` (the store trait, SQLite) · `http`
 //! (routes) · `config`, `telemetry`, `startup`, `cli`.
 
+pub mod auth;
 pub mod calls;
 pub mod cases;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod flow;
 pub mod gateway;
 pub mod http;
 pub mod prompts;
+pub mod queue;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

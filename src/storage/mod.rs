@@ -9,8 +9,13 @@
 //! moved on, so webhooks for one call may land on any server instance.
 
 mod sqlite;
+mod views;
 
 pub use sqlite::SqliteStore;
+pub use views::{
+    AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount, OutcomeReport,
+    QueueCount,
+};
 
 use std::sync::Arc;
 
@@ -18,12 +23,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
-use crate::{cases::CaseRecord, flow::CallState, gateway::Reply};
+use crate::{
+    auth::{NewUser, User},
+    cases::CaseRecord,
+    flow::CallState,
+    gateway::Reply,
+    queue::Scope,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    #[error("{0} already exists")]
+    Conflict(String),
     /// Names the URL's scheme only: the rest may hold a password.
     #[error("database URLs starting `{0}` are not supported (use sqlite://PATH)")]
     UnsupportedUrl(String),
@@ -143,6 +156,91 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every case, streamed in id order.
     fn export_cases(&self) -> BoxStream<'_, Result<CaseRecord, StoreError>>;
+
+    /// The cases in a user's scope, streamed in id order.
+    fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>>;
+
+    // ---- users and sessions ---------------------------------------------
+
+    /// Adds a user; [`StoreError::Conflict`] if the username is taken.
+    async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> Result<i64, StoreError>;
+
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Disables or re-enables a user; a disabled user's sessions stop working.
+    async fn set_user_disabled(&self, username: &str, disabled: bool, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// A user and their password hash, for signing in (disabled users too).
+    async fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The live session's user (not disabled) and its CSRF token.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError>;
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Failed sign-ins recorded under `key` (a username or an address).
+    async fn login_failures(&self, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, StoreError>;
+
+    async fn note_login_failure(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+
+    // ---- the callback queue ---------------------------------------------
+
+    /// Waiting cases in scope, by language and home state.
+    async fn queue_counts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError>;
+
+    /// Atomically claims the next waiting case in scope until `lease_until`:
+    /// the one the user already holds, else medical first, then the longest
+    /// waiting. `None` when nothing is waiting.
+    async fn claim_next(&self, scope: &Scope, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<i64>, StoreError>;
+
+    /// A case, if it exists and is in scope.
+    async fn case_view(&self, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError>;
+
+    /// A case's calls and attempts (ask only after `case_view` found it).
+    async fn case_history(&self, id: i64) -> Result<CaseHistory, StoreError>;
+
+    /// Gives a held case back to the queue.
+    async fn release_case(&self, scope: &Scope, id: i64, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError>;
+
+    /// Records a callback's outcome on a held case and releases it.
+    async fn record_outcome(&self, scope: &Scope, id: i64, report: &OutcomeReport, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError>;
+
+    /// Opens an attempt for "Call now" on a held case; its id, or why not.
+    async fn open_call_attempt(&self, scope: &Scope, id: i64, gateway: &str, now: DateTime<Utc>) -> Result<Result<i64, ClaimCheck>, StoreError>;
+
+    /// The gateway's id for an attempt's bridged call.
+    async fn set_attempt_call_id(&self, attempt: i64, call_id: &str) -> Result<(), StoreError>;
+
+    /// A bridged call's status callback; false when no attempt has that call.
+    async fn update_attempt_call(&self, gateway: &str, call_id: &str, status: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    // ---- audit and reports ----------------------------------------------
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// The latest audit entries, newest first.
+    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Waiting cases in scope by state and district.
+    async fn waiting_by_district(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<DistrictCount>, StoreError>;
+
+    /// For cases in scope that have had a callback: seconds from the first
+    /// call to the first callback attempt.
+    async fn first_callback_delays(&self, scope: &Scope) -> Result<Vec<i64>, StoreError>;
+
+    /// Outcomes per day since `since`, for cases in scope.
+    async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError>;
 
     async fn counts(&self) -> Result<Counts, StoreError>;
 

@@ -1,0 +1,166 @@
+//! Who may do what: users and their roles, passwords, sessions.
+//!
+//! Passwords are hashed with argon2id (the crate's defaults: m = 19 MiB,
+//! t = 2, p = 1). A session is a random 256-bit token in an HttpOnly,
+//! SameSite cookie (or a bearer header for scripts); only its SHA-256 is
+//! stored, so a copy of the database does not hand out sessions. Each
+//! session has its own CSRF token, required on every form and on
+//! cookie-authenticated API calls that change something.
+
+use std::{fmt, str::FromStr};
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{directory::StateCode, domain::Language};
+
+/// What a user may do. Scopes (states, languages) narrow it further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Calls back callers in their languages and states.
+    Volunteer,
+    /// Sees their states' queue, volunteers and figures; exports their cases.
+    Coordinator,
+    /// Sees everything; manages users.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Volunteer => "volunteer",
+            Self::Coordinator => "coordinator",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "volunteer" => Ok(Self::Volunteer),
+            "coordinator" => Ok(Self::Coordinator),
+            "admin" => Ok(Self::Admin),
+            _ => Err(format!("`{s}` is not a role (volunteer, coordinator, admin)")),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-in user, with what they serve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub states: Vec<StateCode>,
+    pub languages: Vec<Language>,
+    /// The volunteer's own phone, rung first by "Call now" (E.164).
+    #[serde(skip)]
+    pub phone: Option<String>,
+    pub disabled: bool,
+}
+
+/// A new user, as `sampark users add` or the admin page creates one.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub role: Role,
+    pub states: Vec<StateCode>,
+    pub languages: Vec<Language>,
+    pub phone: Option<String>,
+    pub password_hash: String,
+}
+
+/// Usernames: 3–32 lower-case letters, digits, `.`, `_` or `-`.
+pub fn valid_username(name: &str) -> bool {
+    (3..=32).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("the password must have at least {MIN_PASSWORD_LEN} characters")]
+    TooShort,
+    #[error("could not hash the password: {0}")]
+    Hash(String),
+}
+
+/// Hashes a password with argon2id and a fresh salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(PasswordError::TooShort);
+    }
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// Checks a password against a stored hash, in constant time.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// A hash to verify against when the username does not exist, so a wrong
+/// username takes as long as a wrong password.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").expect("hashing a constant works"))
+}
+
+/// A fresh random token (256 bits, URL-safe Base64).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a session token.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterY", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(matches!(hash_password("short"), Err(PasswordError::TooShort)));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn usernames_are_plain() {
+        assert!(valid_username("asha.k"));
+        assert!(!valid_username("Asha"));
+        assert!(!valid_username("a"));
+        assert!(!valid_username("a b c"));
+    }
+}
