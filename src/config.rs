@@ -56,6 +56,8 @@ pub struct Settings {
     pub prompts_dir: PathBuf,
     /// A call with no webhook for this long is ended and queued.
     pub call_idle_timeout: Duration,
+    /// How long a volunteer's claim on a case lasts.
+    pub claim_lease: Duration,
     pub log_format: LogFormat,
     /// Plivo is enabled when its auth token is set; requests must be signed.
     pub plivo_auth_token: Option<Secret>,
@@ -88,6 +90,7 @@ struct FileSettings {
     flows_dir: Option<PathBuf>,
     prompts_dir: Option<PathBuf>,
     call_idle_timeout_secs: Option<u64>,
+    claim_lease_secs: Option<u64>,
     log_format: Option<LogFormat>,
     plivo_auth_token: Option<String>,
     plivo_signature: Option<String>,
@@ -137,6 +140,10 @@ impl Settings {
         let idle_secs = match env("SAMPARK_CALL_IDLE_TIMEOUT_SECS") {
             Some(v) => v.parse().context("SAMPARK_CALL_IDLE_TIMEOUT_SECS is not a number of seconds")?,
             None => file.call_idle_timeout_secs.unwrap_or(600),
+        };
+        let lease_secs = match env("SAMPARK_CLAIM_LEASE_SECS") {
+            Some(v) => v.parse().context("SAMPARK_CLAIM_LEASE_SECS is not a number of seconds")?,
+            None => file.claim_lease_secs.unwrap_or(15 * 60),
         };
         let log_format = match env("SAMPARK_LOG_FORMAT").as_deref() {
             Some("json") => LogFormat::Json,
@@ -192,6 +199,7 @@ impl Settings {
                 .or(file.prompts_dir)
                 .unwrap_or_else(|| "prompts".into()),
             call_idle_timeout: Duration::from_secs(idle_secs),
+            claim_lease: Duration::from_secs(lease_secs),
             log_format,
         })
     }

@@ -14,6 +14,7 @@ use crate::{
     flow::{Flow, flow_files, load_files},
     http::{AppState, Gateways, UnsignedGateway, service},
     prompts::{Catalog, PromptVoice, RecordingIndex},
+    queue::Desk,
     storage::{self, Store},
 };
 
@@ -48,6 +49,7 @@ impl Application {
         let recordings = Arc::new(recordings);
         let directory = Directory::bundled();
         let voice = PromptVoice::new(catalog, recordings.clone(), directory, &settings.public_url);
+        let desk = Desk::new(store.clone(), clock.clone(), settings.claim_lease);
         let calls = Arc::new(CallService::new(store.clone(), registry, directory, &settings.flow, clock));
         let gateways = Gateways {
             twilio_auth_token: settings.twilio_auth_token.clone(),
@@ -66,6 +68,7 @@ impl Application {
         log_gateways(&settings);
         let state = AppState {
             calls,
+            desk,
             voice,
             recordings,
             public_url: settings.public_url.as_str().into(),

@@ -106,7 +106,10 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(PasswordError::TooShort);
     }
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| PasswordError::Hash(e.to_string()))
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
 /// Checks a password against a stored hash, in constant time.
@@ -119,6 +122,25 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash_password("decoy-password-never-matches").expect("hashing a constant works"))
+}
+
+/// Failed sign-ins allowed before each further attempt must wait.
+pub const FREE_LOGIN_FAILURES: u32 = 5;
+
+/// How long after its last failure a username or an address must wait
+/// before trying again: nothing for the first few, then 30 s doubling per
+/// failure up to 15 minutes.
+pub fn login_wait(failures: u32) -> std::time::Duration {
+    if failures < FREE_LOGIN_FAILURES {
+        return std::time::Duration::ZERO;
+    }
+    let doublings = (failures - FREE_LOGIN_FAILURES).min(5);
+    std::time::Duration::from_secs(30 << doublings).min(std::time::Duration::from_secs(15 * 60))
+}
+
+/// Compares two secrets without stopping at the first difference.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A fresh random token (256 bits, URL-safe Base64).
@@ -154,6 +176,14 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn repeated_failures_wait_longer_and_longer() {
+        assert_eq!(login_wait(4), std::time::Duration::ZERO);
+        assert_eq!(login_wait(5).as_secs(), 30);
+        assert_eq!(login_wait(6).as_secs(), 60);
+        assert_eq!(login_wait(50).as_secs(), 900);
     }
 
     #[test]

@@ -104,6 +104,10 @@ impl CallService {
         &self.store
     }
 
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Handles one webhook. See the module docs for the steps.
     pub async fn handle(&self, inbound: &Inbound, render: &Render<'_>) -> Result<Handled, CallError> {
         let provider = inbound.provider.as_str();

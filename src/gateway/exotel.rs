@@ -187,14 +187,22 @@ pub fn parse_call_id(query: &[(String, String)]) -> Result<String, GatewayError>
     call_id(query).map(str::to_owned)
 }
 
-/// Passthru "answer": the caller's keys (quoted), or a voice message.
-pub fn parse_passthru(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
-    let event = if let Some(url) = param(query, "RecordingUrl").filter(|u| !u.trim().is_empty()) {
-        let ok = url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://"));
-        if !ok {
-            return Err(GatewayError::Invalid("RecordingUrl"));
+/// Passthru "answer": the caller's keys (quoted) after a Gather, or the
+/// voice message after the Voicemail applet. Which one the call was waiting
+/// for decides which parameter is read: Exotel may carry a `digits` or a
+/// `RecordingUrl` over from an earlier applet.
+pub fn parse_passthru(query: &[(String, String)], expecting_recording: bool) -> Result<Inbound, GatewayError> {
+    let event = if expecting_recording {
+        match param(query, "RecordingUrl").map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => {
+                let ok = url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://"));
+                if !ok {
+                    return Err(GatewayError::Invalid("RecordingUrl"));
+                }
+                CallEvent::Recorded { message: VoiceMessage { url: url.to_owned(), duration_secs: None } }
+            }
+            None => CallEvent::NoInput,
         }
-        CallEvent::Recorded { message: VoiceMessage { url: url.to_owned(), duration_secs: None } }
     } else {
         let digits = unquote(param(query, "digits").unwrap_or(""));
         let digits = digits.strip_suffix('#').unwrap_or(digits);
@@ -245,7 +253,7 @@ mod tests {
 
     #[test]
     fn quoted_digits_and_a_zero_prefixed_number_parse() {
-        let inbound = parse_passthru(&passthru_fixture()).unwrap();
+        let inbound = parse_passthru(&passthru_fixture(), false).unwrap();
         assert_eq!(inbound.event, CallEvent::Digits { digits: "07".to_owned() });
         assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
         assert_eq!(inbound.call_id, "0123456789abcdef0123456789abcdef");
@@ -257,10 +265,19 @@ mod tests {
         for digits in ["%22%22", "", "%22%23%22"] {
             let query: Vec<(String, String)> =
                 serde_urlencoded::from_str(&format!("CallSid=abc&digits={digits}")).unwrap();
-            assert_eq!(parse_passthru(&query).unwrap().event, CallEvent::NoInput, "{digits}");
+            assert_eq!(parse_passthru(&query, false).unwrap().event, CallEvent::NoInput, "{digits}");
         }
         let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc").unwrap();
-        assert_eq!(parse_passthru(&query).unwrap().event, CallEvent::NoInput);
+        assert_eq!(parse_passthru(&query, false).unwrap().event, CallEvent::NoInput);
+    }
+
+    #[test]
+    fn the_step_the_call_waits_for_decides_between_digits_and_a_recording() {
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str("CallSid=abc&digits=%221%22&RecordingUrl=https%3A%2F%2Fr.example%2F1.wav")
+                .unwrap();
+        assert_eq!(parse_passthru(&query, false).unwrap().event, CallEvent::Digits { digits: "1".to_owned() });
+        assert!(matches!(parse_passthru(&query, true).unwrap().event, CallEvent::Recorded { .. }));
     }
 
     #[test]

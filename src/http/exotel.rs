@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use axum::{
     Router,
     body::Bytes,
-    extract::{ConnectInfo, Path, RawQuery, State},
+    extract::{ConnectInfo, FromRequest, Multipart, Path, RawQuery, Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -123,7 +123,13 @@ async fn passthru(
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(Admitted(params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
-    let inbound = match exotel::parse_passthru(&params) {
+    let call_id = match exotel::parse_call_id(&params) {
+        Ok(id) => id,
+        Err(e) => return bad_request(&e),
+    };
+    let Ok(step) = current_step(&app, &call_id).await else { return branch(false) };
+    let expecting_recording = matches!(step, Some(NextStep::Record { .. }));
+    let inbound = match exotel::parse_passthru(&params, expecting_recording) {
         Ok(inbound) => inbound,
         Err(e) => return bad_request(&e),
     };
@@ -164,11 +170,37 @@ async fn greeting(
         Ok(id) => id,
         Err(e) => return bad_request(&e),
     };
+    // The greeting follows a Passthru that ended the call or asked for a
+    // message. Still at a question means the answer could not be taken (a
+    // failure, already logged): the caller hears the apology.
     let step = match current_step(&app, &call_id).await {
-        Ok(Some(step)) => step,
+        Ok(Some(step @ (NextStep::Record { .. } | NextStep::End { .. }))) => step,
         _ => apology(&app),
     };
     ([(header::CONTENT_TYPE, "text/plain")], step.greeting().to_owned()).into_response()
+}
+
+/// A POSTed body's parameters: URL-encoded, or multipart/form-data (which
+/// older Exotel status callbacks send).
+async fn body_params(app: &AppState, request: Request) -> Params {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let body = Bytes::from_request(request, app).await.unwrap_or_default();
+        return serde_urlencoded::from_bytes::<Params>(&body).unwrap_or_default();
+    }
+    let mut params = Params::new();
+    let Ok(mut form) = Multipart::from_request(request, app).await else { return params };
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Ok(value) = field.text().await {
+            params.push((name, value));
+        }
+    }
+    params
 }
 
 /// Status callback, or a Passthru at the end of the flow: the call is over.
@@ -178,11 +210,10 @@ async fn status(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    request: Request,
 ) -> Response {
     let Some(Admitted(mut params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
-    // POSTed forms carry their parameters in the body.
-    params.extend(serde_urlencoded::from_bytes::<Params>(&body).unwrap_or_default());
+    params.extend(body_params(&app, request).await);
     let inbound = match exotel::parse_status(&params) {
         Ok(Some(inbound)) => inbound,
         Ok(None) => return StatusCode::OK.into_response(),

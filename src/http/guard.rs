@@ -39,7 +39,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The client's address: the peer, or — when the peer is a trusted proxy —
 /// the right-most `X-Forwarded-For` address that is not a trusted proxy.
-fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpNet]) -> IpAddr {
+pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpNet]) -> IpAddr {
     let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
     if !trusted(&peer) {
         return peer;

@@ -1,11 +1,13 @@
 //! HTTP: the router, shared state and layers. Each submodule owns its routes.
 
+mod api;
 mod exotel;
 mod guard;
 mod health;
 mod kookoo;
 mod plivo;
 mod prompts;
+mod session;
 mod twilio;
 
 pub use guard::UnsignedGateway;
@@ -29,6 +31,7 @@ use crate::{
     flow::{Action, Prompt},
     gateway::{GatewayError, Inbound, Reply, plivo::SignatureVersion},
     prompts::{PromptKey, PromptVoice, RecordingIndex},
+    queue::Desk,
 };
 
 /// How each gateway's requests are admitted.
@@ -48,6 +51,7 @@ pub struct Gateways {
 #[derive(Clone)]
 pub struct AppState {
     pub calls: Arc<CallService>,
+    pub desk: Desk,
     pub voice: PromptVoice,
     pub recordings: Arc<RecordingIndex>,
     pub public_url: Arc<str>,
@@ -74,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exotel::router())
         .merge(prompts::router())
         .merge(health::router())
+        .merge(api::router())
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(12)))
@@ -102,6 +107,13 @@ async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Opt
             None
         }
     }
+}
+
+/// An internal failure on a page or API route: logged with its cause, the
+/// client told only that it failed.
+fn internal(e: &dyn std::error::Error) -> Response {
+    error!(error.message = %e, "request failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong; try again").into_response()
 }
 
 /// A malformed webhook: 400, naming the bad parameter (never its value).

@@ -1,9 +1,9 @@
-//! `GET /prompts/{lang}/{key}.wav`: recordings for gateways to play.
+//! `GET /prompts/{lang}/{key}.{version}.wav`: recordings for gateways to play.
 //!
 //! Nothing from the request becomes a path: the language and key are parsed
 //! into types that only admit letters, digits and `_`, and only recordings in
-//! the index (found at startup) are served. URLs carry the content hash, so
-//! caches may keep a file as long as they like.
+//! the index (found at startup) are served. File names carry the content
+//! hash, so caches may keep a file as long as they like.
 
 use std::{collections::HashMap, path::PathBuf};
 
@@ -22,13 +22,13 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/prompts/sequence.wav", get(sequence)).route("/prompts/{lang}/{file}", get(recording))
+    Router::new().route("/prompts/{file}", get(sequence)).route("/prompts/{lang}/{file}", get(recording))
 }
 
 /// Most recordings joined into one file.
 const MAX_SEQUENCE: usize = 24;
 
-/// `GET /prompts/sequence.wav?p=hi/welcome,bn/choose_language`: several
+/// `GET /prompts/sequence.<version>.wav?p=hi/welcome,bn/choose_language`: several
 /// recordings joined into one WAV, for gateways that take a single audio URL
 /// (Exotel's Gather). Only recordings in the index, all in one PCM format.
 async fn sequence(
@@ -93,7 +93,10 @@ async fn recording(
     Path((lang, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let key = file.strip_suffix(".wav").and_then(|k| PromptKey::parse(k).ok());
+    // `<key>.wav`, or `<key>.<version>.wav` as our URLs name it (the version
+    // only makes the name new; the current recording is served).
+    let stem = file.strip_suffix(".wav").map(|s| s.split_once('.').map_or(s, |(key, _version)| key));
+    let key = stem.and_then(|k| PromptKey::parse(k).ok());
     let (Ok(lang), Some(key)) = (Language::parse(&lang), key) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };

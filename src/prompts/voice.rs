@@ -45,8 +45,7 @@ impl PromptVoice {
     /// neither exists (a flow version older than the catalog).
     pub fn speech(&self, prompt: &Prompt) -> Option<Speech> {
         if let Some((language, key, recording)) = self.recording(prompt) {
-            let url = format!("{}/prompts/{language}/{key}.wav?v={}", self.base_url, recording.version);
-            return Some(Speech::Play { url });
+            return Some(Speech::Play { url: self.recording_url(language, &key, recording) });
         }
         let language = prompt.language();
         let text = self.text(prompt)?;
@@ -72,9 +71,7 @@ impl PromptVoice {
             prompts.iter().map(|p| self.recording(p)).collect::<Option<_>>()?;
         match recorded.as_slice() {
             [] => None,
-            [(language, key, recording)] => {
-                Some(format!("{}/prompts/{language}/{key}.wav?v={}", self.base_url, recording.version))
-            }
+            [(language, key, recording)] => Some(self.recording_url(language, key, recording)),
             [(_, _, first), rest @ ..] => {
                 if rest.iter().any(|(_, _, r)| r.format != first.format) {
                     return None;
@@ -82,9 +79,16 @@ impl PromptVoice {
                 let list: Vec<String> = recorded.iter().map(|(l, k, _)| format!("{l}/{k}")).collect();
                 let versions: String = recorded.iter().map(|(_, _, r)| r.version.as_str()).collect();
                 let version = sequence_version(&versions);
-                Some(format!("{}/prompts/sequence.wav?p={}&v={version}", self.base_url, list.join(",")))
+                Some(format!("{}/prompts/sequence.{version}.wav?p={}", self.base_url, list.join(",")))
             }
         }
+    }
+
+    /// A recording's URL. The content hash is part of the file name, so a
+    /// new recording has a new name: gateways that cache audio by name
+    /// (Exotel says it does) play it at once.
+    fn recording_url(&self, language: &Language, key: &PromptKey, recording: &Recording) -> String {
+        format!("{}/prompts/{language}/{key}.{}.wav", self.base_url, recording.version)
     }
 
     /// The recording that voices a prompt, if any.

@@ -10,6 +10,10 @@
 //! - "No answer" puts the case back after 30 minutes, then 2 hours, then a
 //!   day; the fifth closes it as unreachable.
 
+mod desk;
+
+pub use desk::{Desk, OpenedCase};
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -154,7 +158,9 @@ impl CaseNotes {
         let clean = |name: &str, v: Option<String>| -> Result<Option<String>, String> {
             let v = v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
             match v {
-                Some(s) if s.chars().count() > MAX_FIELD => Err(format!("{name} is longer than {MAX_FIELD} characters")),
+                Some(s) if s.chars().count() > MAX_FIELD => {
+                    Err(format!("{name} is longer than {MAX_FIELD} characters"))
+                }
                 other => Ok(other),
             }
         };
@@ -184,8 +190,17 @@ mod tests {
     #[test]
     fn no_answer_backs_off_then_closes_as_unreachable_at_the_fifth() {
         let now = at(0);
-        let waits: Vec<_> = (0..4).map(|n| disposition(&Outcome::NoAnswer, n, now).next_attempt_at.unwrap() - now).collect();
-        assert_eq!(waits, [chrono::Duration::minutes(30), chrono::Duration::hours(2), chrono::Duration::hours(24), chrono::Duration::hours(24)]);
+        let waits: Vec<_> =
+            (0..4).map(|n| disposition(&Outcome::NoAnswer, n, now).next_attempt_at.unwrap() - now).collect();
+        assert_eq!(
+            waits,
+            [
+                chrono::Duration::minutes(30),
+                chrono::Duration::hours(2),
+                chrono::Duration::hours(24),
+                chrono::Duration::hours(24)
+            ]
+        );
         let fifth = disposition(&Outcome::NoAnswer, 4, now);
         assert_eq!((fifth.status, fifth.closed), ("unreachable", true));
     }
@@ -219,11 +234,74 @@ mod tests {
 
     #[test]
     fn notes_are_trimmed_and_checked() {
-        let notes = CaseNotes { village: Some("  Rampur ".to_owned()), ward: Some(" ".to_owned()), ..CaseNotes::default() };
+        let notes =
+            CaseNotes { village: Some("  Rampur ".to_owned()), ward: Some(" ".to_owned()), ..CaseNotes::default() };
         let cleaned = notes.cleaned().unwrap();
         assert_eq!(cleaned.village.as_deref(), Some("Rampur"));
         assert_eq!(cleaned.ward, None);
         let bad_pin = CaseNotes { pin_code: Some("8000".to_owned()), ..CaseNotes::default() };
         assert!(bad_pin.cleaned().is_err());
+    }
+}
+
+/// An outcome as a form or JSON body sends it: flat fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OutcomeForm {
+    pub outcome: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub referred_to: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DDTHH:MM` (an HTML datetime-local) in India time.
+    #[serde(default)]
+    pub callback_at: Option<String>,
+    #[serde(default, flatten)]
+    pub details: CaseNotes,
+}
+
+/// India Standard Time, for times people type.
+fn ist() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("a valid offset")
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok()?;
+    local.and_local_timezone(ist()).single().map(|t| t.with_timezone(&Utc))
+}
+
+impl OutcomeForm {
+    /// Checks the form: a known outcome, a referral for follow-up, a future
+    /// time (within 30 days) for a call-back, fields of sane length.
+    pub fn into_report(self, now: DateTime<Utc>) -> Result<crate::storage::OutcomeReport, String> {
+        let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let outcome = match self.outcome.as_str() {
+            "resolved" => Outcome::Resolved,
+            "no_answer" => Outcome::NoAnswer,
+            "wrong_number" => Outcome::WrongNumber,
+            "follow_up" => {
+                let referred_to = text(self.referred_to).ok_or("say who the caller was referred to")?;
+                if referred_to.chars().count() > MAX_FIELD {
+                    return Err(format!("referred_to is longer than {MAX_FIELD} characters"));
+                }
+                Outcome::FollowUp { referred_to }
+            }
+            "call_back" => {
+                let raw = text(self.callback_at).ok_or("give the time the caller asked to be called")?;
+                let at = parse_time(&raw).ok_or("the call-back time is not a date and time")?;
+                if at <= now || at > now + chrono::Duration::days(30) {
+                    return Err("the call-back time must be in the next 30 days".to_owned());
+                }
+                Outcome::CallBack { at }
+            }
+            other => return Err(format!("`{other}` is not an outcome")),
+        };
+        let notes = text(self.notes);
+        if notes.as_ref().is_some_and(|n| n.chars().count() > 4 * MAX_FIELD) {
+            return Err("the notes are too long".to_owned());
+        }
+        Ok(crate::storage::OutcomeReport { outcome, notes, details: self.details.cleaned()? })
     }
 }

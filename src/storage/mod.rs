@@ -202,7 +202,12 @@ pub trait Store: Send + Sync + 'static {
     /// Atomically claims the next waiting case in scope until `lease_until`:
     /// the one the user already holds, else medical first, then the longest
     /// waiting. `None` when nothing is waiting.
-    async fn claim_next(&self, scope: &Scope, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<i64>, StoreError>;
+    async fn claim_next(
+        &self,
+        scope: &Scope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// A case, if it exists and is in scope.
     async fn case_view(&self, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError>;
@@ -214,16 +219,34 @@ pub trait Store: Send + Sync + 'static {
     async fn release_case(&self, scope: &Scope, id: i64, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError>;
 
     /// Records a callback's outcome on a held case and releases it.
-    async fn record_outcome(&self, scope: &Scope, id: i64, report: &OutcomeReport, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError>;
+    async fn record_outcome(
+        &self,
+        scope: &Scope,
+        id: i64,
+        report: &OutcomeReport,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimCheck, StoreError>;
 
     /// Opens an attempt for "Call now" on a held case; its id, or why not.
-    async fn open_call_attempt(&self, scope: &Scope, id: i64, gateway: &str, now: DateTime<Utc>) -> Result<Result<i64, ClaimCheck>, StoreError>;
+    async fn open_call_attempt(
+        &self,
+        scope: &Scope,
+        id: i64,
+        gateway: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i64, ClaimCheck>, StoreError>;
 
     /// The gateway's id for an attempt's bridged call.
     async fn set_attempt_call_id(&self, attempt: i64, call_id: &str) -> Result<(), StoreError>;
 
     /// A bridged call's status callback; false when no attempt has that call.
-    async fn update_attempt_call(&self, gateway: &str, call_id: &str, status: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn update_attempt_call(
+        &self,
+        gateway: &str,
+        call_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     // ---- audit and reports ----------------------------------------------
 

@@ -258,7 +258,8 @@ async fn exotel_plays_several_recorded_prompts_as_one_joined_file() {
     let phone = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 200), MOBILE).await;
     assert_eq!(phone.heard.audio.len(), 1, "one audio URL for the Gather: {:?}", phone.heard);
     let url = &phone.heard.audio[0];
-    assert!(url.starts_with("https://sampark.test/prompts/sequence.wav?p=hi/welcome,hi/choose_language,bn/"), "{url}");
+    assert!(url.starts_with("https://sampark.test/prompts/sequence."), "{url}");
+    assert!(url.contains(".wav?p=hi/welcome,hi/choose_language,bn/choose_language,or/"), "{url}");
     let local = app.local_url(url);
     let response = app.client.get(&local).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -269,4 +270,28 @@ async fn exotel_plays_several_recorded_prompts_as_one_joined_file() {
     assert_eq!(reader.duration(), 5 * 8 * 300, "five 300 ms recordings, joined");
     let tampered = local.replace("hi/welcome", "hi/..%2Fwelcome");
     assert_eq!(app.client.get(&tampered).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn exotel_callers_hear_the_apology_when_an_answer_cannot_be_taken() {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 300), MOBILE).await;
+    let db = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+    sqlx::query("DROP TABLE call_events").execute(&db).await.unwrap();
+    let heard = phone.press("1").await;
+    assert!(heard.ended && heard.text.contains("तकनीकी समस्या"), "{heard:?}");
+}
+
+#[tokio::test]
+async fn exotel_status_callbacks_may_be_multipart() {
+    let app = spawn_app().await;
+    let form = reqwest::multipart::Form::new()
+        .text("CallSid", "0123456789abcdef0123456789abcdef")
+        .text("Status", "completed")
+        .text("From", "09800000001")
+        .text("DateUpdated", "2026-11-28 10:00:00");
+    let url = format!("{}/exotel/{EXOTEL_SECRET}/status", app.address);
+    let response = app.client.post(url).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.only_case().await["phone"], E164);
 }

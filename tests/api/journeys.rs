@@ -226,7 +226,7 @@ async fn prompts_without_a_recording_fall_back_to_say_and_recorded_ones_play() {
     let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
     let mut call = Call::start(&app, "CA00000000000000000000000000000011", CALLER).await;
     assert_eq!(call.twiml.plays.len(), 1, "the welcome is recorded");
-    assert!(call.twiml.plays[0].starts_with("https://sampark.test/prompts/hi/welcome.wav?v="));
+    assert!(call.twiml.plays[0].starts_with("https://sampark.test/prompts/hi/welcome."));
     assert!(call.twiml.says.iter().any(|(l, _)| l == "bn-IN"), "the rest is spoken: {:?}", call.twiml.says);
     let consent = call.press("2").await.clone();
     assert_eq!(consent.says.len(), 0, "the Bengali consent prompt is recorded");
@@ -258,7 +258,7 @@ async fn a_recorded_district_name_is_played_and_an_unrecorded_state_name_is_spok
     }
     let readback = call.press("212#").await;
     assert_eq!(readback.plays.len(), 1, "{}", readback.raw);
-    assert!(readback.plays[0].contains("/prompts/hi/district_212.wav?v="));
+    assert!(readback.plays[0].contains("/prompts/hi/district_212."));
     assert!(readback.spoken().contains("बिहार"), "the state is spoken in Hindi: {}", readback.spoken());
     assert!(!readback.spoken().contains("Patna"));
 }

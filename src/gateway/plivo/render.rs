@@ -72,13 +72,8 @@ fn speak(doc: &mut XmlDoc, voice: &PromptVoice, prompts: &[Prompt]) {
     for prompt in prompts {
         match voice.speech(prompt) {
             Some(Speech::Play { url }) => doc.text("Play", &[], &url),
-            Some(Speech::Say { text, language, voice }) => {
-                let mut attrs = vec![("language", language.as_str())];
-                if let Some(v) = &voice {
-                    attrs.push(("voice", v.as_str()));
-                }
-                doc.text("Speak", &attrs, &text);
-            }
+            // `say_voice` names a Twilio voice; Plivo gets the language only.
+            Some(Speech::Say { text, language, .. }) => doc.text("Speak", &[("language", language.as_str())], &text),
             None => tracing::warn!(?prompt, "prompt has neither a recording nor text; skipped"),
         }
     }

@@ -12,7 +12,10 @@ fn state_json(state: &CallState) -> Result<String, StoreError> {
 }
 
 /// Inserts or updates the call row; `None` when another request got there first.
-pub(super) async fn write_call(tx: &mut Transaction<'_, Sqlite>, commit: &TurnCommit) -> Result<Option<i64>, StoreError> {
+pub(super) async fn write_call(
+    tx: &mut Transaction<'_, Sqlite>,
+    commit: &TurnCommit,
+) -> Result<Option<i64>, StoreError> {
     let state = state_json(&commit.state)?;
     let (end_reason, ended_at) = match commit.state.ended {
         Some(ending) => (Some(ending.reason.as_str()), Some(commit.at)),
@@ -65,7 +68,11 @@ pub(super) async fn write_call(tx: &mut Transaction<'_, Sqlite>, commit: &TurnCo
 }
 
 /// Records the webhook; false when its dedupe key is already there (a retry).
-pub(super) async fn insert_event(tx: &mut Transaction<'_, Sqlite>, call_id: i64, commit: &TurnCommit) -> Result<bool, StoreError> {
+pub(super) async fn insert_event(
+    tx: &mut Transaction<'_, Sqlite>,
+    call_id: i64,
+    commit: &TurnCommit,
+) -> Result<bool, StoreError> {
     let event = &commit.event;
     let inserted = sqlx::query(
         r#"INSERT INTO call_events (call_id, dedupe_key, kind, input, request_hash, node_before, node_after,
@@ -87,4 +94,3 @@ pub(super) async fn insert_event(tx: &mut Transaction<'_, Sqlite>, call_id: i64,
     .await?;
     Ok(inserted.rows_affected() == 1)
 }
-

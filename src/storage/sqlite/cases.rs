@@ -165,7 +165,6 @@ fn captured_from_row(row: &SqliteRow) -> Result<Captured, StoreError> {
     })
 }
 
-
 pub(super) fn case_record(row: &SqliteRow) -> Result<CaseRecord, StoreError> {
     Ok(CaseRecord {
         id: row.try_get("id")?,

@@ -12,8 +12,8 @@ use sqlx::{
 };
 
 use super::{
-    AuditEntry, CaseHistory, CaseView, ClaimCheck, CommitOutcome, Counts, DayOutcomes, DistrictCount, IdleCall, LastTurn,
-    OutcomeReport, QueueCount, Store, StoreError, StoredCall, TurnCommit,
+    AuditEntry, CaseHistory, CaseView, ClaimCheck, CommitOutcome, Counts, DayOutcomes, DistrictCount, IdleCall,
+    LastTurn, OutcomeReport, QueueCount, Store, StoreError, StoredCall, TurnCommit,
 };
 use crate::{
     auth::{NewUser, User},
@@ -249,7 +249,12 @@ impl Store for SqliteStore {
         queue::queue_counts(&self.pool, scope, now).await
     }
 
-    async fn claim_next(&self, scope: &Scope, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+    async fn claim_next(
+        &self,
+        scope: &Scope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
         queue::claim_next(&self.pool, scope, now, lease_until).await
     }
 
@@ -265,11 +270,23 @@ impl Store for SqliteStore {
         queue::release_case(&self.pool, scope, id, now).await
     }
 
-    async fn record_outcome(&self, scope: &Scope, id: i64, report: &OutcomeReport, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError> {
+    async fn record_outcome(
+        &self,
+        scope: &Scope,
+        id: i64,
+        report: &OutcomeReport,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimCheck, StoreError> {
         queue::record_outcome(&self.pool, scope, id, report, now).await
     }
 
-    async fn open_call_attempt(&self, scope: &Scope, id: i64, gateway: &str, now: DateTime<Utc>) -> Result<Result<i64, ClaimCheck>, StoreError> {
+    async fn open_call_attempt(
+        &self,
+        scope: &Scope,
+        id: i64,
+        gateway: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i64, ClaimCheck>, StoreError> {
         queue::open_call_attempt(&self.pool, scope, id, gateway, now).await
     }
 
@@ -277,7 +294,13 @@ impl Store for SqliteStore {
         queue::set_attempt_call_id(&self.pool, attempt, call_id).await
     }
 
-    async fn update_attempt_call(&self, gateway: &str, call_id: &str, status: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn update_attempt_call(
+        &self,
+        gateway: &str,
+        call_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         queue::update_attempt_call(&self.pool, gateway, call_id, status, at).await
     }
 
@@ -301,4 +324,3 @@ impl Store for SqliteStore {
         reports::outcomes_per_day(&self.pool, scope, since).await
     }
 }
-

@@ -38,7 +38,11 @@ pub(super) fn scoped(sql: &'static str, scope: &Scope) -> Query<'static, Sqlite,
     sqlx::query(sql).bind(scope.role.as_str()).bind(scope.states_json()).bind(scope.languages_json())
 }
 
-pub(super) async fn queue_counts(pool: &SqlitePool, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError> {
+pub(super) async fn queue_counts(
+    pool: &SqlitePool,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<Vec<QueueCount>, StoreError> {
     const SQL: &str = concat!(
         "SELECT language, home_state_code, count(*) AS waiting FROM cases WHERE ",
         waiting!(),
@@ -47,10 +51,7 @@ pub(super) async fn queue_counts(pool: &SqlitePool, scope: &Scope, now: DateTime
         " GROUP BY language, home_state_code ORDER BY waiting DESC, language, home_state_code"
     );
     let rows = scoped(SQL, scope).bind(now).fetch_all(pool).await?;
-    Ok(rows
-        .iter()
-        .map(|r| QueueCount { language: r.get(0), home_state_code: r.get(1), waiting: r.get(2) })
-        .collect())
+    Ok(rows.iter().map(|r| QueueCount { language: r.get(0), home_state_code: r.get(1), waiting: r.get(2) }).collect())
 }
 
 pub(super) async fn claim_next(
@@ -163,7 +164,12 @@ async fn why_not(pool: &SqlitePool, scope: &Scope, id: i64) -> Result<ClaimCheck
     Ok(if case_view(pool, scope, id).await?.is_some() { ClaimCheck::NotHeld } else { ClaimCheck::NotFound })
 }
 
-pub(super) async fn release_case(pool: &SqlitePool, scope: &Scope, id: i64, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError> {
+pub(super) async fn release_case(
+    pool: &SqlitePool,
+    scope: &Scope,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<ClaimCheck, StoreError> {
     const SQL: &str = concat!(
         "UPDATE cases SET claimed_by = NULL, lease_expires_at = NULL
          WHERE id = ?4 AND claimed_by = ?5 AND lease_expires_at > ?6 AND ",
@@ -175,7 +181,12 @@ pub(super) async fn release_case(pool: &SqlitePool, scope: &Scope, id: i64, now:
 
 /// Locks a held case for this transaction (the first statement writes, so
 /// SQLite takes the write lock at once); its no-answer count, if held.
-async fn hold(tx: &mut Transaction<'_, Sqlite>, scope: &Scope, id: i64, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+async fn hold(
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &Scope,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
     const SQL: &str = concat!(
         "UPDATE cases SET updated_at = ?6, first_attempt_at = coalesce(first_attempt_at, ?6)
          WHERE id = ?4 AND claimed_by = ?5 AND lease_expires_at > ?6 AND closed_at IS NULL AND ",
@@ -291,7 +302,11 @@ pub(super) async fn open_call_attempt(
 }
 
 pub(super) async fn set_attempt_call_id(pool: &SqlitePool, attempt: i64, call_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE attempts SET gateway_call_id = ? WHERE id = ?").bind(call_id).bind(attempt).execute(pool).await?;
+    sqlx::query("UPDATE attempts SET gateway_call_id = ? WHERE id = ?")
+        .bind(call_id)
+        .bind(attempt)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -304,10 +319,10 @@ pub(super) async fn update_attempt_call(
 ) -> Result<bool, StoreError> {
     let _ = at;
     let done = sqlx::query("UPDATE attempts SET call_status = ? WHERE gateway = ? AND gateway_call_id = ?")
-    .bind(status)
-    .bind(gateway)
-    .bind(call_id)
-    .execute(pool)
-    .await?;
+        .bind(status)
+        .bind(gateway)
+        .bind(call_id)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() > 0)
 }

@@ -33,8 +33,10 @@ pub(super) async fn waiting_by_district(
 }
 
 pub(super) async fn first_callback_delays(pool: &SqlitePool, scope: &Scope) -> Result<Vec<i64>, StoreError> {
-    const SQL: &str =
-        concat!("SELECT first_call_at, first_attempt_at FROM cases WHERE first_attempt_at IS NOT NULL AND ", in_scope!());
+    const SQL: &str = concat!(
+        "SELECT first_call_at, first_attempt_at FROM cases WHERE first_attempt_at IS NOT NULL AND ",
+        in_scope!()
+    );
     let rows = scoped(SQL, scope).fetch_all(pool).await?;
     Ok(rows
         .iter()
@@ -72,11 +74,7 @@ pub(super) fn export_scoped_cases<'a>(
         in_scope!(),
         " ORDER BY id"
     );
-    scoped(SQL, scope)
-        .fetch(pool)
-        .map_err(StoreError::from)
-        .and_then(|row| async move { case_record(&row) })
-        .boxed()
+    scoped(SQL, scope).fetch(pool).map_err(StoreError::from).and_then(|row| async move { case_record(&row) }).boxed()
 }
 
 pub(super) async fn audit(pool: &SqlitePool, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -25,7 +25,8 @@ fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
     let role: String = row.get("role");
     let states: Vec<StateCode> = serde_json::from_str(row.get("states")).map_err(|_| corrupt("states"))?;
     let languages: Vec<String> = serde_json::from_str(row.get("languages")).map_err(|_| corrupt("languages"))?;
-    let languages = languages.iter().map(|l| Language::parse(l).map_err(|_| corrupt("language"))).collect::<Result<_, _>>()?;
+    let languages =
+        languages.iter().map(|l| Language::parse(l).map_err(|_| corrupt("language"))).collect::<Result<_, _>>()?;
     Ok(User {
         id: row.get("id"),
         username: row.get("username"),
@@ -71,7 +72,8 @@ pub(super) async fn create_user(pool: &SqlitePool, user: &NewUser, at: DateTime<
 }
 
 pub(super) async fn users(pool: &SqlitePool) -> Result<Vec<User>, StoreError> {
-    let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u ORDER BY u.username")).fetch_all(pool).await?;
+    let rows =
+        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u ORDER BY u.username")).fetch_all(pool).await?;
     rows.iter().map(user_from_row).collect()
 }
 
@@ -99,7 +101,10 @@ pub(super) async fn set_user_disabled(
     Ok(())
 }
 
-pub(super) async fn user_with_password(pool: &SqlitePool, username: &str) -> Result<Option<(User, String)>, StoreError> {
+pub(super) async fn user_with_password(
+    pool: &SqlitePool,
+    username: &str,
+) -> Result<Option<(User, String)>, StoreError> {
     let row = sqlx::query(concat!("SELECT ", user_columns!(), ", u.password_hash FROM users u WHERE u.username = ?"))
         .bind(username)
         .fetch_optional(pool)
@@ -116,18 +121,24 @@ pub(super) async fn create_session(
     expires_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(at).execute(pool).await?;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(csrf_token)
-        .bind(at)
-        .bind(expires_at)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(csrf_token)
+    .bind(at)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
-pub(super) async fn session(pool: &SqlitePool, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError> {
+pub(super) async fn session(
+    pool: &SqlitePool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, String)>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         user_columns!(),
