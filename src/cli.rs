@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::{
+    auth::new_user,
     cases::{ExportFormat, write_export},
     config::{LogFormat, Settings},
     flow::{Flow, flow_files, load_files},
@@ -42,6 +43,39 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
+    /// Manage volunteers, coordinators and admins
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a user; the password is read from standard input
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// LGD state codes served or coordinated, comma-separated (`9,10`)
+        #[arg(long, default_value = "")]
+        states: String,
+        /// Languages spoken, comma-separated (`hi,bn`)
+        #[arg(long, default_value = "")]
+        languages: String,
+        /// The user's own phone, rung first by "Call now"
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Read the password from standard input (never from the command line)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List users
+    List,
+    /// Disable a user (their sessions end at once)
+    Disable { name: String },
+    /// Enable a disabled user
+    Enable { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(export(&settings.database_url, format, output.as_deref()))
         }
+        Command::Users { command } => runtime()?.block_on(users(&settings.database_url, command)),
     }
 }
 
@@ -154,5 +189,44 @@ async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>)
     };
     store.close().await;
     tracing::info!(cases = count, "exported");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
+    let store = storage::connect(database_url).await.context("cannot open the database")?;
+    let now = chrono::Utc::now();
+    match command {
+        UsersCommand::Add { name, role, states, languages, phone, password_stdin: _ } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let user = new_user(&name, &role, &states, &languages, &phone, password).map_err(|e| anyhow::anyhow!(e))?;
+            store.create_user(&user, now).await?;
+            println!("added {} ({})", user.username, user.role);
+        }
+        UsersCommand::List => {
+            for user in store.users().await? {
+                let states: Vec<String> = user.states.iter().map(ToString::to_string).collect();
+                let languages: Vec<String> = user.languages.iter().map(ToString::to_string).collect();
+                let disabled = if user.disabled { " (disabled)" } else { "" };
+                println!(
+                    "{}\t{}\tstates {}\tlanguages {}{disabled}",
+                    user.username,
+                    user.role,
+                    states.join(","),
+                    languages.join(",")
+                );
+            }
+        }
+        UsersCommand::Disable { name } => {
+            store.set_user_disabled(&name, true, now).await?;
+            println!("disabled {name}");
+        }
+        UsersCommand::Enable { name } => {
+            store.set_user_disabled(&name, false, now).await?;
+            println!("enabled {name}");
+        }
+    }
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use ipnet::IpNet;
 use serde::Deserialize;
 
-use crate::gateway::plivo::SignatureVersion;
+use crate::{bridge::Bridge, gateway::plivo::SignatureVersion};
 
 /// A secret string: compared and used, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -72,6 +72,10 @@ pub struct Settings {
     pub exotel_allowed_networks: Vec<IpNet>,
     /// Reverse proxies whose `X-Forwarded-For` is believed for allow-lists.
     pub trusted_proxies: Vec<IpNet>,
+    /// The Twilio account (for "Call now" and for fetching recordings).
+    pub twilio_account_sid: Option<String>,
+    /// How "Call now" reaches the gateway; `None` shows a `tel:` link instead.
+    pub bridge: Option<Bridge>,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -102,6 +106,15 @@ struct FileSettings {
     exotel_allowed_networks: Vec<String>,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    twilio_account_sid: Option<String>,
+    callback_gateway: Option<String>,
+    twilio_caller_id: Option<String>,
+    twilio_api_url: Option<String>,
+    exotel_account_sid: Option<String>,
+    exotel_api_key: Option<String>,
+    exotel_api_token: Option<String>,
+    exotel_caller_id: Option<String>,
+    exotel_api_url: Option<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -176,11 +189,62 @@ impl Settings {
                 .map(|n| parse_network(n).with_context(|| format!("{var}: `{n}` is not an IP network")))
                 .collect()
         };
+        let twilio_account_sid = pick("SAMPARK_TWILIO_ACCOUNT_SID", file.twilio_account_sid);
+        let twilio_auth_token = pick("SAMPARK_TWILIO_AUTH_TOKEN", file.twilio_auth_token).map(Secret::new);
+        let exotel_secret = secret("SAMPARK_EXOTEL_SECRET", file.exotel_secret)?;
+        let bridge = match pick("SAMPARK_CALLBACK_GATEWAY", file.callback_gateway).as_deref() {
+            None | Some("none") => None,
+            Some("twilio") => {
+                let need = |name: &str, v: Option<String>| {
+                    v.with_context(|| format!("SAMPARK_CALLBACK_GATEWAY=twilio needs {name}"))
+                };
+                Some(Bridge::Twilio {
+                    api_url: pick("SAMPARK_TWILIO_API_URL", file.twilio_api_url)
+                        .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                    account_sid: need("SAMPARK_TWILIO_ACCOUNT_SID", twilio_account_sid.clone())?,
+                    auth_token: twilio_auth_token
+                        .clone()
+                        .context("SAMPARK_CALLBACK_GATEWAY=twilio needs SAMPARK_TWILIO_AUTH_TOKEN")?,
+                    caller_id: need(
+                        "SAMPARK_TWILIO_CALLER_ID",
+                        pick("SAMPARK_TWILIO_CALLER_ID", file.twilio_caller_id),
+                    )?,
+                })
+            }
+            Some("exotel") => {
+                let need = |name: &str, v: Option<String>| {
+                    v.with_context(|| format!("SAMPARK_CALLBACK_GATEWAY=exotel needs {name}"))
+                };
+                Some(Bridge::Exotel {
+                    api_url: pick("SAMPARK_EXOTEL_API_URL", file.exotel_api_url)
+                        .unwrap_or_else(|| "https://api.exotel.com".to_owned()),
+                    account_sid: need(
+                        "SAMPARK_EXOTEL_ACCOUNT_SID",
+                        pick("SAMPARK_EXOTEL_ACCOUNT_SID", file.exotel_account_sid),
+                    )?,
+                    api_key: need("SAMPARK_EXOTEL_API_KEY", pick("SAMPARK_EXOTEL_API_KEY", file.exotel_api_key))?,
+                    api_token: Secret::new(need(
+                        "SAMPARK_EXOTEL_API_TOKEN",
+                        pick("SAMPARK_EXOTEL_API_TOKEN", file.exotel_api_token),
+                    )?),
+                    caller_id: need(
+                        "SAMPARK_EXOTEL_CALLER_ID",
+                        pick("SAMPARK_EXOTEL_CALLER_ID", file.exotel_caller_id),
+                    )?,
+                    path_secret: exotel_secret.clone().context(
+                        "SAMPARK_CALLBACK_GATEWAY=exotel needs SAMPARK_EXOTEL_SECRET (for its status callback)",
+                    )?,
+                })
+            }
+            Some(other) => bail!("SAMPARK_CALLBACK_GATEWAY `{other}` is not `twilio`, `exotel` or `none`"),
+        };
         Ok(Self {
+            twilio_account_sid,
+            bridge,
             plivo_auth_token: pick("SAMPARK_PLIVO_AUTH_TOKEN", file.plivo_auth_token).map(Secret::new),
             plivo_signature,
             kookoo_secret: secret("SAMPARK_KOOKOO_SECRET", file.kookoo_secret)?,
-            exotel_secret: secret("SAMPARK_EXOTEL_SECRET", file.exotel_secret)?,
+            exotel_secret,
             kookoo_allowed_networks: networks("SAMPARK_KOOKOO_ALLOWED_NETWORKS", file.kookoo_allowed_networks)?,
             exotel_allowed_networks: networks("SAMPARK_EXOTEL_ALLOWED_NETWORKS", file.exotel_allowed_networks)?,
             trusted_proxies: networks("SAMPARK_TRUSTED_PROXIES", file.trusted_proxies)?,
@@ -188,7 +252,7 @@ impl Settings {
             database_url: pick("SAMPARK_DATABASE_URL", file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             public_url: public_url.trim_end_matches('/').to_owned(),
-            twilio_auth_token: pick("SAMPARK_TWILIO_AUTH_TOKEN", file.twilio_auth_token).map(Secret::new),
+            twilio_auth_token,
             flow: pick("SAMPARK_FLOW", file.flow).unwrap_or_else(|| "helpline".to_owned()),
             flows_dir: pick("SAMPARK_FLOWS_DIR", None)
                 .map(PathBuf::from)

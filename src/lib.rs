@@ -15,6 +15,7 @@
 //! (routes) · `config`, `telemetry`, `startup`, `cli`.
 
 pub mod auth;
+pub mod bridge;
 pub mod calls;
 pub mod cases;
 pub mod cli;

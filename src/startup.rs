@@ -35,6 +35,8 @@ impl Application {
 
     /// As [`Application::build`], with the driver reading time from `clock`.
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        // One TLS provider for the process (ring), for outbound HTTPS.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
         let flows = load_flows(&settings, &catalog)?;
         let entry = flows.iter().find(|f| f.id == settings.flow).map(|f| f.default_language.clone());
@@ -74,7 +76,16 @@ impl Application {
             public_url: settings.public_url.as_str().into(),
             gateways,
             fallback_language,
+            bridge: settings.bridge.clone(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .context("cannot build the HTTP client")?,
+            twilio_account_sid: settings.twilio_account_sid.clone(),
         };
+        if let Some(bridge) = &settings.bridge {
+            info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
+        }
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;

@@ -17,7 +17,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{directory::StateCode, domain::Language};
+use crate::{
+    directory::StateCode,
+    domain::{Language, PhoneNumber},
+};
 
 /// What a user may do. Scopes (states, languages) narrow it further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,6 +156,47 @@ pub fn new_token() -> String {
 /// What the database keeps of a session token.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses a comma-separated list (`9,10` or `hi, bn`), each item by `parse`;
+/// empty items are skipped.
+pub fn parse_list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(parse).collect()
+}
+
+/// Builds a new user from the fields people type; an error says which is wrong.
+pub fn new_user(
+    username: &str,
+    role: &str,
+    states: &str,
+    languages: &str,
+    phone: &str,
+    password: &str,
+) -> Result<NewUser, String> {
+    let username = username.trim().to_owned();
+    if !valid_username(&username) {
+        return Err("username: 3–32 lower-case letters, digits, `.`, `_` or `-`".to_owned());
+    }
+    let role: Role = role.parse()?;
+    let states = parse_list(states, |s| {
+        s.parse::<u8>()
+            .ok()
+            .filter(|c| crate::directory::Directory::bundled().state(*c).is_some())
+            .ok_or(format!("`{s}` is not an LGD state code"))
+    })?;
+    let languages = parse_list(languages, |l| Language::parse(l).map_err(|e| e.to_string()))?;
+    if role != Role::Admin && states.is_empty() {
+        return Err("give the states a volunteer or coordinator serves".to_owned());
+    }
+    if role == Role::Volunteer && languages.is_empty() {
+        return Err("give the languages a volunteer speaks".to_owned());
+    }
+    let phone = match phone.trim() {
+        "" => None,
+        p => Some(PhoneNumber::parse(p).ok_or("phone is not a phone number")?.as_e164().to_owned()),
+    };
+    let password_hash = hash_password(password).map_err(|e| e.to_string())?;
+    Ok(NewUser { username, role, states, languages, phone, password_hash })
 }
 
 #[cfg(test)]

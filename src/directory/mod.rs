@@ -11,6 +11,10 @@ use std::{
     sync::OnceLock,
 };
 
+mod pins;
+
+pub use pins::{PinCode, pin_code};
+
 use serde::Deserialize;
 
 use crate::domain::Language;

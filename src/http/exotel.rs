@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/exotel/{secret}/next", get(next))
         .route("/exotel/{secret}/greeting", get(greeting))
         .route("/exotel/{secret}/status", get(status).post(status))
+        .route("/exotel/{secret}/bridge-status", get(bridge_status).post(bridge_status))
 }
 
 /// The request's parameters, once the secret and the source are admitted.
@@ -223,5 +224,27 @@ async fn status(
     match run_call(&app, &inbound, &silent).await {
         Some(_) => StatusCode::OK.into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+    }
+}
+
+/// Status callbacks of "Call now" calls placed through `Calls/connect`.
+async fn bridge_status(
+    State(app): State<AppState>,
+    Path(secret): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> Response {
+    let Some(Admitted(mut params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
+    params.extend(body_params(&app, request).await);
+    let (Some(call_sid), Some(status)) =
+        (crate::gateway::param(&params, "CallSid"), crate::gateway::param(&params, "Status"))
+    else {
+        return (StatusCode::BAD_REQUEST, "CallSid and Status are required").into_response();
+    };
+    match app.desk.store().update_attempt_call("exotel", call_sid, status, app.desk.now()).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(e) => super::internal(&e),
     }
 }

@@ -9,6 +9,7 @@ mod plivo;
 mod prompts;
 mod session;
 mod twilio;
+mod ui;
 
 pub use guard::UnsignedGateway;
 
@@ -25,6 +26,7 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::Tra
 use tracing::{Instrument, error, info_span, warn};
 
 use crate::{
+    bridge::Bridge,
     calls::{CallService, Render},
     config::Secret,
     domain::Language,
@@ -58,6 +60,12 @@ pub struct AppState {
     pub gateways: Gateways,
     /// The language an apology is spoken in when the call's is unknown.
     pub fallback_language: Language,
+    /// How "Call now" places calls; `None`: volunteers dial a `tel:` link.
+    pub bridge: Option<Bridge>,
+    /// Outbound HTTP (gateway REST APIs, fetching recordings).
+    pub client: reqwest::Client,
+    /// For fetching Twilio recordings, which need the account's credentials.
+    pub twilio_account_sid: Option<String>,
 }
 
 /// Webhook bodies are small forms; anything bigger is not a gateway.
@@ -79,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(prompts::router())
         .merge(health::router())
         .merge(api::router())
+        .merge(ui::router())
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(12)))

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/twilio/voice", post(voice))
         .route("/twilio/status", post(status))
         .route("/twilio/recording", post(recording))
+        .route("/twilio/bridge", post(bridge))
+        .route("/twilio/bridge-status", post(bridge_status))
 }
 
 /// A Twilio request whose signature has been checked (when a token is set).
@@ -108,4 +110,39 @@ async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>)
 fn apology(app: &AppState) -> Reply {
     let body = twilio::render(&super::apology_actions(app), &app.voice, &app.public_url, 0);
     Reply { content_type: "text/xml".to_owned(), body }
+}
+
+/// The TwiML for a "Call now" call the volunteer has answered: dial the
+/// caller. Only for signed requests (a token must be set), since the answer
+/// holds the caller's number.
+async fn bridge(State(app): State<AppState>, request: TwilioRequest) -> Response {
+    let (Some(bridge), Some(_)) = (&app.bridge, &app.gateways.twilio_auth_token) else { return super::not_found() };
+    let Some(attempt) = crate::gateway::param(&request.query, "attempt").and_then(|a| a.parse::<i64>().ok()) else {
+        return (StatusCode::BAD_REQUEST, "attempt is missing").into_response();
+    };
+    match app.desk.store().attempt_caller(attempt).await {
+        Ok(Some(caller)) => twiml(Reply {
+            content_type: "text/xml".to_owned(),
+            body: twilio::render_bridge(&caller, bridge.caller_id()),
+        }),
+        Ok(None) => twiml(Reply {
+            content_type: "text/xml".to_owned(),
+            body: twilio::render(&[Action::Hangup], &app.voice, &app.public_url, 0),
+        }),
+        Err(e) => super::internal(&e),
+    }
+}
+
+/// Status callbacks of "Call now" calls: the attempt records how it went.
+async fn bridge_status(State(app): State<AppState>, request: TwilioRequest) -> Response {
+    let form = &request.form;
+    let (Some(call_sid), Some(status)) =
+        (crate::gateway::param(form, "CallSid"), crate::gateway::param(form, "CallStatus"))
+    else {
+        return (StatusCode::BAD_REQUEST, "CallSid and CallStatus are required").into_response();
+    };
+    match app.desk.store().update_attempt_call("twilio", call_sid, status, app.desk.now()).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => super::internal(&e),
+    }
 }

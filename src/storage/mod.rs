@@ -209,6 +209,12 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError>;
 
+    /// The next waiting cases in scope, in the order they will be taken.
+    async fn waiting_cases(&self, scope: &Scope, now: DateTime<Utc>, limit: i64) -> Result<Vec<CaseView>, StoreError>;
+
+    /// The case the user holds a live claim on, if any.
+    async fn held_case(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Option<i64>, StoreError>;
+
     /// A case, if it exists and is in scope.
     async fn case_view(&self, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError>;
 
@@ -235,6 +241,10 @@ pub trait Store: Send + Sync + 'static {
         gateway: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<i64, ClaimCheck>, StoreError>;
+
+    /// The caller's number for an open "Call now" attempt (the bridge TwiML
+    /// dials it); `None` once the attempt has an outcome.
+    async fn attempt_caller(&self, attempt: i64) -> Result<Option<String>, StoreError>;
 
     /// The gateway's id for an attempt's bridged call.
     async fn set_attempt_call_id(&self, attempt: i64, call_id: &str) -> Result<(), StoreError>;

@@ -13,7 +13,7 @@
 mod render;
 mod signature;
 
-pub use render::render;
+pub use render::{render, render_bridge};
 pub use signature::{sign, validate};
 
 use super::{GatewayError, Inbound, Params, Provider, Step, param, request_hash};

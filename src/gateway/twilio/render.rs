@@ -82,3 +82,14 @@ fn speak(doc: &mut XmlDoc, voice: &PromptVoice, prompts: &[Prompt]) {
         }
     }
 }
+
+/// The TwiML of a "Call now" bridge, answered by the volunteer: a word of
+/// warning, then the caller, shown the helpline's number.
+pub fn render_bridge(caller: &str, helpline: &str) -> String {
+    let mut doc = XmlDoc::new("Response");
+    doc.text("Say", &[("language", "hi-IN")], "कॉलर से जोड़ा जा रहा है। Connecting you to the caller.");
+    doc.open("Dial", &[("callerId", helpline), ("timeout", "30"), ("answerOnBridge", "true")]);
+    doc.text("Number", &[], caller);
+    doc.close("Dial");
+    doc.finish()
+}

@@ -258,6 +258,14 @@ impl Store for SqliteStore {
         queue::claim_next(&self.pool, scope, now, lease_until).await
     }
 
+    async fn waiting_cases(&self, scope: &Scope, now: DateTime<Utc>, limit: i64) -> Result<Vec<CaseView>, StoreError> {
+        queue::waiting_cases(&self.pool, scope, now, limit).await
+    }
+
+    async fn held_case(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+        queue::held_case(&self.pool, scope, now).await
+    }
+
     async fn case_view(&self, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError> {
         queue::case_view(&self.pool, scope, id).await
     }
@@ -288,6 +296,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Result<i64, ClaimCheck>, StoreError> {
         queue::open_call_attempt(&self.pool, scope, id, gateway, now).await
+    }
+
+    async fn attempt_caller(&self, attempt: i64) -> Result<Option<String>, StoreError> {
+        queue::attempt_caller(&self.pool, attempt).await
     }
 
     async fn set_attempt_call_id(&self, attempt: i64, call_id: &str) -> Result<(), StoreError> {

@@ -84,6 +84,33 @@ pub(super) async fn claim_next(
     Ok(claimed.map(|r| r.get(0)))
 }
 
+pub(super) async fn waiting_cases(
+    pool: &SqlitePool,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<CaseView>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT c.*, NULL AS claimed_by_name FROM cases c WHERE ",
+        waiting!(),
+        " AND ",
+        in_scope!(),
+        " ORDER BY priority, first_call_at, id LIMIT ?5"
+    );
+    let rows = scoped(SQL, scope).bind(now).bind(limit).fetch_all(pool).await?;
+    rows.iter().map(case_from_row).collect()
+}
+
+pub(super) async fn held_case(pool: &SqlitePool, scope: &Scope, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT id FROM cases WHERE claimed_by = ?5 AND lease_expires_at > ?4 AND closed_at IS NULL AND ",
+        in_scope!(),
+        " ORDER BY lease_expires_at DESC LIMIT 1"
+    );
+    let row = scoped(SQL, scope).bind(now).bind(scope.user_id).fetch_optional(pool).await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 pub(super) async fn case_view(pool: &SqlitePool, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError> {
     const SQL: &str = concat!(
         "SELECT c.*, u.username AS claimed_by_name FROM cases c LEFT JOIN users u ON u.id = c.claimed_by
@@ -299,6 +326,16 @@ pub(super) async fn open_call_attempt(
     .await?;
     tx.commit().await?;
     Ok(Ok(attempt))
+}
+
+pub(super) async fn attempt_caller(pool: &SqlitePool, attempt: i64) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT c.phone FROM attempts a JOIN cases c ON c.id = a.case_id WHERE a.id = ? AND a.outcome IS NULL",
+    )
+    .bind(attempt)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| r.get(0)))
 }
 
 pub(super) async fn set_attempt_call_id(pool: &SqlitePool, attempt: i64, call_id: &str) -> Result<(), StoreError> {

@@ -1,0 +1,93 @@
+//! Signing in and out.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Form, Router,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use maud::html;
+use serde::Deserialize;
+
+use super::{csrf_rejected, page};
+use crate::http::{
+    AppState, internal,
+    session::{PageUser, SignInError, client_key, session_cookie, sign_in},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login", get(login_page).post(login)).route("/logout", post(logout))
+}
+
+fn login_form(error: Option<&str>) -> maud::Markup {
+    page(
+        "Sign in",
+        None,
+        html! {
+            h1 { "साइन इन · Sign in" }
+            @if let Some(error) = error { p.error { (error) } }
+            form method="post" action="/login" {
+                label for="username" { "यूज़रनेम · Username" }
+                input id="username" name="username" autocomplete="username" autocapitalize="none" required;
+                label for="password" { "पासवर्ड · Password" }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                p { button type="submit" { "साइन इन · Sign in" } }
+            }
+        },
+    )
+}
+
+async fn login_page() -> maud::Markup {
+    login_form(None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(app): State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let client = client_key(&app, &peer, &headers);
+    match sign_in(&app, form.username.trim(), &form.password, &client).await {
+        Ok(session) => {
+            ([(header::SET_COOKIE, session_cookie(&app, Some(&session.token)))], Redirect::to("/")).into_response()
+        }
+        Err(SignInError::Invalid) => {
+            (StatusCode::UNAUTHORIZED, login_form(Some("गलत यूज़रनेम या पासवर्ड · Wrong username or password")))
+                .into_response()
+        }
+        Err(SignInError::Throttled(wait)) => {
+            let message = format!(
+                "बहुत सारी गलत कोशिशें। {} सेकंड बाद फिर कोशिश करें · Too many failed attempts: try again in {} seconds",
+                wait.as_secs().max(1),
+                wait.as_secs().max(1)
+            );
+            (StatusCode::TOO_MANY_REQUESTS, login_form(Some(&message))).into_response()
+        }
+        Err(SignInError::Store(e)) => internal(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout(State(app): State<AppState>, PageUser(who): PageUser, Form(form): Form<CsrfForm>) -> Response {
+    if !who.csrf_ok(form.csrf.as_deref()) {
+        return csrf_rejected();
+    }
+    if let Err(e) = app.desk.store().delete_session(&who.token_hash).await {
+        return internal(&e);
+    }
+    ([(header::SET_COOKIE, session_cookie(&app, None))], Redirect::to("/login")).into_response()
+}

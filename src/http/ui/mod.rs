@@ -1,0 +1,145 @@
+//! The web pages volunteers, coordinators and admins use: server-rendered
+//! (maud), readable on a 360-pixel phone, labels in Hindi and English, no
+//! JavaScript needed. Every form carries the session's CSRF token.
+
+mod admin;
+mod calling;
+mod charts;
+mod desk;
+mod login;
+mod reports;
+
+use axum::{
+    Router,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, FixedOffset, Utc};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::{AppState, session::SignedIn};
+use crate::{auth::Role, directory::Directory, domain::PhoneNumber};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(login::router())
+        .merge(desk::router())
+        .merge(calling::router())
+        .merge(admin::router())
+        .merge(reports::router())
+}
+
+const CSS: &str = r#"
+*{box-sizing:border-box}body{font-family:system-ui,"Noto Sans","Noto Sans Devanagari",sans-serif;margin:0;
+color:#1b1b1b;background:#f6f5f1;font-size:16px;line-height:1.4}main{max-width:42rem;margin:0 auto;padding:.75rem}
+header{background:#174a3c;color:#fff;padding:.5rem .75rem;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+header a{color:#fff}header .who{margin-left:auto;font-size:.9rem}h1{font-size:1.3rem;margin:.5rem 0}
+h2{font-size:1.1rem;margin:1rem 0 .4rem}table{border-collapse:collapse;width:100%;background:#fff}
+td,th{border:1px solid #ddd;padding:.35rem;text-align:left;font-size:.95rem}
+.card{background:#fff;border:1px solid #ddd;border-radius:.4rem;padding:.75rem;margin:.5rem 0}
+button,.button{display:inline-block;font-size:1.05rem;padding:.7rem 1rem;border-radius:.4rem;border:0;
+background:#1f6f5a;color:#fff;text-decoration:none;min-height:44px}button.secondary{background:#666}
+button.urgent{background:#a3361d}label{display:block;margin:.4rem 0 .15rem;font-weight:600}
+input,select,textarea{width:100%;font-size:1rem;padding:.5rem;border:1px solid #aaa;border-radius:.3rem}
+fieldset{border:1px solid #ccc;border-radius:.4rem;margin:.5rem 0}fieldset label{font-weight:400;display:flex;gap:.5rem;align-items:center}
+fieldset input[type=radio]{width:auto}.flash{background:#e6f2ec;border-left:4px solid #1f6f5a;padding:.5rem}
+.error{background:#fbeae5;border-left:4px solid #a3361d;padding:.5rem}.muted{color:#666;font-size:.9rem}
+.medical{color:#a3361d;font-weight:700}audio{width:100%}svg{max-width:100%;height:auto;background:#fff}
+"#;
+
+/// A page with the header (and the user's name and sign-out when signed in).
+fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="hi" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Sampark" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    a href="/" { strong { "सम्पर्क Sampark" } }
+                    @if let Some(who) = who {
+                        @if who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } }
+                        @if who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/audit" { "ऑडिट · Audit" } }
+                        span.who {
+                            (who.user.username) " (" (who.user.role) ") "
+                            form method="post" action="/logout" style="display:inline" {
+                                (csrf_field(who))
+                                button.secondary type="submit" style="padding:.3rem .6rem;min-height:0;font-size:.85rem" { "बाहर · Sign out" }
+                            }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+fn csrf_field(who: &SignedIn) -> Markup {
+    html! { input type="hidden" name="csrf" value=(who.csrf); }
+}
+
+/// 403 for a form whose CSRF token is missing or wrong.
+fn csrf_rejected() -> Response {
+    (StatusCode::FORBIDDEN, "This form has expired or did not come from Sampark. Go back, reload and try again.")
+        .into_response()
+}
+
+/// 403 for a page the user's role does not allow.
+fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, "Your role does not allow this page.").into_response()
+}
+
+/// India Standard Time, for the times people read.
+fn ist() -> FixedOffset {
+    FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("a valid offset")
+}
+
+fn when(at: &DateTime<Utc>) -> String {
+    at.with_timezone(&ist()).format("%d %b %Y, %H:%M").to_string()
+}
+
+fn state_name(code: Option<i64>) -> String {
+    let directory = Directory::bundled();
+    code.and_then(|c| u8::try_from(c).ok())
+        .and_then(|c| directory.state(c))
+        .map_or_else(|| "राज्य नहीं बताया · state not given".to_owned(), |s| format!("{} ({})", s.name, s.code))
+}
+
+fn district_name(code: Option<i64>) -> String {
+    let directory = Directory::bundled();
+    code.and_then(|c| u16::try_from(c).ok())
+        .and_then(|c| directory.district(c))
+        .map_or_else(|| "ज़िला नहीं बताया · district not given".to_owned(), |d| format!("{} ({})", d.name, d.code))
+}
+
+fn masked(phone: Option<&str>) -> String {
+    phone.and_then(PhoneNumber::parse).map_or_else(|| "नंबर नहीं · number withheld".to_owned(), |p| p.masked())
+}
+
+fn need_label(need: Option<&str>) -> &'static str {
+    match need {
+        Some("food") => "भोजन · food",
+        Some("money") => "पैसा/मज़दूरी · money or wages",
+        Some("travel") => "घर वापसी · travel home",
+        Some("medical") => "इलाज · medical",
+        Some("shelter") => "रहने की जगह · shelter",
+        Some("other") => "अन्य · other",
+        _ => "नहीं बताया · not given",
+    }
+}
+
+fn language_label(language: Option<&str>) -> &'static str {
+    match language {
+        Some("hi") => "हिन्दी Hindi",
+        Some("bn") => "বাংলা Bengali",
+        Some("or") => "ଓଡ଼ିଆ Odia",
+        Some("en") => "English",
+        Some(_) => "other",
+        None => "नहीं बताया · not given",
+    }
+}
