@@ -85,3 +85,58 @@ fn cases_export_of_a_missing_database_is_an_error_not_an_empty_file() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot open the database"));
     assert!(!dir.path().join("nope.db").exists());
 }
+
+#[test]
+fn users_are_added_with_the_password_from_standard_input_and_listed() {
+    use std::io::Write;
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("users.db").display());
+    let mut add = sampark()
+        .args([
+            "users",
+            "add",
+            "asha",
+            "--role",
+            "volunteer",
+            "--states",
+            "9,10",
+            "--languages",
+            "hi,bn",
+            "--password-stdin",
+        ])
+        .env("SAMPARK_DATABASE_URL", &url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let list = sampark().args(["users", "list"]).env("SAMPARK_DATABASE_URL", &url).output().unwrap();
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(listed.contains("asha\tvolunteer\tstates 9,10\tlanguages bn,hi"), "{listed}");
+    let duplicate = sampark()
+        .args(["users", "add", "asha", "--role", "volunteer", "--states", "9", "--languages", "hi", "--password-stdin"])
+        .env("SAMPARK_DATABASE_URL", &url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!duplicate.status.success());
+    let bad_state = sampark()
+        .args([
+            "users",
+            "add",
+            "ravi",
+            "--role",
+            "volunteer",
+            "--states",
+            "25",
+            "--languages",
+            "hi",
+            "--password-stdin",
+        ])
+        .env("SAMPARK_DATABASE_URL", &url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad_state.stderr).contains("not an LGD state code"));
+}

@@ -235,3 +235,50 @@ pub fn prompts_with_recordings(recordings: &[(&str, &str)]) -> TempDir {
     }
     dir
 }
+
+/// A signed-in API client: bearer token and CSRF token.
+pub struct ApiSession {
+    pub token: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Adds a user straight into the store (password `password-<name>`).
+    pub async fn add_user(&self, name: &str, role: &str, states: &str, languages: &str, phone: &str) {
+        let user = sampark::auth::new_user(name, role, states, languages, phone, &format!("password-{name}")).unwrap();
+        self.calls.store().create_user(&user, chrono::Utc::now()).await.unwrap();
+    }
+
+    /// Signs in through the API.
+    pub async fn api_login(&self, name: &str) -> ApiSession {
+        let body = serde_json::json!({ "username": name, "password": format!("password-{name}") });
+        let response = self.client.post(format!("{}/api/v1/login", self.address)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 200, "login {name}");
+        let json: serde_json::Value = response.json().await.unwrap();
+        ApiSession {
+            token: json["token"].as_str().unwrap().to_owned(),
+            csrf: json["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// An API request with the session's bearer token.
+    pub fn api(&self, session: &ApiSession, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.address)).bearer_auth(&session.token)
+    }
+
+    /// A caller who keys language, consent and home state, then hangs up:
+    /// a queued case. `need` is keyed too when given (1–6).
+    pub async fn queue_caller(&self, sid: &str, phone: &str, language_key: &str, state: &str, need: Option<&str>) {
+        let mut call = super::twilio_sim::Call::start(self, sid, phone).await;
+        call.press(language_key).await;
+        call.press("1").await;
+        call.press(&format!("{state}#")).await;
+        if let Some(need) = need {
+            call.silence().await;
+            call.silence().await;
+            call.silence().await;
+            call.press(need).await;
+        }
+        call.hang_up().await;
+    }
+}

@@ -10,3 +10,4 @@ mod journeys;
 mod robustness;
 mod security;
 mod twilio_sim;
+mod volunteers;
