@@ -2,6 +2,7 @@
 //! SQLite database and plays whole calls through the Twilio dialect, signed
 //! as Twilio signs.
 
+mod browser;
 mod cli;
 mod dialects;
 mod gateways;

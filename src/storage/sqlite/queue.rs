@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction, query::Query, sqlite::SqliteArguments, sqlite::SqliteRow};
 
 use crate::{
+    auth::Role,
     queue::{self, CaseNotes, Outcome, Scope},
     storage::{AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, StoreError},
 };
@@ -70,19 +71,69 @@ pub(super) async fn claim_next(
     if let Some(id) = scoped(HELD, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await? {
         return Ok(Some(id.get(0)));
     }
-    // One statement: SQLite's single writer makes the pick and the claim atomic.
-    const CLAIM: &str = concat!(
-        "UPDATE cases SET claimed_by = ?5, lease_expires_at = ?6
-         WHERE id = (SELECT id FROM cases WHERE ",
-        waiting!(),
-        " AND ",
-        in_scope!(),
-        " ORDER BY priority, first_call_at, id LIMIT 1)
-         RETURNING id"
-    );
-    let claimed = scoped(CLAIM, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await?;
+    // One statement each: SQLite's single writer makes the pick and the
+    // claim atomic. The pick is the best of the first waiting case of each
+    // (state, language) the user serves, each found at the head of an index
+    // (migration 0003), so it costs the same with 100 or 100,000 waiting.
+    let sql = match scope.role {
+        Role::Volunteer => CLAIM_VOLUNTEER,
+        Role::Coordinator => CLAIM_COORDINATOR,
+        Role::Admin => CLAIM_ADMIN,
+    };
+    let claimed = scoped(sql, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await?;
     Ok(claimed.map(|r| r.get(0)))
 }
+
+/// Due and not held (on table alias `c`; `?4` = now).
+macro_rules! due {
+    () => {
+        "c.closed_at IS NULL AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= ?4)
+         AND (c.claimed_by IS NULL OR c.lease_expires_at <= ?4)"
+    };
+}
+
+/// Claims the case the pick (a query yielding `id`) names, if still waiting.
+macro_rules! claim_picked {
+    ($pick:expr) => {
+        concat!(
+            "UPDATE cases SET claimed_by = ?5, lease_expires_at = ?6 WHERE id = (",
+            $pick,
+            ") AND status = 'queued' AND closed_at IS NULL RETURNING id"
+        )
+    };
+}
+
+/// A volunteer serves cases whose state is one of theirs or unknown, and
+/// whose language is one of theirs or unknown: every such pair is probed.
+const CLAIM_VOLUNTEER: &str = claim_picked!(concat!(
+    "WITH s(v) AS (SELECT value FROM json_each(?2) UNION ALL SELECT NULL),
+          l(v) AS (SELECT value FROM json_each(?3) UNION ALL SELECT NULL),
+          firsts(id) AS (SELECT (SELECT c.id FROM cases c
+                                  WHERE c.status = 'queued' AND c.home_state_code IS s.v AND c.language IS l.v AND ",
+    due!(),
+    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM s, l)
+     SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
+     WHERE ?1 = 'volunteer'
+     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
+));
+
+/// A coordinator serves their states' cases, in any language.
+const CLAIM_COORDINATOR: &str = claim_picked!(concat!(
+    "WITH firsts(id) AS (SELECT (SELECT c.id FROM cases c
+                                  WHERE c.status = 'queued' AND c.home_state_code = s.value AND ",
+    due!(),
+    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each(?2) s)
+     SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
+     WHERE ?1 = 'coordinator' AND ?3 IS NOT NULL
+     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
+));
+
+/// An admin serves every case.
+const CLAIM_ADMIN: &str = claim_picked!(concat!(
+    "SELECT c.id FROM cases c WHERE c.status = 'queued' AND ?1 = 'admin' AND ?2 IS NOT NULL AND ?3 IS NOT NULL AND ",
+    due!(),
+    " ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
+));
 
 pub(super) async fn waiting_cases(
     pool: &SqlitePool,
