@@ -19,7 +19,7 @@ fn pick_state(n: u64) -> i64 {
     for (state, share) in STATES {
         acc += share;
         if roll < acc {
-            return if state == 30 && n % 10 != 0 { 8 } else { state };
+            return if state == 30 && !n.is_multiple_of(10) { 8 } else { state };
         }
     }
     9
