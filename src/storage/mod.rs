@@ -272,6 +272,9 @@ pub trait Store: Send + Sync + 'static {
     /// call to the first callback attempt.
     async fn first_callback_delays(&self, scope: &Scope) -> Result<Vec<i64>, StoreError>;
 
+    /// Per user: callback attempts since `since`, and the latest one.
+    async fn attempts_by_user(&self, since: DateTime<Utc>) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StoreError>;
+
     /// Outcomes per day since `since`, for cases in scope.
     async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError>;
 

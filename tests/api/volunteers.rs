@@ -465,6 +465,7 @@ async fn coordinators_see_figures_and_plots_for_their_states() {
     assert!(page.contains("<svg"), "plots drawn on the server");
     assert!(page.contains("ttfc-median"));
     assert!(page.contains("10 min"), "ten minutes from first call to first callback");
+    assert!(page.contains("<td>worker</td>"), "the state's volunteers are listed");
     let forbidden = app.api(&worker, Method::GET, "/reports").send().await.unwrap();
     assert_eq!(forbidden.status(), 403);
 }

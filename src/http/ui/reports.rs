@@ -60,6 +60,17 @@ async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Respon
         (Ok(d), Ok(t), Ok(o)) => (d, t, o),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
     };
+    let (users, activity) = match (store.users().await, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
+        (Ok(u), Ok(a)) => (u, a),
+        (Err(e), _) | (_, Err(e)) => return internal(&e),
+    };
+    // The volunteers who serve at least one of the coordinator's states.
+    let team: Vec<_> = users
+        .iter()
+        .filter(|u| u.role == Role::Volunteer)
+        .filter(|u| who.user.role == Role::Admin || u.states.iter().any(|s| who.user.states.contains(s)))
+        .map(|u| (u, activity.iter().find(|(id, _, _)| *id == u.id)))
+        .collect();
     delays.sort_unstable();
     let mut by_state: Vec<(String, i64)> = Vec::new();
     for d in &districts {
@@ -99,6 +110,19 @@ async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Respon
         }
         h2 { "रोज़ के नतीजे · Outcomes per day (14 days)" }
         (charts::stacked_days("Outcomes per day", &days, &OUTCOMES))
+        h2 { "स्वयंसेवक · Volunteers" }
+        table id="team" {
+            tr { th { "नाम · Volunteer" } th { "राज्य · States" } th { "भाषाएँ · Languages" } th { "7 दिन में कॉल · Callbacks, 7 days" } th { "आख़िरी · Last" } }
+            @for (user, act) in &team {
+                tr {
+                    td { (user.username) @if user.disabled { " (disabled)" } }
+                    td { (user.states.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
+                    td { (user.languages.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
+                    td { (act.map_or(0, |a| a.1)) }
+                    td { (act.map_or_else(String::new, |a| super::when(&a.2))) }
+                }
+            }
+        }
     };
     page("Reports", Some(&who), body).into_response()
 }

@@ -332,6 +332,10 @@ impl Store for SqliteStore {
         reports::first_callback_delays(&self.pool, scope).await
     }
 
+    async fn attempts_by_user(&self, since: DateTime<Utc>) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StoreError> {
+        reports::attempts_by_user(&self.pool, since).await
+    }
+
     async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError> {
         reports::outcomes_per_day(&self.pool, scope, since).await
     }

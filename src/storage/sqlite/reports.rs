@@ -47,6 +47,18 @@ pub(super) async fn first_callback_delays(pool: &SqlitePool, scope: &Scope) -> R
         .collect())
 }
 
+pub(super) async fn attempts_by_user(
+    pool: &SqlitePool,
+    since: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT user_id, count(*), max(started_at) FROM attempts WHERE started_at >= ? GROUP BY user_id")
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
 pub(super) async fn outcomes_per_day(
     pool: &SqlitePool,
     scope: &Scope,
