@@ -8,9 +8,11 @@
 //! computed from and is refused ([`CommitOutcome::Conflict`]) if the call has
 //! moved on, so webhooks for one call may land on any server instance.
 
+mod postgres;
 mod sqlite;
 mod views;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use views::{
     AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount, OutcomeReport,
@@ -38,7 +40,7 @@ pub enum StoreError {
     #[error("{0} already exists")]
     Conflict(String),
     /// Names the URL's scheme only: the rest may hold a password.
-    #[error("database URLs starting `{0}` are not supported (use sqlite://PATH)")]
+    #[error("database URLs starting `{0}` are not supported (use sqlite://PATH or postgres://…)")]
     UnsupportedUrl(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -299,6 +301,8 @@ pub async fn connect_existing(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 async fn open(url: &str, create_if_missing: bool) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
         Arc::new(SqliteStore::connect(url, create_if_missing).await?)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Arc::new(PgStore::connect(url).await?)
     } else {
         let scheme = url.split_once(':').map_or("", |(s, _)| s);
         return Err(StoreError::UnsupportedUrl(scheme.to_owned()));

@@ -276,8 +276,7 @@ async fn exotel_plays_several_recorded_prompts_as_one_joined_file() {
 async fn exotel_callers_hear_the_apology_when_an_answer_cannot_be_taken() {
     let app = spawn_app().await;
     let mut phone = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 300), MOBILE).await;
-    let db = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    sqlx::query("DROP TABLE call_events").execute(&db).await.unwrap();
+    app.database.execute("DROP TABLE call_events").await;
     let heard = phone.press("1").await;
     assert!(heard.ended && heard.text.contains("तकनीकी समस्या"), "{heard:?}");
 }

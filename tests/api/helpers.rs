@@ -34,7 +34,7 @@ pub struct Options {
     pub prompts_dir: PathBuf,
     pub token: Option<&'static str>,
     /// Reuse a database (to restart a server on it).
-    pub database: Option<Arc<TempDir>>,
+    pub database: Option<Arc<TestDatabase>>,
     /// More `SAMPARK_*` settings, winning over the defaults here.
     pub env: Vec<(&'static str, String)>,
 }
@@ -77,13 +77,61 @@ impl TestClock {
     }
 }
 
+/// A fresh database for one test: an SQLite file in a temporary directory,
+/// or — when `SAMPARK_TEST_DATABASE_URL` names a PostgreSQL server — a new
+/// database on it.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn fresh() -> Self {
+        match std::env::var("SAMPARK_TEST_DATABASE_URL") {
+            Ok(admin) if admin.starts_with("postgres") => {
+                let name = format!(
+                    "sampark_test_{}",
+                    sampark::auth::new_token().to_lowercase().replace(['-', '_'], "")[..16].to_owned()
+                );
+                let pool = sqlx::PgPool::connect(&admin).await.expect("the test PostgreSQL server answers");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
+                pool.close().await;
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+                Self { url: format!("{base}/{name}"), _dir: None }
+            }
+            _ => {
+                let dir = TempDir::new().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("sampark.db").display());
+                Self { url, _dir: Some(dir) }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+
+    /// Runs raw SQL on the database (to break it on purpose).
+    pub async fn execute(&self, sql: &str) {
+        if self.is_postgres() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
 pub struct TestApp {
     pub clock: TestClock,
     pub address: String,
     pub client: reqwest::Client,
     pub token: Option<&'static str>,
     pub database_url: String,
-    pub db_dir: Arc<TempDir>,
+    pub database: Arc<TestDatabase>,
     pub calls: Arc<CallService>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
@@ -120,8 +168,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         sampark::telemetry::init(LogFormat::Pretty);
     }
-    let db_dir = options.database.clone().unwrap_or_else(|| Arc::new(TempDir::new().unwrap()));
-    let database_url = format!("sqlite://{}", db_dir.path().join("sampark.db").display());
+    let database = match options.database.clone() {
+        Some(database) => database,
+        None => Arc::new(TestDatabase::fresh().await),
+    };
+    let database_url = database.url.clone();
     let clock = TestClock::new();
     let app =
         Application::build_with_clock(settings(&options, &database_url), clock.clock()).await.expect("the app builds");
@@ -137,7 +188,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         client: reqwest::Client::new(),
         token: options.token,
         database_url,
-        db_dir,
+        database,
         calls,
         shutdown: Some(tx),
         server: Some(server),
@@ -146,14 +197,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 impl TestApp {
     /// Stops the server and waits for it, keeping the database.
-    pub async fn stop(mut self) -> Arc<TempDir> {
+    pub async fn stop(mut self) -> Arc<TestDatabase> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             server.await.unwrap().unwrap();
         }
-        self.db_dir.clone()
+        self.database.clone()
     }
 
     /// Every case, as `sampark cases export --format jsonl` writes it.

@@ -155,8 +155,7 @@ async fn a_recording_that_arrives_after_the_hang_up_is_kept() {
 async fn when_the_database_fails_the_caller_hears_an_apology_not_an_error() {
     let app = spawn_app().await;
     let mut call = Call::start(&app, "CA00000000000000000000000000000040", CALLER).await;
-    let db = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    sqlx::query("DROP TABLE call_events").execute(&db).await.unwrap();
+    app.database.execute("DROP TABLE call_events").await;
     let response = call.send("https://sampark.test/twilio/voice?turn=1", &[("Digits", "1")]).await;
     assert_eq!(response.status(), 200);
     let twiml = Twiml::parse(&response.text().await.unwrap());

@@ -1,0 +1,352 @@
+//! The PostgreSQL backend, for deployments that outgrow one machine: several
+//! `sampark serve` instances on one database. Everything that matters (call
+//! state, leases, retries' replies) is in the database, so a call's webhooks
+//! may land on any instance.
+
+use std::{str::FromStr, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt, stream::BoxStream};
+use sqlx::{
+    PgPool, Row,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::{
+    AuditEntry, CaseHistory, CaseView, ClaimCheck, CommitOutcome, Counts, DayOutcomes, DistrictCount, IdleCall,
+    LastTurn, OutcomeReport, QueueCount, Store, StoreError, StoredCall, TurnCommit,
+};
+use crate::{
+    auth::{NewUser, User},
+    cases::CaseRecord,
+    gateway::Reply,
+    queue::Scope,
+};
+
+mod calls;
+mod cases;
+mod queue;
+mod reports;
+mod users;
+
+use calls::{insert_event, write_call};
+use cases::{case_record, fold_into_case};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database a `postgres:` URL names.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("sampark");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+/// A unique-index collision: another instance did the same thing first.
+fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let applied: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?;
+        if applied < MIGRATOR.iter().count() as i64 {
+            return Err(StoreError::Corrupt("migrations are not current".to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn save_flow_version(&self, flow_id: &str, version: &str, source: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            r#"INSERT INTO flow_versions (flow_id, version, source, created_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (flow_id, version) DO NOTHING"#,
+        )
+        .bind(flow_id)
+        .bind(version)
+        .bind(source)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn flow_source(&self, flow_id: &str, version: &str) -> Result<Option<String>, StoreError> {
+        let source = sqlx::query_scalar("SELECT source FROM flow_versions WHERE flow_id = $1 AND version = $2")
+            .bind(flow_id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(source)
+    }
+
+    async fn stored_reply(&self, provider: &str, call_id: &str, dedupe_key: &str) -> Result<Option<Reply>, StoreError> {
+        let row = sqlx::query(
+            r#"SELECT e.reply_content_type, e.reply FROM call_events e JOIN calls c ON c.id = e.call_id
+               WHERE c.provider = $1 AND c.provider_call_id = $2 AND e.dedupe_key = $3"#,
+        )
+        .bind(provider)
+        .bind(call_id)
+        .bind(dedupe_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| Reply { content_type: r.get(0), body: r.get(1) }))
+    }
+
+    async fn last_turn(&self, call: i64) -> Result<Option<LastTurn>, StoreError> {
+        let row = sqlx::query(
+            r#"SELECT reply_content_type, reply, request_hash, created_at FROM call_events
+               WHERE call_id = $1 AND dedupe_key LIKE 'turn:%' ORDER BY id DESC LIMIT 1"#,
+        )
+        .bind(call)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| LastTurn {
+            reply: Reply { content_type: r.get(0), body: r.get(1) },
+            request_hash: r.get(2),
+            at: r.get(3),
+        }))
+    }
+
+    async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError> {
+        let row = sqlx::query(
+            r#"SELECT id, flow_id, flow_version, state, turn, version FROM calls
+               WHERE provider = $1 AND provider_call_id = $2"#,
+        )
+        .bind(provider)
+        .bind(call_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let state: String = row.get("state");
+        let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?;
+        Ok(Some(StoredCall {
+            id: row.get("id"),
+            flow_id: row.get("flow_id"),
+            flow_version: row.get("flow_version"),
+            state,
+            turn: u32::try_from(row.get::<i64, _>("turn")).map_err(|_| StoreError::Corrupt("call turn".to_owned()))?,
+            version: row.get("version"),
+        }))
+    }
+
+    async fn commit_turn(&self, commit: TurnCommit) -> Result<CommitOutcome, StoreError> {
+        // Rolled back on drop if any step below returns early.
+        let mut tx = self.pool.begin().await?;
+        let Some(call_id) = write_call(&mut tx, &commit).await? else {
+            return Ok(CommitOutcome::Conflict);
+        };
+        if !insert_event(&mut tx, call_id, &commit).await? {
+            return Ok(CommitOutcome::Duplicate);
+        }
+        if commit.fold_into_case {
+            match fold_into_case(&mut tx, call_id, &commit.state.data, commit.at).await {
+                // Another instance opened this number's case first: go round again.
+                Err(e) if is_unique_violation(&e) => return Ok(CommitOutcome::Conflict),
+                other => other?,
+            }
+        }
+        tx.commit().await?;
+        Ok(CommitOutcome::Committed)
+    }
+
+    async fn idle_calls(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<IdleCall>, StoreError> {
+        let rows = sqlx::query(
+            r#"SELECT provider, provider_call_id FROM calls
+               WHERE ended_at IS NULL AND updated_at < $1 ORDER BY updated_at LIMIT $2"#,
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| IdleCall { provider: r.get(0), provider_call_id: r.get(1) }).collect())
+    }
+
+    fn export_cases(&self) -> BoxStream<'_, Result<CaseRecord, StoreError>> {
+        sqlx::query(
+            r#"SELECT id, phone, language, consent, home_state_code, home_district_code, need,
+                      recording_url, status, calls, first_call_at, last_call_at
+               FROM cases ORDER BY id"#,
+        )
+        .fetch(&self.pool)
+        .map_err(StoreError::from)
+        .and_then(|row| async move { case_record(&row) })
+        .boxed()
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let row = sqlx::query(
+            r#"SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM call_events), (SELECT count(*) FROM cases)"#,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts { calls: row.get(0), events: row.get(1), cases: row.get(2) })
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>> {
+        reports::export_scoped_cases(&self.pool, scope)
+    }
+
+    async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> Result<i64, StoreError> {
+        users::create_user(&self.pool, user, at).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        users::users(&self.pool).await
+    }
+
+    async fn set_user_disabled(&self, username: &str, disabled: bool, at: DateTime<Utc>) -> Result<(), StoreError> {
+        users::set_user_disabled(&self.pool, username, disabled, at).await
+    }
+
+    async fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        users::user_with_password(&self.pool, username).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        users::create_session(&self.pool, token_hash, user_id, csrf_token, at, expires_at).await
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError> {
+        users::session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        users::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn login_failures(&self, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, StoreError> {
+        users::login_failures(&self.pool, key).await
+    }
+
+    async fn note_login_failure(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        users::note_login_failure(&self.pool, key, at).await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        users::clear_login_failures(&self.pool, key).await
+    }
+
+    async fn queue_counts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError> {
+        queue::queue_counts(&self.pool, scope, now).await
+    }
+
+    async fn claim_next(
+        &self,
+        scope: &Scope,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        queue::claim_next(&self.pool, scope, now, lease_until).await
+    }
+
+    async fn waiting_cases(&self, scope: &Scope, now: DateTime<Utc>, limit: i64) -> Result<Vec<CaseView>, StoreError> {
+        queue::waiting_cases(&self.pool, scope, now, limit).await
+    }
+
+    async fn held_case(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+        queue::held_case(&self.pool, scope, now).await
+    }
+
+    async fn case_view(&self, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError> {
+        queue::case_view(&self.pool, scope, id).await
+    }
+
+    async fn case_history(&self, id: i64) -> Result<CaseHistory, StoreError> {
+        queue::case_history(&self.pool, id).await
+    }
+
+    async fn release_case(&self, scope: &Scope, id: i64, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError> {
+        queue::release_case(&self.pool, scope, id, now).await
+    }
+
+    async fn record_outcome(
+        &self,
+        scope: &Scope,
+        id: i64,
+        report: &OutcomeReport,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimCheck, StoreError> {
+        queue::record_outcome(&self.pool, scope, id, report, now).await
+    }
+
+    async fn open_call_attempt(
+        &self,
+        scope: &Scope,
+        id: i64,
+        gateway: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i64, ClaimCheck>, StoreError> {
+        queue::open_call_attempt(&self.pool, scope, id, gateway, now).await
+    }
+
+    async fn attempt_caller(&self, attempt: i64) -> Result<Option<String>, StoreError> {
+        queue::attempt_caller(&self.pool, attempt).await
+    }
+
+    async fn set_attempt_call_id(&self, attempt: i64, call_id: &str) -> Result<(), StoreError> {
+        queue::set_attempt_call_id(&self.pool, attempt, call_id).await
+    }
+
+    async fn update_attempt_call(
+        &self,
+        gateway: &str,
+        call_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        queue::update_attempt_call(&self.pool, gateway, call_id, status, at).await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        reports::audit(&self.pool, entry).await
+    }
+
+    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        reports::audit_log(&self.pool, limit).await
+    }
+
+    async fn waiting_by_district(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<DistrictCount>, StoreError> {
+        reports::waiting_by_district(&self.pool, scope, now).await
+    }
+
+    async fn first_callback_delays(&self, scope: &Scope) -> Result<Vec<i64>, StoreError> {
+        reports::first_callback_delays(&self.pool, scope).await
+    }
+
+    async fn attempts_by_user(&self, since: DateTime<Utc>) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StoreError> {
+        reports::attempts_by_user(&self.pool, since).await
+    }
+
+    async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError> {
+        reports::outcomes_per_day(&self.pool, scope, since).await
+    }
+}
