@@ -37,6 +37,7 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         // One TLS provider for the process (ring), for outbound HTTPS.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::metrics::handle();
         let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
         let flows = load_flows(&settings, &catalog)?;
         let entry = flows.iter().find(|f| f.id == settings.flow).map(|f| f.default_language.clone());
@@ -115,10 +116,12 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         info!(address = %self.local_addr(), "Sampark is listening");
         let (stop_tx, stop_rx) = watch::channel(false);
-        let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx));
+        let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
+        let upkeep = tokio::spawn(metrics_upkeep(stop_rx));
         let served = axum::serve(self.listener, service(self.state)).with_graceful_shutdown(shutdown).await;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
+        let _ = upkeep.await;
         self.store.close().await;
         info!("Sampark stopped");
         served
@@ -183,6 +186,18 @@ async fn sweep_idle_calls(calls: Arc<CallService>, idle: Duration, mut stop: wat
                 Ok(n) => info!(calls = n, "ended idle calls and queued their callers"),
                 Err(e) => error!(error.message = %e, "could not sweep idle calls"),
             },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Keeps the metrics recorder's histograms trimmed (nobody else runs its upkeep).
+async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
+    let handle = crate::metrics::handle();
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => handle.run_upkeep(),
             _ = stop.changed() => return,
         }
     }

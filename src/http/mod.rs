@@ -5,6 +5,7 @@ mod exotel;
 mod guard;
 mod health;
 mod kookoo;
+mod metrics_route;
 mod plivo;
 mod prompts;
 mod session;
@@ -27,11 +28,12 @@ use tracing::{Instrument, error, info_span, warn};
 
 use crate::{
     bridge::Bridge,
-    calls::{CallService, Render},
+    calls::{CallService, Handled, Render},
     config::Secret,
     domain::Language,
     flow::{Action, Prompt},
     gateway::{GatewayError, Inbound, Reply, plivo::SignatureVersion},
+    metrics,
     prompts::{PromptKey, PromptVoice, RecordingIndex},
     queue::Desk,
 };
@@ -86,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exotel::router())
         .merge(prompts::router())
         .merge(health::router())
+        .merge(metrics_route::router())
         .merge(api::router())
         .merge(ui::router())
         .with_state(state)
@@ -104,8 +107,18 @@ pub fn service(state: AppState) -> axum::extract::connect_info::IntoMakeServiceW
 /// which has been logged.
 async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Option<Reply> {
     let span = info_span!("call", call.id = %inbound.call_id, gateway.provider = %inbound.provider, call.event = inbound.event.kind());
+    let gateway = inbound.provider.as_str();
+    let started = std::time::Instant::now();
     let work = app.calls.handle(inbound, render).instrument(span.clone());
-    match tokio::time::timeout(WEBHOOK_BUDGET, work).await {
+    let result = tokio::time::timeout(WEBHOOK_BUDGET, work).await;
+    metrics::webhook_latency(gateway, started.elapsed());
+    let outcome = match &result {
+        Ok(Ok(Handled::Fresh(_))) => "answered",
+        Ok(Ok(Handled::Replayed(_))) => "replayed",
+        _ => "failed",
+    };
+    metrics::webhook(gateway, outcome);
+    match result {
         Ok(Ok(handled)) => Some(handled.reply()),
         Ok(Err(e)) => {
             span.in_scope(|| error!(error.message = %e, error.cause_chain = ?e, "could not handle the webhook"));
@@ -127,6 +140,7 @@ fn internal(e: &dyn std::error::Error) -> Response {
 
 /// A malformed webhook: 400, naming the bad parameter (never its value).
 fn bad_request(e: &GatewayError) -> Response {
+    metrics::webhook("unknown", "malformed");
     warn!(error.message = %e, "malformed gateway request");
     (StatusCode::BAD_REQUEST, e.to_string()).into_response()
 }
@@ -134,6 +148,7 @@ fn bad_request(e: &GatewayError) -> Response {
 /// 404 for requests to a disabled gateway or without its secret: the same
 /// answer as for a URL that does not exist.
 fn not_found() -> Response {
+    metrics::webhook("unknown", "rejected");
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
 

@@ -74,6 +74,7 @@ impl FromRequest<AppState> for PlivoRequest {
         };
         if !valid {
             warn!(http.path = uri.path(), "rejected a Plivo request without a valid signature");
+            crate::metrics::webhook("plivo", "rejected");
             return Err((StatusCode::FORBIDDEN, "invalid or missing X-Plivo-Signature").into_response());
         }
         let query: Params = serde_urlencoded::from_str(uri.query().unwrap_or(""))

@@ -54,6 +54,7 @@ impl FromRequest<AppState> for TwilioRequest {
             let valid = signature.is_some_and(|s| twilio::validate(token.expose(), &url, &form, &s));
             if !valid {
                 warn!(http.path = uri.path(), "rejected a request without a valid X-Twilio-Signature");
+                crate::metrics::webhook("twilio", "rejected");
                 return Err((StatusCode::FORBIDDEN, "invalid or missing X-Twilio-Signature").into_response());
             }
         }

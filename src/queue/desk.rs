@@ -52,7 +52,10 @@ impl Desk {
     pub async fn take_next(&self, user: &User) -> Result<Option<i64>, StoreError> {
         let now = self.now();
         let lease_until = now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::minutes(15));
-        self.store.claim_next(&Scope::of(user), now, lease_until).await
+        let started = std::time::Instant::now();
+        let claimed = self.store.claim_next(&Scope::of(user), now, lease_until).await;
+        crate::metrics::claim_latency(started.elapsed());
+        claimed
     }
 
     /// A case in the user's scope with its history; `None` when it does not

@@ -282,6 +282,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn counts(&self) -> Result<Counts, StoreError>;
 
+    /// Calls not yet ended that had a webhook in the last ten minutes.
+    async fn calls_in_progress(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
+
     /// Closes the pool, waiting for connections to return.
     async fn close(&self);
 }

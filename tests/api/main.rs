@@ -8,6 +8,7 @@ mod dialects;
 mod gateways;
 mod helpers;
 mod journeys;
+mod operations;
 mod robustness;
 mod security;
 mod twilio_sim;

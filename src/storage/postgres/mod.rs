@@ -200,6 +200,15 @@ impl Store for PgStore {
         Ok(Counts { calls: row.get(0), events: row.get(1), cases: row.get(2) })
     }
 
+    async fn calls_in_progress(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let since = now - chrono::Duration::minutes(10);
+        let count = sqlx::query_scalar("SELECT count(*) FROM calls WHERE ended_at IS NULL AND updated_at > $1")
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
