@@ -95,6 +95,13 @@ enum FlowsCommand {
 
 #[derive(Debug, Subcommand)]
 enum CasesCommand {
+    /// Erase the personal fields of cases closed more than N days ago
+    /// (what `serve` does hourly with SAMPARK_RETENTION_DAYS)
+    Purge {
+        /// Days after closing (default: SAMPARK_RETENTION_DAYS)
+        #[arg(long)]
+        older_than_days: Option<u32>,
+    },
     /// Write every case, one row each (database: SAMPARK_DATABASE_URL)
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
@@ -143,6 +150,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(export(&settings.database_url, format, output.as_deref()))
         }
         Command::Users { command } => runtime()?.block_on(users(&settings.database_url, command)),
+        Command::Cases { command: CasesCommand::Purge { older_than_days } } => {
+            telemetry::init(LogFormat::Pretty);
+            let days = older_than_days
+                .or(settings.retention_days)
+                .context("give --older-than-days or set SAMPARK_RETENTION_DAYS")?;
+            runtime()?.block_on(purge(&settings, days))
+        }
     }
 }
 
@@ -227,6 +241,24 @@ async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<Exit
             println!("enabled {name}");
         }
     }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let store = storage::connect_existing(&settings.database_url).await.context("cannot open the database")?;
+    let twilio = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
+        (Some(sid), Some(token)) => Some(crate::retention::TwilioRecordings {
+            client: reqwest::Client::new(),
+            api_url: settings.twilio_api_url.clone(),
+            account_sid: sid.clone(),
+            auth_token: token.clone(),
+        }),
+        _ => None,
+    };
+    let purged = crate::retention::run_once(&store, chrono::Utc::now(), days, twilio.as_ref()).await?;
+    println!("erased the personal fields of {} closed cases", purged.cases);
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -76,6 +76,10 @@ pub struct Settings {
     pub twilio_account_sid: Option<String>,
     /// How "Call now" reaches the gateway; `None` shows a `tel:` link instead.
     pub bridge: Option<Bridge>,
+    /// Erase closed cases' personal fields this many days after closing.
+    pub retention_days: Option<u32>,
+    /// Twilio's REST API, for Call now and for deleting recordings.
+    pub twilio_api_url: String,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -115,6 +119,7 @@ struct FileSettings {
     exotel_api_token: Option<String>,
     exotel_caller_id: Option<String>,
     exotel_api_url: Option<String>,
+    retention_days: Option<u32>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -192,6 +197,13 @@ impl Settings {
         let twilio_account_sid = pick("SAMPARK_TWILIO_ACCOUNT_SID", file.twilio_account_sid);
         let twilio_auth_token = pick("SAMPARK_TWILIO_AUTH_TOKEN", file.twilio_auth_token).map(Secret::new);
         let exotel_secret = secret("SAMPARK_EXOTEL_SECRET", file.exotel_secret)?;
+        let twilio_api_url =
+            pick("SAMPARK_TWILIO_API_URL", file.twilio_api_url).unwrap_or_else(|| "https://api.twilio.com".to_owned());
+        let retention_days = match env("SAMPARK_RETENTION_DAYS").filter(|v| !v.is_empty()) {
+            Some(v) => Some(v.parse::<u32>().context("SAMPARK_RETENTION_DAYS is not a number of days")?),
+            None => file.retention_days,
+        }
+        .filter(|d| *d > 0);
         let bridge = match pick("SAMPARK_CALLBACK_GATEWAY", file.callback_gateway).as_deref() {
             None | Some("none") => None,
             Some("twilio") => {
@@ -199,8 +211,7 @@ impl Settings {
                     v.with_context(|| format!("SAMPARK_CALLBACK_GATEWAY=twilio needs {name}"))
                 };
                 Some(Bridge::Twilio {
-                    api_url: pick("SAMPARK_TWILIO_API_URL", file.twilio_api_url)
-                        .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                    api_url: twilio_api_url.clone(),
                     account_sid: need("SAMPARK_TWILIO_ACCOUNT_SID", twilio_account_sid.clone())?,
                     auth_token: twilio_auth_token
                         .clone()
@@ -241,6 +252,8 @@ impl Settings {
         Ok(Self {
             twilio_account_sid,
             bridge,
+            retention_days,
+            twilio_api_url,
             plivo_auth_token: pick("SAMPARK_PLIVO_AUTH_TOKEN", file.plivo_auth_token).map(Secret::new),
             plivo_signature,
             kookoo_secret: secret("SAMPARK_KOOKOO_SECRET", file.kookoo_secret)?,

@@ -28,6 +28,7 @@ pub mod http;
 pub mod metrics;
 pub mod prompts;
 pub mod queue;
+pub mod retention;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -15,6 +15,7 @@ use crate::{
     http::{AppState, Gateways, UnsignedGateway, service},
     prompts::{Catalog, PromptVoice, RecordingIndex},
     queue::Desk,
+    retention::TwilioRecordings,
     storage::{self, Store},
 };
 
@@ -24,6 +25,7 @@ pub struct Application {
     state: AppState,
     store: Arc<dyn Store>,
     idle_timeout: Duration,
+    retention: Option<(u32, Option<TwilioRecordings>)>,
 }
 
 impl Application {
@@ -90,7 +92,21 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        Ok(Self { listener, state, store, idle_timeout: settings.call_idle_timeout })
+        let twilio_recordings = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
+            (Some(sid), Some(token)) => Some(TwilioRecordings {
+                client: state.client.clone(),
+                api_url: settings.twilio_api_url.clone(),
+                account_sid: sid.clone(),
+                auth_token: token.clone(),
+            }),
+            _ => None,
+        };
+        match settings.retention_days {
+            Some(days) => info!(days, "retention: personal fields of closed cases are erased after this many days"),
+            None => warn!("retention is off (SAMPARK_RETENTION_DAYS): closed cases keep their personal fields"),
+        }
+        let retention = settings.retention_days.map(|days| (days, twilio_recordings));
+        Ok(Self { listener, state, store, idle_timeout: settings.call_idle_timeout, retention })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -117,11 +133,17 @@ impl Application {
         info!(address = %self.local_addr(), "Sampark is listening");
         let (stop_tx, stop_rx) = watch::channel(false);
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
-        let upkeep = tokio::spawn(metrics_upkeep(stop_rx));
+        let upkeep = tokio::spawn(metrics_upkeep(stop_rx.clone()));
+        let retention = self.retention.map(|(days, twilio)| {
+            tokio::spawn(retain(self.store.clone(), self.state.desk.clone(), days, twilio, stop_rx))
+        });
         let served = axum::serve(self.listener, service(self.state)).with_graceful_shutdown(shutdown).await;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;
+        if let Some(retention) = retention {
+            let _ = retention.await;
+        }
         self.store.close().await;
         info!("Sampark stopped");
         served
@@ -186,6 +208,27 @@ async fn sweep_idle_calls(calls: Arc<CallService>, idle: Duration, mut stop: wat
                 Ok(n) => info!(calls = n, "ended idle calls and queued their callers"),
                 Err(e) => error!(error.message = %e, "could not sweep idle calls"),
             },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Runs retention hourly until stopped.
+async fn retain(
+    store: Arc<dyn Store>,
+    desk: Desk,
+    days: u32,
+    twilio: Option<TwilioRecordings>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(crate::retention::PERIOD);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if let Err(e) = crate::retention::run_once(&store, desk.now(), days, twilio.as_ref()).await {
+                    error!(error.message = %e, "retention run failed");
+                }
+            }
             _ = stop.changed() => return,
         }
     }

@@ -122,6 +122,13 @@ pub struct Counts {
     pub cases: i64,
 }
 
+/// What a retention run erased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub cases: u64,
+    pub recording_urls: Vec<String>,
+}
+
 /// A call nobody has heard from for a while.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdleCall {
@@ -260,6 +267,13 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Retention: erases the personal fields of cases closed before
+    /// `before` (number, voice message, what the volunteer wrote down) and
+    /// of their calls, attempts and events, keeping what anonymous counts
+    /// need (language, state, district, need, status, dates). Returns the
+    /// erased voice messages' URLs, to delete them at the gateway too.
+    async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError>;
+
     // ---- audit and reports ----------------------------------------------
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
@@ -312,4 +326,12 @@ async fn open(url: &str, create_if_missing: bool) -> Result<Arc<dyn Store>, Stor
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// A call's state without its voice message (the rest is not personal).
+pub(crate) fn erase_voice_message(state: String) -> Result<String, StoreError> {
+    let mut parsed: CallState =
+        serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?;
+    parsed.data.voice_message = None;
+    serde_json::to_string(&parsed).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

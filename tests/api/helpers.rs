@@ -111,6 +111,21 @@ impl TestDatabase {
         self.url.starts_with("postgres")
     }
 
+    /// A number from raw SQL (for checks the API does not expose).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        if self.is_postgres() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            value
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            value
+        }
+    }
+
     /// Runs raw SQL on the database (to break it on purpose).
     pub async fn execute(&self, sql: &str) {
         if self.is_postgres() {
@@ -332,4 +347,46 @@ impl TestApp {
         }
         call.hang_up().await;
     }
+}
+
+/// A request the fake gateway received: path, `Authorization`, form.
+pub type Received = (String, Option<String>, Vec<(String, String)>);
+
+/// A stand-in for a gateway's REST API and media server, recording requests.
+#[derive(Clone, Default)]
+pub struct FakeGateway {
+    pub requests: Arc<tokio::sync::Mutex<Vec<Received>>>,
+}
+
+pub async fn fake_gateway() -> (String, FakeGateway) {
+    let fake = FakeGateway::default();
+    async fn record(
+        axum::extract::State(fake): axum::extract::State<FakeGateway>,
+        method: axum::http::Method,
+        uri: axum::http::Uri,
+        headers: axum::http::HeaderMap,
+        body: axum::body::Bytes,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_owned());
+        fake.requests.lock().await.push((format!("{method} {}", uri.path()), auth, form));
+        if uri.path().ends_with("/Calls.json") {
+            axum::Json(serde_json::json!({"sid": "CA99999999999999999999999999999999", "status": "queued"}))
+                .into_response()
+        } else {
+            axum::Json(serde_json::json!({"Call": {"Sid": "exotel-call-1", "Status": "in-progress"}})).into_response()
+        }
+    }
+    async fn audio() -> impl axum::response::IntoResponse {
+        ([("content-type", "audio/x-wav")], wav_bytes(200))
+    }
+    let router = axum::Router::new()
+        .route("/recordings/rec-1.wav", axum::routing::get(audio))
+        .fallback(record)
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (address, fake)
 }

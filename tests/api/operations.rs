@@ -32,3 +32,104 @@ async fn metrics_count_webhooks_and_show_the_queue_without_phone_numbers() {
     assert!(metrics.contains("sampark_calls_in_progress 0"));
     assert!(!metrics.contains("9800000151") && !metrics.contains("CAf000"), "no numbers or call ids in metrics");
 }
+
+#[tokio::test]
+async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    let (gateway, fake) = super::helpers::fake_gateway().await;
+    let options = super::helpers::Options {
+        env: vec![
+            ("SAMPARK_TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000".to_owned()),
+            ("SAMPARK_TWILIO_API_URL", gateway.clone()),
+        ],
+        ..super::helpers::Options::default()
+    };
+    let app = super::helpers::spawn_app_with(options).await;
+    let recording = format!("{gateway}/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE1");
+    // An old case, closed long ago, with a voice message and notes.
+    let mut old = Call::start(&app, "CAf1000000000000000000000000000001", "+919800000161").await;
+    for keys in ["1", "1", "10#", "212#", "1", "4"] {
+        old.press(keys).await;
+    }
+    old.leave_message(&recording).await;
+    old.hang_up().await;
+    app.add_user("closer", "volunteer", "10", "hi", "").await;
+    let session = app.api_login("closer").await;
+    let claim = |s: &super::helpers::ApiSession| app.api(s, Method::POST, "/api/v1/queue/claim");
+    let old_id = claim(&session).send().await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let closing =
+        json!({"outcome": "resolved", "notes": "gave ration kit", "worker_name": "Ramesh", "village": "Rampur"});
+    app.api(&session, Method::POST, &format!("/api/v1/cases/{old_id}/outcome")).json(&closing).send().await.unwrap();
+    app.clock.advance(31 * 24 * 3600);
+    // A case closed yesterday, and one still open.
+    app.queue_caller("CAf1000000000000000000000000000002", "+919800000162", "1", "10", None).await;
+    app.queue_caller("CAf1000000000000000000000000000003", "+919800000163", "1", "10", None).await;
+    let session = app.api_login("closer").await;
+    let recent_id = claim(&session).send().await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let closing = json!({"outcome": "wrong_number", "notes": "not the worker"});
+    app.api(&session, Method::POST, &format!("/api/v1/cases/{recent_id}/outcome")).json(&closing).send().await.unwrap();
+    let before: Vec<Value> = app.cases().await;
+
+    let store = app.calls.store();
+    let now = (app.calls.clock())();
+    let twilio = sampark::retention::TwilioRecordings {
+        client: reqwest::Client::new(),
+        api_url: gateway.clone(),
+        account_sid: "AC00000000000000000000000000000000".to_owned(),
+        auth_token: sampark::config::Secret::new("token".to_owned()),
+    };
+    let purged = sampark::retention::run_once(store, now, 30, Some(&twilio)).await.unwrap();
+    assert_eq!(purged.cases, 1, "only the case closed more than 30 days ago");
+    let again = sampark::retention::run_once(store, now, 30, Some(&twilio)).await.unwrap();
+    assert_eq!(again.cases, 0, "erased once");
+
+    let after: Vec<Value> = app.cases().await;
+    let old_case = after.iter().find(|c| c["id"] == old_id).unwrap();
+    assert_eq!(old_case["phone"], Value::Null);
+    assert_eq!(old_case["recording_url"], Value::Null);
+    for kept in ["language", "home_state_code", "home_district_code", "need", "status", "calls", "first_call_at"] {
+        assert_eq!(
+            old_case[kept],
+            before.iter().find(|c| c["id"] == old_id).unwrap()[kept],
+            "{kept} is kept for the counts"
+        );
+    }
+    for other in after.iter().filter(|c| c["id"] != old_id) {
+        assert_eq!(Some(other), before.iter().find(|c| c["id"] == other["id"]), "untouched");
+    }
+    let db = &app.database;
+    let phones = db.scalar(&format!("SELECT count(*) FROM calls WHERE case_id = {old_id} AND phone IS NOT NULL")).await;
+    assert_eq!(phones, 0, "the calls forget the number");
+    let urls = db.scalar("SELECT count(*) FROM call_events WHERE input LIKE '%Recordings/RE1%'").await;
+    assert_eq!(urls, 0, "the event log forgets the voice message");
+    let states = db.scalar("SELECT count(*) FROM calls WHERE state LIKE '%Recordings/RE1%'").await;
+    assert_eq!(states, 0, "the call state forgets the voice message");
+    let others =
+        db.scalar(&format!("SELECT count(*) FROM calls WHERE case_id <> {old_id} AND phone IS NOT NULL")).await;
+    assert_eq!(others, 2, "other cases' calls keep theirs");
+    let requests = fake.requests.lock().await.clone();
+    assert!(
+        requests
+            .iter()
+            .any(|(r, auth, _)| r.starts_with("DELETE ") && r.ends_with("/Recordings/RE1") && auth.is_some()),
+        "{requests:?}"
+    );
+    // Nothing personal left anywhere for that case: not on its calls, attempts or events.
+    app.add_user("auditor", "admin", "", "", "").await;
+    let auditor = app.api_login("auditor").await;
+    let case: Value =
+        app.api(&auditor, Method::GET, &format!("/api/v1/cases/{old_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(case["notes"]["worker_name"], Value::Null);
+    assert_eq!(case["history"]["attempts"][0]["notes"], Value::Null);
+    assert_eq!(case["history"]["attempts"][0]["outcome"], "resolved", "the outcome is kept");
+    let recent: Value = app
+        .api(&auditor, Method::GET, &format!("/api/v1/cases/{recent_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recent["history"]["attempts"][0]["notes"], "not the worker");
+}

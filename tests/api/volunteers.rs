@@ -1,14 +1,12 @@
 //! The callback queue through the JSON API and the pages: scopes, claims,
 //! leases, outcomes, CSRF, "Call now", recordings, the audit log.
 
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
-use axum::{Router, extract::State, routing::post};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
 
-use super::helpers::{Options, TestApp, spawn_app, spawn_app_with};
+use super::helpers::{Options, TestApp, fake_gateway, spawn_app, spawn_app_with};
 
 async fn claim(app: &TestApp, session: &super::helpers::ApiSession) -> Option<Value> {
     let response = app.api(session, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
@@ -271,46 +269,6 @@ async fn a_referred_caller_who_calls_again_is_back_in_the_queue() {
     assert_eq!(again["referred_to"], "district officer, Lucknow");
 }
 
-/// A request the fake gateway received: path, `Authorization`, form.
-type Received = (String, Option<String>, Vec<(String, String)>);
-
-/// A stand-in for a gateway's REST API and media server, recording requests.
-#[derive(Clone, Default)]
-struct FakeGateway {
-    requests: Arc<Mutex<Vec<Received>>>,
-}
-
-async fn fake_gateway() -> (String, FakeGateway) {
-    let fake = FakeGateway::default();
-    async fn record(
-        State(fake): State<FakeGateway>,
-        uri: axum::http::Uri,
-        headers: axum::http::HeaderMap,
-        body: axum::body::Bytes,
-    ) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-        let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_owned());
-        fake.requests.lock().await.push((uri.path().to_owned(), auth, form));
-        if uri.path().ends_with("/Calls.json") {
-            axum::Json(json!({"sid": "CA99999999999999999999999999999999", "status": "queued"})).into_response()
-        } else {
-            axum::Json(json!({"Call": {"Sid": "exotel-call-1", "Status": "in-progress"}})).into_response()
-        }
-    }
-    async fn audio() -> impl axum::response::IntoResponse {
-        ([("content-type", "audio/x-wav")], super::helpers::wav_bytes(200))
-    }
-    let router = Router::new()
-        .route("/recordings/rec-1.wav", axum::routing::get(audio))
-        .fallback(post(record))
-        .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (address, fake)
-}
-
 fn param<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
@@ -344,7 +302,7 @@ async fn call_now_asks_twilio_to_ring_the_volunteer_then_bridge_to_the_caller() 
 
     let requests = fake.requests.lock().await.clone();
     let (path, auth, form) = requests.last().expect("Twilio's Calls API was called");
-    assert_eq!(path, "/2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json");
+    assert_eq!(path, "POST /2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json");
     assert!(auth.as_deref().is_some_and(|a| a.starts_with("Basic ")), "account credentials");
     assert_eq!(param(form, "To"), Some("+919800000999"), "the volunteer is rung first");
     assert_eq!(param(form, "From"), Some("+910000000000"), "showing the helpline's number");
@@ -408,7 +366,7 @@ async fn call_now_through_exotel_connects_volunteer_then_caller() {
         .unwrap();
     let requests = fake.requests.lock().await.clone();
     let (path, _, form) = requests.last().expect("Exotel's connect API was called");
-    assert_eq!(path, "/v1/Accounts/helpline1/Calls/connect.json");
+    assert_eq!(path, "POST /v1/Accounts/helpline1/Calls/connect.json");
     assert_eq!(param(form, "From"), Some("+919800000998"), "the volunteer first");
     assert_eq!(param(form, "To"), Some("+919800000111"));
     assert_eq!(param(form, "CallerId"), Some("08000000002"));

@@ -13,7 +13,7 @@ use sqlx::{
 
 use super::{
     AuditEntry, CaseHistory, CaseView, ClaimCheck, CommitOutcome, Counts, DayOutcomes, DistrictCount, IdleCall,
-    LastTurn, OutcomeReport, QueueCount, Store, StoreError, StoredCall, TurnCommit,
+    LastTurn, OutcomeReport, Purged, QueueCount, Store, StoreError, StoredCall, TurnCommit,
 };
 use crate::{
     auth::{NewUser, User},
@@ -26,6 +26,7 @@ mod calls;
 mod cases;
 mod queue;
 mod reports;
+mod retention;
 mod users;
 
 use calls::{insert_event, write_call};
@@ -323,6 +324,10 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         queue::update_attempt_call(&self.pool, gateway, call_id, status, at).await
+    }
+
+    async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError> {
+        retention::purge_closed_cases(&self.pool, before, now).await
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
