@@ -80,6 +80,10 @@ pub struct Settings {
     pub retention_days: Option<u32>,
     /// Twilio's REST API, for Call now and for deleting recordings.
     pub twilio_api_url: String,
+    /// Where webhooks write calls down when the database fails them.
+    pub spool_path: PathBuf,
+    /// How often the spool is replayed into the database.
+    pub spool_replay_every: Duration,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -120,6 +124,7 @@ struct FileSettings {
     exotel_caller_id: Option<String>,
     exotel_api_url: Option<String>,
     retention_days: Option<u32>,
+    spool_path: Option<PathBuf>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -249,7 +254,16 @@ impl Settings {
             }
             Some(other) => bail!("SAMPARK_CALLBACK_GATEWAY `{other}` is not `twilio`, `exotel` or `none`"),
         };
+        let replay_secs = match env("SAMPARK_SPOOL_REPLAY_SECS") {
+            Some(v) => v.parse().context("SAMPARK_SPOOL_REPLAY_SECS is not a number of seconds")?,
+            None => 5,
+        };
         Ok(Self {
+            spool_replay_every: Duration::from_secs(replay_secs.max(1)),
+            spool_path: pick("SAMPARK_SPOOL_PATH", None)
+                .map(PathBuf::from)
+                .or(file.spool_path)
+                .unwrap_or_else(|| "sampark-spool.jsonl".into()),
             twilio_account_sid,
             bridge,
             retention_days,

@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod prompts;
 pub mod queue;
 pub mod retention;
+pub mod spool;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

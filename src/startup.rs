@@ -16,6 +16,7 @@ use crate::{
     prompts::{Catalog, PromptVoice, RecordingIndex},
     queue::Desk,
     retention::TwilioRecordings,
+    spool::Spool,
     storage::{self, Store},
 };
 
@@ -26,6 +27,7 @@ pub struct Application {
     store: Arc<dyn Store>,
     idle_timeout: Duration,
     retention: Option<(u32, Option<TwilioRecordings>)>,
+    replay_every: Duration,
 }
 
 impl Application {
@@ -85,6 +87,7 @@ impl Application {
                 .build()
                 .context("cannot build the HTTP client")?,
             twilio_account_sid: settings.twilio_account_sid.clone(),
+            spool: Arc::new(Spool::new(&settings.spool_path)),
         };
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
@@ -106,7 +109,8 @@ impl Application {
             None => warn!("retention is off (SAMPARK_RETENTION_DAYS): closed cases keep their personal fields"),
         }
         let retention = settings.retention_days.map(|days| (days, twilio_recordings));
-        Ok(Self { listener, state, store, idle_timeout: settings.call_idle_timeout, retention })
+        let replay_every = settings.spool_replay_every;
+        Ok(Self { listener, state, store, idle_timeout: settings.call_idle_timeout, retention, replay_every })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -115,6 +119,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.local_addr().port()
+    }
+
+    /// The spool, for tools and tests that replay it directly.
+    pub fn spool(&self) -> Arc<Spool> {
+        self.state.spool.clone()
     }
 
     /// The call driver, for tools and tests that act on calls directly.
@@ -134,6 +143,12 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(stop_rx.clone()));
+        let replayer = tokio::spawn(replay_spool(
+            self.state.spool.clone(),
+            self.state.calls.clone(),
+            self.replay_every,
+            stop_rx.clone(),
+        ));
         let retention = self.retention.map(|(days, twilio)| {
             tokio::spawn(retain(self.store.clone(), self.state.desk.clone(), days, twilio, stop_rx))
         });
@@ -141,6 +156,7 @@ impl Application {
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;
+        let _ = replayer.await;
         if let Some(retention) = retention {
             let _ = retention.await;
         }
@@ -208,6 +224,22 @@ async fn sweep_idle_calls(calls: Arc<CallService>, idle: Duration, mut stop: wat
                 Ok(n) => info!(calls = n, "ended idle calls and queued their callers"),
                 Err(e) => error!(error.message = %e, "could not sweep idle calls"),
             },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Replays the spool into the database every few seconds (a no-op when it
+/// is empty), until stopped.
+async fn replay_spool(spool: Arc<Spool>, calls: Arc<CallService>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if let Err(e) = spool.replay(&calls).await {
+                    error!(error.message = %e, file = %spool.path().display(), "could not replay the spool");
+                }
+            }
             _ = stop.changed() => return,
         }
     }

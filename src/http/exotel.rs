@@ -16,7 +16,7 @@ use axum::{
 };
 use tracing::error;
 
-use super::{AppState, apology_actions, bad_request, not_found, run_call};
+use super::{AppState, Failed, apology_actions, bad_request, not_found, run_call};
 use crate::{
     flow::Action,
     gateway::{
@@ -70,9 +70,23 @@ async fn current_step(app: &AppState, call_id: &str) -> Result<Option<NextStep>,
 }
 
 /// What a caller hears when something fails: an apology, then the end.
-fn apology(app: &AppState) -> NextStep {
-    let body = exotel::render(&apology_actions(app), &app.voice);
+fn apology(app: &AppState, failed: Failed) -> NextStep {
+    let body = exotel::render(&apology_actions(app, failed), &app.voice);
     NextStep::parse(&body).expect("a rendered step parses")
+}
+
+/// The database failed this request: spool the call, then apologise.
+async fn spool_and_apologise(app: &AppState, params: &Params) -> NextStep {
+    let caller = params
+        .iter()
+        .find(|(k, _)| k == "CallFrom" || k == "From")
+        .and_then(|(_, v)| crate::domain::PhoneNumber::parse(v));
+    let call_id = exotel::parse_call_id(params).unwrap_or_default();
+    let failed = match super::spool(app, Provider::Exotel, &call_id, caller.as_ref()).await {
+        Ok(_) => Failed::Spooled,
+        Err(failed) => failed,
+    };
+    apology(app, failed)
 }
 
 fn json(body: String) -> Response {
@@ -106,10 +120,12 @@ async fn gather(
                 Ok(inbound) => inbound,
                 Err(e) => return bad_request(&e),
             };
-            let reply = run_call(&app, &inbound, &render(&app)).await;
-            reply.and_then(|r| NextStep::parse(&r.body)).unwrap_or_else(|| apology(&app))
+            match run_call(&app, &inbound, &render(&app)).await {
+                Ok(reply) => NextStep::parse(&reply.body).unwrap_or_else(|| apology(&app, Failed::Lost)),
+                Err(failed) => apology(&app, failed),
+            }
         }
-        Err(()) => apology(&app),
+        Err(()) => spool_and_apologise(&app, &params).await,
     };
     json(step.gather_json())
 }
@@ -128,13 +144,16 @@ async fn passthru(
         Ok(id) => id,
         Err(e) => return bad_request(&e),
     };
-    let Ok(step) = current_step(&app, &call_id).await else { return branch(false) };
+    let Ok(step) = current_step(&app, &call_id).await else {
+        spool_and_apologise(&app, &params).await;
+        return branch(false);
+    };
     let expecting_recording = matches!(step, Some(NextStep::Record { .. }));
     let inbound = match exotel::parse_passthru(&params, expecting_recording) {
         Ok(inbound) => inbound,
         Err(e) => return bad_request(&e),
     };
-    match run_call(&app, &inbound, &render(&app)).await.and_then(|r| NextStep::parse(&r.body)) {
+    match run_call(&app, &inbound, &render(&app)).await.ok().and_then(|r| NextStep::parse(&r.body)) {
         Some(NextStep::End { .. }) | None => branch(false),
         Some(_) => branch(true),
     }
@@ -176,7 +195,8 @@ async fn greeting(
     // failure, already logged): the caller hears the apology.
     let step = match current_step(&app, &call_id).await {
         Ok(Some(step @ (NextStep::Record { .. } | NextStep::End { .. }))) => step,
-        _ => apology(&app),
+        Ok(_) => apology(&app, Failed::Spooled),
+        Err(()) => spool_and_apologise(&app, &params).await,
     };
     ([(header::CONTENT_TYPE, "text/plain")], step.greeting().to_owned()).into_response()
 }
@@ -222,8 +242,8 @@ async fn status(
     };
     let silent = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
     match run_call(&app, &inbound, &silent).await {
-        Some(_) => StatusCode::OK.into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+        Ok(_) | Err(Failed::Spooled) => StatusCode::OK.into_response(),
+        Err(Failed::Lost) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
     }
 }
 

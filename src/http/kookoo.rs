@@ -47,8 +47,8 @@ async fn event(
         body: kookoo::render(actions, &app.voice, &sid, turn),
     };
     let reply = match run_call(&app, &inbound, &render).await {
-        Some(reply) => reply,
-        None => render(&apology_actions(&app), 0),
+        Ok(reply) => reply,
+        Err(failed) => render(&apology_actions(&app, failed), 0),
     };
     ([(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
 }

@@ -31,11 +31,13 @@ use crate::{
     calls::{CallService, Handled, Render},
     config::Secret,
     domain::Language,
+    domain::PhoneNumber,
     flow::{Action, Prompt},
-    gateway::{GatewayError, Inbound, Reply, plivo::SignatureVersion},
+    gateway::{GatewayError, Inbound, Provider, Reply, plivo::SignatureVersion},
     metrics,
     prompts::{PromptKey, PromptVoice, RecordingIndex},
     queue::Desk,
+    spool::{Spool, SpoolEntry},
 };
 
 /// How each gateway's requests are admitted.
@@ -68,12 +70,16 @@ pub struct AppState {
     pub client: reqwest::Client,
     /// For fetching Twilio recordings, which need the account's credentials.
     pub twilio_account_sid: Option<String>,
+    /// Where webhooks write calls down when the database fails them.
+    pub spool: Arc<Spool>,
 }
 
 /// Webhook bodies are small forms; anything bigger is not a gateway.
 const BODY_LIMIT: usize = 64 * 1024;
-/// Gateways give up at about 15 s (Twilio's total); answer well before.
-pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(10);
+/// How long a webhook waits for the database before it spools the call and
+/// answers without it. Gateways give up at about 15 s (Twilio's total), and
+/// every second is silence on the caller's line.
+pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
 
 pub fn router(state: AppState) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -103,9 +109,18 @@ pub fn service(state: AppState) -> axum::extract::connect_info::IntoMakeServiceW
     router(state).into_make_service_with_connect_info::<SocketAddr>()
 }
 
-/// Runs the call driver within the webhook budget; `None` on any failure,
-/// which has been logged.
-async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Option<Reply> {
+/// A webhook the database could not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// The call was written to the spool: the caller will be called back.
+    Spooled,
+    /// Not even the spool took it.
+    Lost,
+}
+
+/// Runs the call driver within the webhook budget. On any failure (logged)
+/// the call is written to the spool, to be replayed into the database.
+async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Result<Reply, Failed> {
     let span = info_span!("call", call.id = %inbound.call_id, gateway.provider = %inbound.provider, call.event = inbound.event.kind());
     let gateway = inbound.provider.as_str();
     let started = std::time::Instant::now();
@@ -115,18 +130,46 @@ async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Opt
     let outcome = match &result {
         Ok(Ok(Handled::Fresh(_))) => "answered",
         Ok(Ok(Handled::Replayed(_))) => "replayed",
-        _ => "failed",
+        _ => "spooled",
     };
-    metrics::webhook(gateway, outcome);
     match result {
-        Ok(Ok(handled)) => Some(handled.reply()),
+        Ok(Ok(handled)) => {
+            metrics::webhook(gateway, outcome);
+            Ok(handled.reply())
+        }
         Ok(Err(e)) => {
             span.in_scope(|| error!(error.message = %e, error.cause_chain = ?e, "could not handle the webhook"));
-            None
+            spool(app, inbound.provider, &inbound.call_id, inbound.caller.as_ref()).await
         }
         Err(_) => {
-            span.in_scope(|| error!("the webhook took longer than its budget"));
-            None
+            span.in_scope(|| error!("the database did not answer within the webhook budget"));
+            spool(app, inbound.provider, &inbound.call_id, inbound.caller.as_ref()).await
+        }
+    }
+}
+
+/// Writes a call to the spool (see [`crate::spool`]).
+async fn spool(
+    app: &AppState,
+    provider: Provider,
+    call_id: &str,
+    caller: Option<&PhoneNumber>,
+) -> Result<Reply, Failed> {
+    let entry = SpoolEntry {
+        provider: provider.as_str().to_owned(),
+        call_id: call_id.to_owned(),
+        phone: caller.map(|p| p.as_e164().to_owned()),
+        at: app.desk.now(),
+    };
+    match app.spool.append(entry).await {
+        Ok(()) => {
+            metrics::webhook(provider.as_str(), "spooled");
+            Err(Failed::Spooled)
+        }
+        Err(e) => {
+            error!(error.message = %e, "could not write the call to the spool: the caller is lost");
+            metrics::webhook(provider.as_str(), "failed");
+            Err(Failed::Lost)
         }
     }
 }
@@ -152,9 +195,14 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
 
-/// "Sorry, a technical problem", then a hang-up, in the fallback language.
-fn apology_actions(app: &AppState) -> Vec<Action> {
-    let key = PromptKey::parse("technical_error").expect("a valid key");
+/// "Sorry, a technical problem", then a hang-up, in the fallback language:
+/// "we have your number" when the call was spooled, "call again" otherwise.
+fn apology_actions(app: &AppState, failed: Failed) -> Vec<Action> {
+    let key = match failed {
+        Failed::Spooled => "spooled",
+        Failed::Lost => "technical_error",
+    };
+    let key = PromptKey::parse(key).expect("a valid key");
     let prompts = vec![Prompt::Catalog { key, language: app.fallback_language.clone() }];
     vec![Action::Play { prompts }, Action::Hangup]
 }

@@ -14,7 +14,7 @@ use axum::{
 };
 use tracing::warn;
 
-use super::{AppState, apology_actions, bad_request, not_found, run_call};
+use super::{AppState, Failed, apology_actions, bad_request, not_found, run_call};
 use crate::{
     flow::Action,
     gateway::{
@@ -99,10 +99,10 @@ async fn voice(State(app): State<AppState>, request: PlivoRequest) -> Response {
         body: plivo::render(actions, &app.voice, &app.public_url, turn),
     };
     match run_call(&app, &inbound, &render).await {
-        Some(reply) => xml(reply),
-        None => xml(Reply {
+        Ok(reply) => xml(reply),
+        Err(failed) => xml(Reply {
             content_type: "text/xml".to_owned(),
-            body: plivo::render(&apology_actions(&app), &app.voice, &app.public_url, 0),
+            body: plivo::render(&apology_actions(&app, failed), &app.voice, &app.public_url, 0),
         }),
     }
 }
@@ -123,7 +123,7 @@ async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>)
     };
     let render = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
     match run_call(app, &inbound, &render).await {
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+        Ok(_) | Err(Failed::Spooled) => StatusCode::NO_CONTENT.into_response(),
+        Err(Failed::Lost) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
     }
 }

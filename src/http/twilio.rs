@@ -18,7 +18,7 @@ use axum::{
 };
 use tracing::warn;
 
-use super::{AppState, bad_request, run_call};
+use super::{AppState, Failed, bad_request, run_call};
 use crate::{
     flow::Action,
     gateway::{GatewayError, Inbound, Params, Reply, twilio},
@@ -78,8 +78,8 @@ async fn voice(State(app): State<AppState>, request: TwilioRequest) -> Response 
         body: twilio::render(actions, &app.voice, &app.public_url, turn),
     };
     match run_call(&app, &inbound, &render).await {
-        Some(reply) => twiml(reply),
-        None => twiml(apology(&app)),
+        Ok(reply) => twiml(reply),
+        Err(failed) => twiml(apology(&app, failed)),
     }
 }
 
@@ -101,15 +101,15 @@ async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>)
     };
     let render = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
     match run_call(app, &inbound, &render).await {
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+        Ok(_) | Err(Failed::Spooled) => StatusCode::NO_CONTENT.into_response(),
+        Err(Failed::Lost) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
     }
 }
 
 /// "Sorry, a technical problem", then a hang-up: what the caller hears
 /// instead of Twilio's application-error message.
-fn apology(app: &AppState) -> Reply {
-    let body = twilio::render(&super::apology_actions(app), &app.voice, &app.public_url, 0);
+fn apology(app: &AppState, failed: Failed) -> Reply {
+    let body = twilio::render(&super::apology_actions(app, failed), &app.voice, &app.public_url, 0);
     Reply { content_type: "text/xml".to_owned(), body }
 }
 

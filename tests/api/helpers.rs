@@ -85,6 +85,12 @@ pub struct TestDatabase {
     _dir: Option<TempDir>,
 }
 
+impl From<String> for TestDatabase {
+    fn from(url: String) -> Self {
+        Self { url, _dir: None }
+    }
+}
+
 impl TestDatabase {
     pub async fn fresh() -> Self {
         match std::env::var("SAMPARK_TEST_DATABASE_URL") {
@@ -141,6 +147,9 @@ impl TestDatabase {
 }
 
 pub struct TestApp {
+    pub spool: Arc<sampark::spool::Spool>,
+    pub spool_path: PathBuf,
+    _work: TempDir,
     pub clock: TestClock,
     pub address: String,
     pub client: reqwest::Client,
@@ -155,7 +164,14 @@ pub struct TestApp {
 /// Settings as the server reads them, from `SAMPARK_*` variables: every
 /// gateway on, each with its test secret.
 pub fn settings(options: &Options, database_url: &str) -> Settings {
+    settings_with_spool(options, database_url, Path::new("/nonexistent/spool.jsonl"))
+}
+
+pub fn settings_with_spool(options: &Options, database_url: &str, spool: &Path) -> Settings {
     let mut env: HashMap<&str, String> = HashMap::from([
+        ("SAMPARK_SPOOL_PATH", spool.display().to_string()),
+        // Tests replay the spool themselves, when they choose.
+        ("SAMPARK_SPOOL_REPLAY_SECS", "86400".to_owned()),
         ("SAMPARK_LISTEN", "127.0.0.1:0".to_owned()),
         ("SAMPARK_DATABASE_URL", database_url.to_owned()),
         ("SAMPARK_PUBLIC_URL", PUBLIC_URL.to_owned()),
@@ -189,8 +205,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     };
     let database_url = database.url.clone();
     let clock = TestClock::new();
-    let app =
-        Application::build_with_clock(settings(&options, &database_url), clock.clock()).await.expect("the app builds");
+    let work = TempDir::new().unwrap();
+    let spool_path = work.path().join("spool.jsonl");
+    let settings = settings_with_spool(&options, &database_url, &spool_path);
+    let app = Application::build_with_clock(settings, clock.clock()).await.expect("the app builds");
+    let spool = app.spool();
     let address = format!("http://127.0.0.1:{}", app.port());
     let calls = app.call_service();
     let (tx, rx) = oneshot::channel();
@@ -198,6 +217,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let _ = rx.await;
     }));
     TestApp {
+        spool,
+        spool_path,
+        _work: work,
         clock,
         address,
         client: reqwest::Client::new(),

@@ -9,6 +9,7 @@ mod gateways;
 mod helpers;
 mod journeys;
 mod operations;
+mod outage;
 mod robustness;
 mod security;
 mod twilio_sim;

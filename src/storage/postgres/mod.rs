@@ -47,7 +47,7 @@ impl PgStore {
         let options = PgConnectOptions::from_str(url)?.application_name("sampark");
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
             .await?;
         Ok(Self { pool })
