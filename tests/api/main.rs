@@ -7,6 +7,7 @@ mod cli;
 mod dialects;
 mod gateways;
 mod helpers;
+mod instances;
 mod journeys;
 mod operations;
 mod outage;
