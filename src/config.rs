@@ -84,6 +84,8 @@ pub struct Settings {
     pub spool_path: PathBuf,
     /// How often the spool is replayed into the database.
     pub spool_replay_every: Duration,
+    /// SQLite: commit webhook turns in groups (one disk flush for many).
+    pub group_commit: bool,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -258,7 +260,13 @@ impl Settings {
             Some(v) => v.parse().context("SAMPARK_SPOOL_REPLAY_SECS is not a number of seconds")?,
             None => 5,
         };
+        let group_commit = match env("SAMPARK_GROUP_COMMIT").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("SAMPARK_GROUP_COMMIT `{other}` is not `on` or `off`"),
+        };
         Ok(Self {
+            group_commit,
             spool_replay_every: Duration::from_secs(replay_secs.max(1)),
             spool_path: pick("SAMPARK_SPOOL_PATH", None)
                 .map(PathBuf::from)

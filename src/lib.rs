@@ -25,6 +25,7 @@ pub mod domain;
 pub mod flow;
 pub mod gateway;
 pub mod http;
+pub mod loadgen;
 pub mod metrics;
 pub mod prompts;
 pub mod queue;

@@ -48,7 +48,9 @@ impl Application {
         let Some(fallback_language) = entry else {
             bail!("flow `{}` (SAMPARK_FLOW) is not in {}", settings.flow, settings.flows_dir.display());
         };
-        let store = storage::connect(&settings.database_url).await.context("cannot open the database")?;
+        let store = storage::connect_tuned(&settings.database_url, settings.group_commit)
+            .await
+            .context("cannot open the database")?;
         let registry = FlowRegistry::new(flows, store.clone()).await?;
         let recordings = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
             .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;

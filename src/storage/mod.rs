@@ -306,18 +306,23 @@ pub trait Store: Send + Sync + 'static {
 /// Opens the store a database URL names (creating an SQLite file if
 /// missing), and migrates it.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    open(url, true).await
+    open(url, true, true).await
+}
+
+/// As [`connect`], choosing whether SQLite commits webhook turns in groups.
+pub async fn connect_tuned(url: &str, group_commit: bool) -> Result<Arc<dyn Store>, StoreError> {
+    open(url, true, group_commit).await
 }
 
 /// Opens an existing database (for reading tools such as the export), and
 /// migrates it.
 pub async fn connect_existing(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    open(url, false).await
+    open(url, false, false).await
 }
 
-async fn open(url: &str, create_if_missing: bool) -> Result<Arc<dyn Store>, StoreError> {
+async fn open(url: &str, create_if_missing: bool, group_commit: bool) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::connect(url, create_if_missing).await?)
+        Arc::new(SqliteStore::connect(url, create_if_missing, group_commit).await?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Arc::new(PgStore::connect(url).await?)
     } else {

@@ -24,6 +24,7 @@ use crate::{
 
 mod calls;
 mod cases;
+mod group;
 mod queue;
 mod reports;
 mod retention;
@@ -32,16 +33,39 @@ mod users;
 use calls::{insert_event, write_call};
 use cases::{case_record, fold_into_case};
 
+use group::GroupWriter;
+
+/// Writes one webhook turn (the call, its event, the fold into its case) in
+/// `tx`; the caller commits when the outcome is `Committed`.
+async fn apply_turn(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    commit: &TurnCommit,
+) -> Result<CommitOutcome, StoreError> {
+    let Some(call_id) = write_call(tx, commit).await? else {
+        return Ok(CommitOutcome::Conflict);
+    };
+    if !insert_event(tx, call_id, commit).await? {
+        return Ok(CommitOutcome::Duplicate);
+    }
+    if commit.fold_into_case {
+        fold_into_case(tx, call_id, &commit.state.data, commit.at).await?;
+    }
+    Ok(CommitOutcome::Committed)
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Commits webhook turns in groups (see `group.rs`); `None`: one by one.
+    writer: Option<GroupWriter>,
 }
 
 impl SqliteStore {
-    /// Opens the database file a `sqlite:` URL names, creating it if asked.
-    pub async fn connect(url: &str, create_if_missing: bool) -> Result<Self, StoreError> {
+    /// Opens the database file a `sqlite:` URL names, creating it if asked,
+    /// committing webhook turns in groups or one by one.
+    pub async fn connect(url: &str, create_if_missing: bool, group_commit: bool) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(create_if_missing)
             .journal_mode(SqliteJournalMode::Wal)
@@ -49,7 +73,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        Ok(Self { pool })
+        let writer = group_commit.then(|| GroupWriter::spawn(pool.clone()));
+        Ok(Self { pool, writer })
     }
 }
 
@@ -143,19 +168,16 @@ impl Store for SqliteStore {
     }
 
     async fn commit_turn(&self, commit: TurnCommit) -> Result<CommitOutcome, StoreError> {
-        // Rolled back on drop if any step below returns early.
+        if let Some(writer) = &self.writer {
+            return writer.commit(commit).await;
+        }
+        // Rolled back on drop if the turn does not commit.
         let mut tx = self.pool.begin().await?;
-        let Some(call_id) = write_call(&mut tx, &commit).await? else {
-            return Ok(CommitOutcome::Conflict);
-        };
-        if !insert_event(&mut tx, call_id, &commit).await? {
-            return Ok(CommitOutcome::Duplicate);
+        let outcome = apply_turn(&mut tx, &commit).await?;
+        if outcome == CommitOutcome::Committed {
+            tx.commit().await?;
         }
-        if commit.fold_into_case {
-            fold_into_case(&mut tx, call_id, &commit.state.data, commit.at).await?;
-        }
-        tx.commit().await?;
-        Ok(CommitOutcome::Committed)
+        Ok(outcome)
     }
 
     async fn idle_calls(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<IdleCall>, StoreError> {

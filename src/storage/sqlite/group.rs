@@ -1,0 +1,96 @@
+//! Group commit for SQLite: one writer task takes the webhook turns waiting
+//! to be committed and commits them together, one transaction and one disk
+//! flush for the lot, each turn in its own savepoint so one turn's conflict
+//! or failure never undoes another's. A turn's outcome is reported only
+//! after the transaction holding it has committed: a reply is still never
+//! sent before its event is on disk.
+
+use sqlx::{Acquire, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+use tracing::error;
+
+use super::apply_turn;
+use crate::storage::{CommitOutcome, StoreError, TurnCommit};
+
+type Job = (TurnCommit, oneshot::Sender<Result<CommitOutcome, StoreError>>);
+
+/// Most turns committed together.
+const MAX_BATCH: usize = 64;
+
+#[derive(Debug, Clone)]
+pub(super) struct GroupWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupWriter {
+    pub(super) fn spawn(pool: SqlitePool) -> Self {
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(pool, queue));
+        Self { jobs }
+    }
+
+    pub(super) async fn commit(&self, commit: TurnCommit) -> Result<CommitOutcome, StoreError> {
+        let (done, outcome) = oneshot::channel();
+        self.jobs.send((commit, done)).await.map_err(|_| StoreError::Corrupt("the writer has stopped".to_owned()))?;
+        outcome.await.map_err(|_| StoreError::Corrupt("the writer has stopped".to_owned()))?
+    }
+}
+
+async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (commits, replies): (Vec<TurnCommit>, Vec<_>) = batch.into_iter().unzip();
+        match commit_batch(&pool, &commits).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                error!(error.message = %e, turns = replies.len(), "a group commit failed");
+                let message = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Corrupt(format!("group commit failed: {message}"))));
+                }
+            }
+        }
+    }
+}
+
+/// Commits the turns in one transaction; each outcome is final only
+/// because the transaction committed.
+async fn commit_batch(
+    pool: &SqlitePool,
+    commits: &[TurnCommit],
+) -> Result<Vec<Result<CommitOutcome, StoreError>>, StoreError> {
+    let mut conn = pool.acquire().await?;
+    // Rolled back on drop if the commit itself fails.
+    let mut tx = conn.begin().await?;
+    let mut outcomes = Vec::with_capacity(commits.len());
+    for commit in commits {
+        // A savepoint: rolled back on drop unless this turn commits.
+        let mut turn = tx.begin().await?;
+        match apply_turn(&mut turn, commit).await {
+            Ok(CommitOutcome::Committed) => {
+                turn.commit().await?;
+                outcomes.push(Ok(CommitOutcome::Committed));
+            }
+            Ok(other) => {
+                turn.rollback().await?;
+                outcomes.push(Ok(other));
+            }
+            Err(e) => {
+                turn.rollback().await?;
+                outcomes.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
