@@ -144,8 +144,7 @@ enum CasesCommand {
 /// Runs the command line; the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    // One TLS provider for the process (ring), for outbound HTTPS.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::install_tls_provider();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -34,3 +34,9 @@ pub mod spool;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+
+/// Installs the process's TLS provider (ring) for outbound HTTPS (gateway
+/// REST APIs, recordings). Safe to call more than once.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -99,6 +99,7 @@ fn dedupe_key(path: &str) -> String {
 /// Plays `config.calls` whole calls; `on_ack` hears of every webhook the
 /// server answered with success, as it happens.
 pub async fn run(config: &LoadConfig, on_ack: Arc<dyn Fn(Ack) + Send + Sync>) -> LoadReport {
+    crate::install_tls_provider();
     let client = reqwest::Client::builder().pool_max_idle_per_host(config.concurrency).build().expect("an HTTP client");
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();

@@ -39,8 +39,7 @@ impl Application {
 
     /// As [`Application::build`], with the driver reading time from `clock`.
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
-        // One TLS provider for the process (ring), for outbound HTTPS.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_tls_provider();
         crate::metrics::handle();
         let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
         let flows = load_flows(&settings, &catalog)?;

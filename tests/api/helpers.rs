@@ -132,6 +132,21 @@ impl TestDatabase {
         }
     }
 
+    /// Pairs of text from raw SQL (for checks the API does not expose).
+    pub async fn pairs(&self, sql: &str) -> Vec<(String, String)> {
+        if self.is_postgres() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+    }
+
     /// Runs raw SQL on the database (to break it on purpose).
     pub async fn execute(&self, sql: &str) {
         if self.is_postgres() {
