@@ -46,6 +46,13 @@ enum Command {
     /// Play whole calls against a running server and report throughput,
     /// latency, errors and memory, beside a bare hyper server in the same run
     Loadgen(LoadgenArgs),
+    /// Fill an empty database with synthetic calls, events and cases (five
+    /// events a case), to measure Sampark at national scale
+    Fill {
+        /// Cases to create (each with one call of five events)
+        #[arg(long, default_value_t = 10_000_000)]
+        cases: u64,
+    },
     /// Manage volunteers, coordinators and admins
     Users {
         #[command(subcommand)]
@@ -180,6 +187,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(export(&settings.database_url, format, output.as_deref()))
         }
         Command::Users { command } => runtime()?.block_on(users(&settings.database_url, command)),
+        Command::Fill { cases } => {
+            telemetry::init(LogFormat::Pretty);
+            runtime()?.block_on(async {
+                crate::fill::fill(&settings.database_url, cases).await?;
+                println!("filled with {cases} cases, {} calls, {} events", cases, cases * 5);
+                Ok(ExitCode::SUCCESS)
+            })
+        }
         Command::Loadgen(args) => {
             let token = args
                 .twilio_token

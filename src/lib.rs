@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod directory;
 pub mod domain;
+pub mod fill;
 pub mod flow;
 pub mod gateway;
 pub mod http;
