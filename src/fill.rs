@@ -88,7 +88,7 @@ impl Generator {
         let language = ["hi", "hi", "hi", "hi", "hi", "hi", "bn", "bn", "or", "en"][(mix(n, 3) % 10) as usize];
         let need = ["food", "money", "travel", "medical", "shelter", "other"][(mix(n, 4) % 6) as usize];
         let first = self.start + Duration::seconds((n * 3) as i64 % (180 * 86400));
-        let waiting = mix(n, 5) % 5 == 0;
+        let waiting = mix(n, 5).is_multiple_of(5);
         let (status, closed) = if waiting {
             ("'queued'".to_owned(), "NULL".to_owned())
         } else {
