@@ -14,6 +14,7 @@
 //! calls into cases, export) · `storage` (the store trait, SQLite) · `http`
 //! (routes) · `config`, `telemetry`, `startup`, `cli`.
 
+pub mod audio;
 pub mod auth;
 pub mod bridge;
 pub mod calls;
