@@ -13,7 +13,9 @@ use crate::{
     auth::new_user,
     cases::{ExportFormat, write_export},
     config::{LogFormat, Settings},
+    domain::Language,
     flow::{Flow, flow_files, load_files},
+    prompt_tools,
     prompts::Catalog,
     startup::Application,
     storage, telemetry,
@@ -57,6 +59,52 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// Prompt recordings: import a folder, see what is recorded, make
+    /// placeholders with espeak-ng
+    Prompts {
+        #[command(subcommand)]
+        command: PromptsCommand,
+    },
+    /// Try a call flow in the terminal: prompts shown (and played, with the
+    /// `playback` feature), keys read from standard input (`.` is silence);
+    /// prints the case the call queued
+    Simulate {
+        /// The flow that answers (default: SAMPARK_FLOW)
+        #[arg(long)]
+        flow: Option<String>,
+        /// Write the call into this database (default: a scratch database,
+        /// deleted afterwards, so the real queue gets no made-up caller)
+        #[arg(long)]
+        database: Option<String>,
+        /// The caller's number
+        #[arg(long, default_value = crate::simulate::DEFAULT_CALLER)]
+        caller: String,
+        /// Do not play recordings, even when built with playback
+        #[arg(long)]
+        no_audio: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PromptsCommand {
+    /// Upload every <lang>/<key>.<ext> (wav, mp3, ogg, flac) under DIR as the
+    /// prompt's new version; prints each file's result, exits non-zero if
+    /// any was rejected
+    Import { dir: PathBuf },
+    /// Every prompt of the active flows × languages: recorded (with its
+    /// length), synthetic, text only (spoken by the gateway), or missing
+    Coverage {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Placeholder recordings from the catalog's text with espeak-ng, for
+    /// every prompt that has none; marked synthetic
+    Synth {
+        /// Only this language
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -202,6 +250,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .or_else(|| settings.twilio_auth_token.as_ref().map(|t| t.expose().to_owned()));
             runtime()?.block_on(loadgen(args, token))
         }
+        Command::Prompts { command } => {
+            telemetry::init_quiet();
+            runtime()?.block_on(prompts(&settings, command))
+        }
+        Command::Simulate { flow, database, caller, no_audio } => {
+            telemetry::init_quiet();
+            let options = crate::simulate::Options { flow, database_url: database, caller, audio: !no_audio };
+            runtime()?.block_on(async {
+                let stdin = std::io::stdin();
+                let mut input = stdin.lock();
+                let mut out = std::io::stdout();
+                crate::simulate::run(&settings, &options, &mut input, &mut out).await?;
+                Ok(ExitCode::SUCCESS)
+            })
+        }
         Command::Cases { command: CasesCommand::Purge { older_than_days } } => {
             telemetry::init(LogFormat::Pretty);
             let days = older_than_days
@@ -210,6 +273,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(purge(&settings, days))
         }
     }
+}
+
+async fn prompts(settings: &Settings, command: PromptsCommand) -> anyhow::Result<ExitCode> {
+    let (library, flows) = prompt_tools::open(settings).await?;
+    let mut out = std::io::stdout();
+    let failed = match command {
+        PromptsCommand::Import { dir } => prompt_tools::import(&library, &dir, "cli:import", &mut out).await?,
+        PromptsCommand::Coverage { json } => {
+            let coverage = library.coverage(&flows);
+            if json {
+                let totals = coverage.totals();
+                let body = serde_json::json!({
+                    "languages": coverage.languages, "totals": totals, "prompts": coverage.rows,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&body)?)?;
+            } else {
+                prompt_tools::write_coverage(&coverage, &mut out)?;
+            }
+            0
+        }
+        PromptsCommand::Synth { lang } => {
+            let lang = lang.map(|l| Language::parse(&l)).transpose().map_err(|e| anyhow::anyhow!("--lang: {e}"))?;
+            prompt_tools::synth(&library, &flows, lang.as_ref(), &mut out).await?
+        }
+    };
+    library.store().close().await;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

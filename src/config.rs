@@ -86,6 +86,8 @@ pub struct Settings {
     pub spool_replay_every: Duration,
     /// SQLite: commit webhook turns in groups (one disk flush for many).
     pub group_commit: bool,
+    /// Longest prompt recording accepted.
+    pub prompt_max_duration: Duration,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -265,8 +267,13 @@ impl Settings {
             Some("off") => false,
             Some(other) => bail!("SAMPARK_GROUP_COMMIT `{other}` is not `on` or `off`"),
         };
+        let prompt_max_secs: u64 = match env("SAMPARK_PROMPT_MAX_SECS") {
+            Some(v) => v.parse().context("SAMPARK_PROMPT_MAX_SECS is not a number of seconds")?,
+            None => 120,
+        };
         Ok(Self {
             group_commit,
+            prompt_max_duration: Duration::from_secs(prompt_max_secs.max(1)),
             spool_replay_every: Duration::from_secs(replay_secs.max(1)),
             spool_path: pick("SAMPARK_SPOOL_PATH", None)
                 .map(PathBuf::from)

@@ -8,12 +8,13 @@ use tokio::{net::TcpListener, sync::watch};
 use tracing::{error, info, warn};
 
 use crate::{
+    audio::AudioLimits,
     calls::{CallService, Clock, FlowRegistry, system_clock},
     config::Settings,
     directory::Directory,
     flow::{Flow, flow_files, load_files},
     http::{AppState, Gateways, UnsignedGateway, service},
-    prompts::{Catalog, PromptVoice, RecordingIndex},
+    prompts::{Catalog, PromptLibrary, PromptVoice, RecordingIndex},
     queue::Desk,
     retention::TwilioRecordings,
     spool::Spool,
@@ -56,7 +57,11 @@ impl Application {
         info!(recordings = recordings.len(), "prompt recordings found; other prompts are spoken from the catalog");
         let recordings = Arc::new(recordings);
         let directory = Directory::bundled();
-        let voice = PromptVoice::new(catalog, recordings.clone(), directory, &settings.public_url);
+        let voice = PromptVoice::new(catalog.clone(), recordings.clone(), directory, &settings.public_url);
+        let limits = AudioLimits { max_duration: settings.prompt_max_duration, ..AudioLimits::default() };
+        let prompts = PromptLibrary::new(store.clone(), recordings, catalog, directory, limits);
+        let uploaded = prompts.refresh().await.context("cannot read the uploaded prompt recordings")?;
+        info!(uploaded, "uploaded prompt recordings are active");
         let desk = Desk::new(store.clone(), clock.clone(), settings.claim_lease);
         let calls = Arc::new(CallService::new(store.clone(), registry, directory, &settings.flow, clock));
         let gateways = Gateways {
@@ -78,7 +83,7 @@ impl Application {
             calls,
             desk,
             voice,
-            recordings,
+            prompts,
             public_url: settings.public_url.as_str().into(),
             gateways,
             fallback_language,
@@ -144,6 +149,7 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(stop_rx.clone()));
+        let prompts = tokio::spawn(refresh_prompts(self.state.prompts.clone(), stop_rx.clone()));
         let replayer = tokio::spawn(replay_spool(
             self.state.spool.clone(),
             self.state.calls.clone(),
@@ -157,6 +163,7 @@ impl Application {
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;
+        let _ = prompts.await;
         let _ = replayer.await;
         if let Some(retention) = retention {
             let _ = retention.await;
@@ -192,7 +199,7 @@ fn log_gateways(settings: &Settings) {
 }
 
 /// Every flow file in the flows directory, all checked against the catalog.
-fn load_flows(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Vec<Flow>> {
+pub(crate) fn load_flows(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Vec<Flow>> {
     let files = flow_files(&settings.flows_dir)
         .with_context(|| format!("cannot read the flows directory {}", settings.flows_dir.display()))?;
     let mut flows = Vec::new();
@@ -260,6 +267,26 @@ async fn retain(
             _ = ticker.tick() => {
                 if let Err(e) = crate::retention::run_once(&store, desk.now(), days, twilio.as_ref()).await {
                     error!(error.message = %e, "retention run failed");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How often uploads made on other instances are picked up.
+const PROMPT_REFRESH: Duration = Duration::from_secs(15);
+
+/// Reloads the active prompt versions until stopped, so every instance
+/// serves what an admin uploaded on any of them.
+async fn refresh_prompts(prompts: PromptLibrary, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(PROMPT_REFRESH);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if let Err(e) = prompts.refresh().await {
+                    error!(error.message = %e, "could not reload the uploaded prompt recordings");
                 }
             }
             _ = stop.changed() => return,

@@ -16,3 +16,10 @@ pub fn init(format: LogFormat) {
         LogFormat::Pretty => builder.try_init(),
     };
 }
+
+/// Warnings and errors only, to standard error: for interactive commands
+/// whose standard output is the point (`RUST_LOG` still overrides).
+pub fn init_quiet() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,sqlx=error"));
+    let _ = fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -108,6 +108,11 @@ impl CallService {
         &self.clock
     }
 
+    /// The current version of every flow the server answers with.
+    pub fn flows(&self) -> Vec<Arc<flow::Flow>> {
+        self.flows.all_current()
+    }
+
     /// Handles one webhook. See the module docs for the steps.
     pub async fn handle(&self, inbound: &Inbound, render: &Render<'_>) -> Result<Handled, CallError> {
         let provider = inbound.provider.as_str();

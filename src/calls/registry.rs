@@ -35,6 +35,13 @@ impl FlowRegistry {
         self.current.get(id).cloned()
     }
 
+    /// Every current flow, by id.
+    pub fn all_current(&self) -> Vec<Arc<Flow>> {
+        let mut flows: Vec<Arc<Flow>> = self.current.values().cloned().collect();
+        flows.sort_by(|a, b| a.id.cmp(&b.id));
+        flows
+    }
+
     /// A specific version: from memory, else from the store.
     pub async fn version(&self, id: &str, version: &str) -> Result<Arc<Flow>, CallError> {
         let key = (id.to_owned(), version.to_owned());

@@ -5,7 +5,7 @@
 //! [`Flow::parse`] compiles a file into typed nodes and runs every check
 //! (see `check.rs`), returning all problems at once rather than the first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -207,6 +207,25 @@ impl Flow {
 
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.get(id)
+    }
+
+    /// Every catalog prompt the flow can play (re-asks included), with the
+    /// languages it plays it in: the flow's languages, or the one a
+    /// reference names (a language menu speaks each option in its own).
+    pub fn catalog_prompts(&self) -> BTreeMap<PromptKey, BTreeSet<Language>> {
+        let mut used: BTreeMap<PromptKey, BTreeSet<Language>> = BTreeMap::new();
+        for node in self.nodes.values() {
+            let mut refs: Vec<&PromptRef> = node.prompts().iter().collect();
+            if let Some(input) = node.input() {
+                refs.extend(input.invalid_prompts.iter().chain(&input.timeout_prompts));
+            }
+            for prompt in refs {
+                let PromptRef::Catalog { key, language } = prompt else { continue };
+                let languages = language.as_ref().map_or(self.languages.as_slice(), std::slice::from_ref);
+                used.entry(key.clone()).or_default().extend(languages.iter().cloned());
+            }
+        }
+        used
     }
 
     /// The flow as a Mermaid graph, for review.

@@ -7,6 +7,7 @@ mod health;
 mod kookoo;
 mod metrics_route;
 mod plivo;
+mod prompt_uploads;
 mod prompts;
 mod session;
 mod twilio;
@@ -35,7 +36,7 @@ use crate::{
     flow::{Action, Prompt},
     gateway::{GatewayError, Inbound, Provider, Reply, plivo::SignatureVersion},
     metrics,
-    prompts::{PromptKey, PromptVoice, RecordingIndex},
+    prompts::{PromptKey, PromptLibrary, PromptVoice},
     queue::Desk,
     spool::{Spool, SpoolEntry},
 };
@@ -59,7 +60,8 @@ pub struct AppState {
     pub calls: Arc<CallService>,
     pub desk: Desk,
     pub voice: PromptVoice,
-    pub recordings: Arc<RecordingIndex>,
+    /// Prompt recordings: serving, uploads, versions.
+    pub prompts: PromptLibrary,
     pub public_url: Arc<str>,
     pub gateways: Gateways,
     /// The language an apology is spoken in when the call's is unknown.
@@ -96,9 +98,13 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics_route::router())
         .merge(api::router())
+        .merge(prompt_uploads::small_router())
         .merge(ui::router())
-        .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Audio uploads: their own, larger body limit.
+        .merge(prompt_uploads::router())
+        .merge(ui::upload_router())
+        .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(12)))
         .layer(trace)
 }

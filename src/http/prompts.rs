@@ -2,10 +2,12 @@
 //!
 //! Nothing from the request becomes a path: the language and key are parsed
 //! into types that only admit letters, digits and `_`, and only recordings in
-//! the index (found at startup) are served. File names carry the content
-//! hash, so caches may keep a file as long as they like.
+//! the index (shipped files found at startup, and the active uploaded
+//! versions) are served. File names carry the content hash and responses an
+//! ETag, so caches keep a file while it is current and fetch a new version at
+//! once (its URL is new).
 
-use std::{collections::HashMap, path::PathBuf};
+use std::collections::HashMap;
 
 use axum::{
     Router,
@@ -42,8 +44,8 @@ async fn sequence(
     for item in list.split(',').take(MAX_SEQUENCE + 1) {
         let Some((lang, key)) = item.split_once('/') else { return not_found() };
         let (Ok(lang), Ok(key)) = (Language::parse(lang), PromptKey::parse(key)) else { return not_found() };
-        let Some(recording) = app.recordings.get(&lang, &key) else { return not_found() };
-        parts.push(recording.clone());
+        let Some(recording) = app.prompts.index().get(&lang, &key) else { return not_found() };
+        parts.push(recording);
     }
     if parts.is_empty() || parts.len() > MAX_SEQUENCE {
         return not_found();
@@ -57,8 +59,17 @@ async fn sequence(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.as_str()), cache]).into_response();
     }
-    let paths: Vec<PathBuf> = parts.into_iter().map(|p| p.path).collect();
-    match tokio::task::spawn_blocking(move || join_wavs(&paths)).await {
+    let mut files = Vec::with_capacity(parts.len());
+    for part in &parts {
+        match app.prompts.audio(part).await {
+            Ok(bytes) => files.push(bytes),
+            Err(e) => {
+                tracing::error!(error.message = %e, "a recording in the index cannot be read");
+                return not_found();
+            }
+        }
+    }
+    match tokio::task::spawn_blocking(move || join_wavs(&files)).await {
         Ok(Ok(bytes)) => {
             ([(header::CONTENT_TYPE, "audio/wav"), (header::ETAG, etag.as_str()), cache], bytes).into_response()
         }
@@ -74,8 +85,11 @@ async fn sequence(
 }
 
 /// Concatenates PCM WAV files of one format into one WAV file.
-fn join_wavs(paths: &[PathBuf]) -> Result<Vec<u8>, hound::Error> {
-    let mut readers = paths.iter().map(hound::WavReader::open).collect::<Result<Vec<_>, _>>()?;
+fn join_wavs(files: &[Vec<u8>]) -> Result<Vec<u8>, hound::Error> {
+    let mut readers = files
+        .iter()
+        .map(|bytes| hound::WavReader::new(std::io::Cursor::new(bytes.as_slice())))
+        .collect::<Result<Vec<_>, _>>()?;
     let Some(spec) = readers.first().map(hound::WavReader::spec) else { return Ok(Vec::new()) };
     let mut out = std::io::Cursor::new(Vec::new());
     let mut writer = hound::WavWriter::new(&mut out, spec)?;
@@ -100,7 +114,7 @@ async fn recording(
     let (Ok(lang), Some(key)) = (Language::parse(&lang), key) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
-    let Some(recording) = app.recordings.get(&lang, &key) else {
+    let Some(recording) = app.prompts.index().get(&lang, &key) else {
         return (StatusCode::NOT_FOUND, "no such recording").into_response();
     };
     let etag = format!("\"{}\"", recording.version);
@@ -108,7 +122,7 @@ async fn recording(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.as_str()), cache]).into_response();
     }
-    match tokio::fs::read(&recording.path).await {
+    match app.prompts.audio(&recording).await {
         Ok(bytes) => {
             ([(header::CONTENT_TYPE, "audio/wav"), (header::ETAG, etag.as_str()), cache], bytes).into_response()
         }

@@ -8,9 +8,14 @@
 //! `district_<code>.wav`.
 
 mod catalog;
+mod library;
 mod recordings;
 mod voice;
 
 pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
-pub use recordings::{Recording, RecordingIndex, WavFormat};
+pub use library::{
+    Cell, Coverage, CoverageRow, CoverageTotals, LibraryError, PromptLibrary, SERVER_PROMPTS, Upload, Uploaded,
+    coverage,
+};
+pub use recordings::{Recording, RecordingIndex, RecordingSource, WavFormat, version_tag};
 pub use voice::{PromptVoice, Speech, sequence_version};

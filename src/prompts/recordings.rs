@@ -1,11 +1,14 @@
-//! Which prompts have recordings on disk, and the version tag of each.
+//! Which prompts have recordings, and the version tag of each: the files
+//! shipped in the prompts directory, overridden by recordings admins
+//! uploaded (stored in the database, one version active per prompt).
 //!
-//! Gateways cache audio by URL, so every prompt URL carries a short content
-//! hash (`?v=…`): a new recording gets a new URL and is played at once.
+//! Gateways cache audio by URL, so every prompt's file name carries a short
+//! content hash: a new recording gets a new URL and is played at once.
 
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
+    sync::RwLock,
 };
 
 use sha2::{Digest, Sha256};
@@ -13,16 +16,29 @@ use sha2::{Digest, Sha256};
 use super::PromptKey;
 use crate::domain::Language;
 
-/// A recording on disk.
+/// Where a recording's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordingSource {
+    /// A file shipped in the prompts directory.
+    File(PathBuf),
+    /// An uploaded version, in the database.
+    Stored { version_id: i64 },
+}
+
+/// A recording gateways can play.
 #[derive(Debug, Clone)]
 pub struct Recording {
-    pub path: PathBuf,
+    pub source: RecordingSource,
     /// First 16 hex digits of the SHA-256 of the file: ETag and URL version.
     pub version: String,
     pub bytes: u64,
     /// Sample rate, channels and sample width: recordings are joined into one
     /// file (for gateways that take a single audio URL) only when these agree.
     pub format: WavFormat,
+    /// How long it plays.
+    pub duration_ms: u64,
+    /// Made by speech synthesis, a placeholder until someone records it.
+    pub synthetic: bool,
 }
 
 /// The PCM layout of a WAV file.
@@ -33,10 +49,17 @@ pub struct WavFormat {
     pub bits_per_sample: u16,
 }
 
-/// Recordings found under the prompts directory, by language and key.
+impl WavFormat {
+    /// What uploads are converted to: 8 kHz mono 16-bit PCM (Exotel's
+    /// requirement; every gateway plays it).
+    pub const GATEWAY: Self = Self { sample_rate: 8000, channels: 1, bits_per_sample: 16 };
+}
+
+/// Recordings by language and key.
 #[derive(Debug, Default)]
 pub struct RecordingIndex {
-    by_prompt: HashMap<(Language, PromptKey), Recording>,
+    files: HashMap<(Language, PromptKey), Recording>,
+    stored: RwLock<HashMap<(Language, PromptKey), Recording>>,
 }
 
 impl RecordingIndex {
@@ -55,7 +78,7 @@ impl RecordingIndex {
                 }
             }
         }
-        Ok(Self { by_prompt })
+        Ok(Self { files: by_prompt, stored: RwLock::default() })
     }
 
     fn read_one(path: &Path) -> std::io::Result<Option<(PromptKey, Recording)>> {
@@ -74,23 +97,45 @@ impl RecordingIndex {
                 return Ok(None);
             }
         };
-        let digest = Sha256::digest(&bytes);
-        let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let frames = hound::WavReader::new(std::io::Cursor::new(&bytes)).map(|r| r.duration()).unwrap_or(0);
+        let duration_ms = u64::from(frames) * 1000 / u64::from(spec.sample_rate.max(1));
         let format =
             WavFormat { sample_rate: spec.sample_rate, channels: spec.channels, bits_per_sample: spec.bits_per_sample };
-        let recording = Recording { path: path.to_owned(), version, bytes: bytes.len() as u64, format };
+        let recording = Recording {
+            source: RecordingSource::File(path.to_owned()),
+            version: version_tag(&Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            bytes: bytes.len() as u64,
+            format,
+            duration_ms,
+            synthetic: false,
+        };
         Ok(Some((key, recording)))
     }
 
-    pub fn get(&self, lang: &Language, key: &PromptKey) -> Option<&Recording> {
-        self.by_prompt.get(&(lang.clone(), key.clone()))
+    /// The recording that plays for a prompt: an uploaded one, else a shipped file.
+    pub fn get(&self, lang: &Language, key: &PromptKey) -> Option<Recording> {
+        let prompt = (lang.clone(), key.clone());
+        let stored = self.stored.read().expect("index lock").get(&prompt).cloned();
+        stored.or_else(|| self.files.get(&prompt).cloned())
     }
 
+    /// Replaces the uploaded recordings (the active version of each).
+    pub fn set_stored(&self, recordings: impl IntoIterator<Item = (Language, PromptKey, Recording)>) {
+        let map = recordings.into_iter().map(|(l, k, r)| ((l, k), r)).collect();
+        *self.stored.write().expect("index lock") = map;
+    }
+
+    /// Recordings shipped as files.
     pub fn len(&self) -> usize {
-        self.by_prompt.len()
+        self.files.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_prompt.is_empty()
+        self.files.is_empty()
     }
+}
+
+/// The version tag in URLs and ETags: the first 16 hex digits of a SHA-256.
+pub fn version_tag(sha256_hex: &str) -> String {
+    sha256_hex.chars().take(16).collect()
 }

@@ -45,7 +45,7 @@ impl PromptVoice {
     /// neither exists (a flow version older than the catalog).
     pub fn speech(&self, prompt: &Prompt) -> Option<Speech> {
         if let Some((language, key, recording)) = self.recording(prompt) {
-            return Some(Speech::Play { url: self.recording_url(language, &key, recording) });
+            return Some(Speech::Play { url: self.recording_url(language, &key, &recording) });
         }
         let language = prompt.language();
         let text = self.text(prompt)?;
@@ -67,7 +67,7 @@ impl PromptVoice {
     /// recordings joined (`/prompts/sequence.wav`) for several. `None` unless
     /// every prompt is recorded, in one PCM format.
     pub fn single_audio_url(&self, prompts: &[Prompt]) -> Option<String> {
-        let recorded: Vec<(&Language, PromptKey, &Recording)> =
+        let recorded: Vec<(&Language, PromptKey, Recording)> =
             prompts.iter().map(|p| self.recording(p)).collect::<Option<_>>()?;
         match recorded.as_slice() {
             [] => None,
@@ -92,7 +92,11 @@ impl PromptVoice {
     }
 
     /// The recording that voices a prompt, if any.
-    fn recording<'a>(&'a self, prompt: &'a Prompt) -> Option<(&'a Language, PromptKey, &'a Recording)> {
+    pub fn recording_of(&self, prompt: &Prompt) -> Option<Recording> {
+        self.recording(prompt).map(|(_, _, recording)| recording)
+    }
+
+    fn recording<'a>(&'a self, prompt: &'a Prompt) -> Option<(&'a Language, PromptKey, Recording)> {
         let key = match prompt {
             Prompt::Catalog { key, .. } => key.clone(),
             Prompt::StateName { code, .. } => PromptKey::parse(&format!("state_{code}")).ok()?,

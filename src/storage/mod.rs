@@ -15,8 +15,8 @@ mod views;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use views::{
-    AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount, OutcomeReport,
-    QueueCount,
+    AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount,
+    NewPromptVersion, OutcomeReport, PromptVersion, QueueCount,
 };
 
 use std::sync::Arc;
@@ -28,8 +28,10 @@ use futures::stream::BoxStream;
 use crate::{
     auth::{NewUser, User},
     cases::CaseRecord,
+    domain::Language,
     flow::CallState,
     gateway::Reply,
+    prompts::PromptKey,
     queue::Scope,
 };
 
@@ -298,6 +300,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// Calls not yet ended that had a webhook in the last ten minutes.
     async fn calls_in_progress(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
+
+    // Prompt recordings.
+
+    /// Stores an uploaded recording as its prompt's active version.
+    async fn add_prompt_version(&self, version: &NewPromptVersion) -> Result<PromptVersion, StoreError>;
+
+    /// Makes version `id` of a prompt the active one; `None` when the prompt
+    /// has no such version.
+    async fn activate_prompt_version(
+        &self,
+        language: &Language,
+        key: &PromptKey,
+        id: i64,
+    ) -> Result<Option<PromptVersion>, StoreError>;
+
+    /// Every version of one prompt, newest first.
+    async fn prompt_versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError>;
+
+    /// The active version of every prompt that has one.
+    async fn active_prompt_versions(&self) -> Result<Vec<PromptVersion>, StoreError>;
+
+    /// A version's converted WAV, or the file as uploaded.
+    async fn prompt_audio(&self, id: i64, original: bool) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Closes the pool, waiting for connections to return.
     async fn close(&self);

@@ -4,7 +4,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::queue::{CaseNotes, Outcome};
+use crate::{
+    domain::Language,
+    prompts::PromptKey,
+    queue::{CaseNotes, Outcome},
+};
 
 /// A case as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,4 +124,40 @@ pub struct AuditEntry {
     pub action: String,
     pub case_id: Option<i64>,
     pub details: Option<String>,
+}
+
+/// An uploaded prompt recording, without its audio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptVersion {
+    pub id: i64,
+    pub language: Language,
+    pub key: PromptKey,
+    /// SHA-256 (hex) of the converted WAV gateways play.
+    pub sha256: String,
+    pub duration_ms: i64,
+    /// Size of the converted WAV.
+    pub bytes: i64,
+    /// What was uploaded: `wav`, `mp3`, `ogg` or `flac`.
+    pub original_format: String,
+    pub original_bytes: i64,
+    /// Made by speech synthesis: a placeholder until someone records it.
+    pub synthetic: bool,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub active: bool,
+}
+
+/// A recording to store; it becomes the prompt's active version.
+#[derive(Debug, Clone)]
+pub struct NewPromptVersion {
+    pub language: Language,
+    pub key: PromptKey,
+    pub sha256: String,
+    pub wav: Vec<u8>,
+    pub duration_ms: i64,
+    pub original: Vec<u8>,
+    pub original_format: String,
+    pub synthetic: bool,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
 }

@@ -140,3 +140,152 @@ fn users_are_added_with_the_password_from_standard_input_and_listed() {
         .unwrap();
     assert!(String::from_utf8_lossy(&bad_state.stderr).contains("not an LGD state code"));
 }
+
+/// `sampark prompts …` on a scratch database.
+fn prompts_command(url: &str, args: &[&str]) -> std::process::Output {
+    sampark().arg("prompts").args(args).env("SAMPARK_DATABASE_URL", url).output().unwrap()
+}
+
+fn coverage_cell<'a>(coverage: &'a serde_json::Value, key: &str, lang: &str) -> &'a serde_json::Value {
+    let languages = coverage["languages"].as_array().unwrap();
+    let column = languages.iter().position(|l| l == lang).unwrap();
+    let row = coverage["prompts"].as_array().unwrap().iter().find(|r| r["key"] == key).unwrap();
+    &row["cells"][column]
+}
+
+#[test]
+fn prompts_import_reports_each_file_and_coverage_shows_what_is_recorded() {
+    let work = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", work.path().join("prompts.db").display());
+    let dir = work.path().join("recordings");
+    for lang in ["hi", "or", "bn", "en"] {
+        std::fs::create_dir_all(dir.join(lang)).unwrap();
+    }
+    std::fs::write(dir.join("hi/welcome.wav"), super::prompts::laptop_wav(440.0, 2000)).unwrap();
+    std::fs::copy(repo_path("tests/fixtures/audio/tone-440hz-1500ms-44k1-stereo.mp3"), dir.join("or/consent.mp3"))
+        .unwrap();
+    std::fs::write(dir.join("bn/ask_state.wav"), "this is a text file with a .wav name\n".repeat(40)).unwrap();
+    std::fs::write(dir.join("en/notes.txt"), "what to record next").unwrap();
+    std::fs::write(dir.join("en/..hidden.wav"), super::prompts::laptop_wav(440.0, 500)).unwrap();
+
+    let output = prompts_command(&url, &["import", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "some files were rejected: {stdout}");
+    assert!(stdout.contains("ok       hi/welcome.wav: version 1 active, 2.0 s (from wav)"), "{stdout}");
+    assert!(stdout.contains("ok       or/consent.mp3: version 2 active, 1.5 s (from mp3)"), "{stdout}");
+    assert!(
+        stdout.contains("REJECTED bn/ask_state.wav: the recording was rejected: This file is not a sound"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("REJECTED en/notes.txt: `.txt` is not an audio file"), "{stdout}");
+    assert!(stdout.contains("REJECTED en/..hidden.wav:"), "{stdout}");
+
+    // Importing the same folder again changes nothing.
+    let again = prompts_command(&url, &["import", dir.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("ok       hi/welcome.wav: unchanged, version 1"));
+
+    let output = prompts_command(&url, &["coverage", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let coverage: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let hi = coverage_cell(&coverage, "welcome", "hi");
+    assert_eq!(hi["status"], "recorded");
+    assert_eq!(hi["synthetic"], false);
+    assert!((1980..=2020).contains(&hi["duration_ms"].as_u64().unwrap()), "{hi}");
+    assert_eq!(coverage_cell(&coverage, "consent", "or")["status"], "recorded");
+    assert_eq!(coverage_cell(&coverage, "ask_state", "bn")["status"], "text_only");
+    // The language menu plays `welcome` only in Hindi… and `choose_language` in all four.
+    assert_eq!(coverage_cell(&coverage, "welcome", "bn")["status"], "not_used");
+    assert_eq!(coverage_cell(&coverage, "choose_language", "bn")["status"], "text_only");
+
+    let table = prompts_command(&url, &["coverage"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("hi: 1 recorded, 0 synthetic,"), "{table}");
+}
+
+/// espeak-ng is installed by `scripts/test`; elsewhere the test says it is skipped.
+fn espeak_installed() -> bool {
+    let found = Command::new("espeak-ng").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found && std::env::var_os("SAMPARK_REQUIRE_ESPEAK").is_some() {
+        panic!("SAMPARK_REQUIRE_ESPEAK is set but espeak-ng is not installed");
+    }
+    found
+}
+
+#[test]
+fn prompts_synth_makes_synthetic_placeholders_that_coverage_marks() {
+    if !espeak_installed() {
+        eprintln!("skipped: espeak-ng is not installed");
+        return;
+    }
+    let work = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", work.path().join("synth.db").display());
+    let output = prompts_command(&url, &["synth", "--lang", "hi"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("ok       hi/welcome: synthetic"), "{stdout}");
+    assert!(!stdout.contains("bn/"), "only Hindi was asked for: {stdout}");
+
+    let coverage: serde_json::Value =
+        serde_json::from_slice(&prompts_command(&url, &["coverage", "--json"]).stdout).unwrap();
+    let welcome = coverage_cell(&coverage, "welcome", "hi");
+    assert_eq!(welcome["status"], "recorded");
+    assert_eq!(welcome["synthetic"], true);
+    assert!(welcome["duration_ms"].as_u64().unwrap() > 500, "{welcome}");
+    assert_eq!(coverage_cell(&coverage, "choose_language", "bn")["status"], "text_only");
+    let hi = coverage["languages"].as_array().unwrap().iter().position(|l| l == "hi").unwrap();
+    assert_eq!(coverage["totals"][hi]["text_only"], 0, "every Hindi prompt has a placeholder");
+
+    // A second run has nothing left to make.
+    let again = prompts_command(&url, &["synth", "--lang", "hi"]);
+    assert!(again.status.success());
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("ok "));
+}
+
+#[test]
+fn simulate_driven_through_stdin_completes_the_default_flow_and_prints_the_queued_case() {
+    use std::io::Write;
+    let mut child = sampark()
+        .arg("simulate")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bengali, consent, West Bengal, (silence, then) Bankura, yes, money, a message.
+    let keys = "2\n1\n19#\n.\n305#\n1\n2\nmy wages were not paid\n";
+    child.stdin.take().unwrap().write_all(keys.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("For English, press 4."), "prompts are shown as text: {stdout}");
+    assert!(stdout.contains("Bankura"), "the district is read back: {stdout}");
+    assert!(stdout.contains("[the helpline hangs up]"), "{stdout}");
+    let json = stdout.split("The call queued this case for a callback:").nth(1).expect("a queued case");
+    let case: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(case["language"], "bn");
+    assert_eq!(case["consent"], true);
+    assert_eq!(case["home_state_code"], 19);
+    assert_eq!(case["home_district_code"], 305);
+    assert_eq!(case["need"], "money");
+    assert_eq!(case["status"], "queued");
+}
+
+#[test]
+fn simulate_queues_a_caller_who_hangs_up_early() {
+    use std::io::Write;
+    let mut child = sampark()
+        .args(["simulate", "--caller", "+919800000777"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"1\n1\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("[you hang up]"), "{stdout}");
+    let case: serde_json::Value = serde_json::from_str(stdout.split("for a callback:").nth(1).unwrap().trim()).unwrap();
+    assert_eq!(case["phone"], "+919800000777");
+    assert_eq!(case["language"], "hi");
+    assert_eq!(case["status"], "queued");
+}

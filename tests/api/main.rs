@@ -12,6 +12,7 @@ mod instances;
 mod journeys;
 mod operations;
 mod outage;
+mod prompts;
 mod robustness;
 mod security;
 mod twilio_sim;

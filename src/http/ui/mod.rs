@@ -7,6 +7,7 @@ mod calling;
 mod charts;
 mod desk;
 mod login;
+mod prompts;
 mod reports;
 
 use axum::{
@@ -27,6 +28,12 @@ pub fn router() -> Router<AppState> {
         .merge(calling::router())
         .merge(admin::router())
         .merge(reports::router())
+        .merge(prompts::router())
+}
+
+/// Pages whose forms upload audio (a larger body limit).
+pub fn upload_router() -> Router<AppState> {
+    prompts::upload_router()
 }
 
 const CSS: &str = r#"
@@ -63,7 +70,7 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                     a href="/" { strong { "सम्पर्क Sampark" } }
                     @if let Some(who) = who {
                         @if who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } }
-                        @if who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/audit" { "ऑडिट · Audit" } }
+                        @if who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {
                             (who.user.username) " (" (who.user.role) ") "
                             form method="post" action="/logout" style="display:inline" {

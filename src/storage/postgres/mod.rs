@@ -15,17 +15,21 @@ use sqlx::{
 
 use super::{
     AuditEntry, CaseHistory, CaseView, ClaimCheck, CommitOutcome, Counts, DayOutcomes, DistrictCount, IdleCall,
-    LastTurn, OutcomeReport, Purged, QueueCount, Store, StoreError, StoredCall, TurnCommit,
+    LastTurn, NewPromptVersion, OutcomeReport, PromptVersion, Purged, QueueCount, Store, StoreError, StoredCall,
+    TurnCommit,
 };
 use crate::{
     auth::{NewUser, User},
     cases::CaseRecord,
+    domain::Language,
     gateway::Reply,
+    prompts::PromptKey,
     queue::Scope,
 };
 
 mod calls;
 mod cases;
+mod prompts;
 mod queue;
 mod reports;
 mod retention;
@@ -362,5 +366,30 @@ impl Store for PgStore {
 
     async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError> {
         reports::outcomes_per_day(&self.pool, scope, since).await
+    }
+
+    async fn add_prompt_version(&self, version: &NewPromptVersion) -> Result<PromptVersion, StoreError> {
+        prompts::add(&self.pool, version).await
+    }
+
+    async fn activate_prompt_version(
+        &self,
+        language: &Language,
+        key: &PromptKey,
+        id: i64,
+    ) -> Result<Option<PromptVersion>, StoreError> {
+        prompts::activate(&self.pool, language, key, id).await
+    }
+
+    async fn prompt_versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError> {
+        prompts::versions(&self.pool, language, key).await
+    }
+
+    async fn active_prompt_versions(&self) -> Result<Vec<PromptVersion>, StoreError> {
+        prompts::active(&self.pool).await
+    }
+
+    async fn prompt_audio(&self, id: i64, original: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        prompts::audio(&self.pool, id, original).await
     }
 }

@@ -1,0 +1,356 @@
+//! Admin pages for prompt recordings: the coverage matrix (every prompt of
+//! the active flows in every language: recorded, spoken from text, missing),
+//! and a page per prompt to play, upload and roll back.
+
+use axum::{
+    Form, Router,
+    extract::{FromRequest, Multipart, Path, Request, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{csrf_field, csrf_rejected, forbidden, language_label, page, when};
+use crate::{
+    auth::Role,
+    domain::Language,
+    http::{
+        AppState, internal,
+        prompt_uploads::{UPLOAD_LIMIT, audit, library_status, parse_prompt},
+        session::{PageUser, SignedIn},
+    },
+    prompts::{Cell, PromptKey, Upload},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/prompts", get(matrix))
+        .route("/admin/prompts/{lang}/{key}", get(prompt_page))
+        .route("/admin/prompts/{lang}/{key}/rollback", post(rollback))
+        .route("/admin/prompts/{lang}/{key}/versions/{id}/activate", post(activate))
+        .route("/admin/prompts/versions/{file}", get(version_audio))
+}
+
+/// The upload form's route, which takes audio bodies.
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/prompts/{lang}/{key}", post(upload))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+async fn matrix(State(app): State<AppState>, PageUser(who): PageUser) -> Response {
+    if who.user.role != Role::Admin {
+        return forbidden();
+    }
+    let flows = app.calls.flows();
+    let coverage = app.prompts.coverage(flows.iter().map(AsRef::as_ref));
+    let totals = coverage.totals();
+    let body = html! {
+        h1 { "रिकॉर्डिंग · Prompt recordings" }
+        p.muted {
+            "Every prompt the call flows play, in every language. "
+            strong { "recorded" } ": a recording plays; "
+            strong { "synthetic" } ": a machine voice stands in until someone records it; "
+            strong { "text" } ": no recording, the gateway's speech engine reads the text; "
+            strong { "missing" } ": callers hear nothing. Tap a prompt to play, upload or roll back."
+        }
+        table {
+            tr {
+                th { "प्रॉम्प्ट · Prompt" }
+                @for lang in &coverage.languages { th { (language_label(Some(lang.as_str()))) } }
+            }
+            @for row in &coverage.rows {
+                tr {
+                    td { code { (row.key) } }
+                    @for (lang, cell) in coverage.languages.iter().zip(&row.cells) {
+                        td { (cell_link(lang, &row.key, cell)) }
+                    }
+                }
+            }
+            tr {
+                th { "कुल · Totals" }
+                @for total in &totals {
+                    td.muted {
+                        (total.recorded) " recorded, " (total.synthetic) " synthetic, "
+                        (total.text_only) " text, " (total.missing) " missing"
+                    }
+                }
+            }
+        }
+    };
+    page("Prompt recordings", Some(&who), body).into_response()
+}
+
+fn cell_link(lang: &Language, key: &PromptKey, cell: &Cell) -> Markup {
+    let href = format!("/admin/prompts/{lang}/{key}");
+    html! {
+        @match cell {
+            Cell::NotUsed => span.muted { "—" },
+            Cell::Recorded { duration_ms, synthetic: false, .. } => a href=(href) { "✓ recorded " span.muted { (seconds(*duration_ms)) } },
+            Cell::Recorded { duration_ms, synthetic: true, .. } => a href=(href) { "synthetic " span.muted { (seconds(*duration_ms)) } },
+            Cell::TextOnly => a href=(href) { "text" },
+            Cell::Missing => a.medical href=(href) { "✗ missing" },
+        }
+    }
+}
+
+async fn prompt_page(
+    State(app): State<AppState>,
+    PageUser(who): PageUser,
+    Path((lang, key)): Path<(String, String)>,
+) -> Response {
+    show_prompt(&app, &who, &lang, &key, StatusCode::OK, None).await
+}
+
+async fn show_prompt(
+    app: &AppState,
+    who: &SignedIn,
+    lang: &str,
+    key: &str,
+    status: StatusCode,
+    message: Option<(bool, String)>,
+) -> Response {
+    if who.user.role != Role::Admin {
+        return forbidden();
+    }
+    let (language, key) = match parse_prompt(lang, key) {
+        Ok(prompt) => prompt,
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+    };
+    if let Err(e) = app.prompts.check_prompt(&language, &key) {
+        return (library_status(&e), e.to_string()).into_response();
+    }
+    let versions = match app.prompts.versions(&language, &key).await {
+        Ok(versions) => versions,
+        Err(e) => return internal(&e),
+    };
+    let text = app.prompts.catalog().text(&key, &language).map(str::to_owned);
+    let current = app.prompts.index().get(&language, &key);
+    let base = format!("/admin/prompts/{language}/{key}");
+    let body = html! {
+        p { a href="/admin/prompts" { "← सभी रिकॉर्डिंग · All prompts" } }
+        h1 { code { (key) } " · " (language_label(Some(language.as_str()))) }
+        @if let Some((ok, message)) = &message {
+            @if *ok { p.flash { (message) } } @else { p.error { (message) } }
+        }
+        div.card {
+            h2 { "क्या बोलना है · What to say" }
+            @match &text {
+                Some(text) => p lang=(language) { (text) },
+                None => p.muted { "The catalog has no text for this prompt in this language." },
+            }
+            @match &current {
+                Some(recording) => {
+                    p { "Now playing to callers" @if recording.synthetic { " (synthetic placeholder)" } ": " (seconds(recording.duration_ms)) }
+                    audio controls preload="none" src={ "/prompts/" (language) "/" (key) "." (recording.version) ".wav" } {}
+                }
+                None => p.muted { "No recording: callers hear the text read by the gateway's speech engine." },
+            }
+        }
+        div.card {
+            h2 { "नई रिकॉर्डिंग · Upload a recording" }
+            p.muted { "WAV, MP3, OGG or FLAC, as a phone or laptop records it; up to two minutes. Sampark checks it, evens its loudness and converts it for phone lines. The previous version is kept." }
+            form method="post" action=(base) enctype="multipart/form-data" {
+                (csrf_field(who))
+                label for="file" { "फ़ाइल · File" }
+                input id="file" name="file" type="file" accept="audio/*,.wav,.mp3,.ogg,.flac" required;
+                p { button type="submit" { "अपलोड · Upload" } }
+            }
+        }
+        h2 { "संस्करण · Versions" }
+        @if versions.is_empty() {
+            p.muted { "Nothing uploaded yet." }
+        } @else {
+            @if versions.iter().position(|v| v.active).is_some_and(|i| i + 1 < versions.len()) {
+                form method="post" action={ (base) "/rollback" } {
+                    (csrf_field(who))
+                    button.secondary type="submit" { "पिछला वापस लाएँ · Roll back to the previous version" }
+                }
+            }
+            @for version in &versions {
+                div.card {
+                    p {
+                        strong { "#" (version.id) }
+                        @if version.active { " · " strong { "active" } }
+                        @if version.synthetic { " · synthetic" }
+                        br;
+                        span.muted {
+                            (seconds(u64::try_from(version.duration_ms).unwrap_or(0))) " · uploaded as "
+                            (version.original_format) " by " (version.uploaded_by) ", " (when(&version.uploaded_at))
+                        }
+                    }
+                    audio controls preload="none" src={ "/admin/prompts/versions/" (version.id) ".wav" } {}
+                    p {
+                        a href={ "/admin/prompts/versions/" (version.id) ".original" } { "original upload" }
+                    }
+                    @if !version.active {
+                        form method="post" action={ (base) "/versions/" (version.id) "/activate" } {
+                            (csrf_field(who))
+                            button.secondary type="submit" { "इसे चलाएँ · Make this the active version" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    (status, page(&format!("{key} · {language}"), Some(who), body)).into_response()
+}
+
+/// The upload form: a multipart body with `csrf` and `file`.
+async fn upload(
+    State(app): State<AppState>,
+    PageUser(who): PageUser,
+    Path((lang, key)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    if who.user.role != Role::Admin {
+        return forbidden();
+    }
+    let Ok((language, prompt_key)) = parse_prompt(&lang, &key) else {
+        return (StatusCode::BAD_REQUEST, "not a prompt").into_response();
+    };
+    let mut form = match Multipart::from_request(request, &app).await {
+        Ok(form) => form,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let (mut csrf, mut file) = (None, None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf") => csrf = field.text().await.ok(),
+                Some("file") => match field.bytes().await {
+                    Ok(bytes) => file = Some(bytes.to_vec()),
+                    Err(rejection) => return rejection.into_response(),
+                },
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(rejection) => return rejection.into_response(),
+        }
+    }
+    if !who.csrf_ok(csrf.as_deref()) {
+        return csrf_rejected();
+    }
+    let Some(bytes) = file.filter(|f| !f.is_empty()) else {
+        let message = Some((false, "Choose a file to upload.".to_owned()));
+        return show_prompt(&app, &who, &lang, &key, StatusCode::BAD_REQUEST, message).await;
+    };
+    let upload = Upload { language, key: prompt_key, bytes, uploaded_by: who.user.username.clone(), synthetic: false };
+    match app.prompts.upload(upload, app.desk.now()).await {
+        Ok(uploaded) => {
+            let version = uploaded.version;
+            let message = if uploaded.new {
+                audit(&app, &who.user, "prompt_upload", &version).await;
+                format!(
+                    "Version #{} is now playing to callers ({}).",
+                    version.id,
+                    seconds(u64::try_from(version.duration_ms).unwrap_or(0))
+                )
+            } else {
+                format!("That recording is version #{}, which is already playing to callers.", version.id)
+            };
+            show_prompt(&app, &who, &lang, &key, StatusCode::OK, Some((true, message))).await
+        }
+        Err(e) if library_status(&e) != StatusCode::INTERNAL_SERVER_ERROR => {
+            show_prompt(&app, &who, &lang, &key, library_status(&e), Some((false, e.to_string()))).await
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn rollback(
+    State(app): State<AppState>,
+    PageUser(who): PageUser,
+    Path((lang, key)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    change(&app, &who, &lang, &key, form.csrf.as_deref(), None).await
+}
+
+async fn activate(
+    State(app): State<AppState>,
+    PageUser(who): PageUser,
+    Path((lang, key, id)): Path<(String, String, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    change(&app, &who, &lang, &key, form.csrf.as_deref(), Some(id)).await
+}
+
+/// Rolls back (`id` None) or activates a version, then shows the prompt.
+async fn change(
+    app: &AppState,
+    who: &SignedIn,
+    lang: &str,
+    key: &str,
+    csrf: Option<&str>,
+    id: Option<i64>,
+) -> Response {
+    if who.user.role != Role::Admin {
+        return forbidden();
+    }
+    if !who.csrf_ok(csrf) {
+        return csrf_rejected();
+    }
+    let Ok((language, prompt_key)) = parse_prompt(lang, key) else {
+        return (StatusCode::BAD_REQUEST, "not a prompt").into_response();
+    };
+    let (action, result) = match id {
+        None => ("prompt_rollback", app.prompts.rollback(&language, &prompt_key).await),
+        Some(id) => ("prompt_activate", app.prompts.activate(&language, &prompt_key, id).await),
+    };
+    match result {
+        Ok(version) => {
+            audit(app, &who.user, action, &version).await;
+            Redirect::to(&format!("/admin/prompts/{language}/{prompt_key}")).into_response()
+        }
+        Err(e) if library_status(&e) != StatusCode::INTERNAL_SERVER_ERROR => {
+            show_prompt(app, who, lang, key, library_status(&e), Some((false, e.to_string()))).await
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+/// `/admin/prompts/versions/<id>.wav` (as converted) or `<id>.original` (as uploaded).
+async fn version_audio(State(app): State<AppState>, PageUser(who): PageUser, Path(file): Path<String>) -> Response {
+    if who.user.role != Role::Admin {
+        return forbidden();
+    }
+    let not_found = || (StatusCode::NOT_FOUND, "no such version").into_response();
+    let Some((id, kind)) = file.split_once('.') else { return not_found() };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let original = match kind {
+        "wav" => false,
+        "original" => true,
+        _ => return not_found(),
+    };
+    match app.prompts.version_audio(id, original).await {
+        Ok(Some(bytes)) => {
+            let content_type = if original { "application/octet-stream" } else { "audio/wav" };
+            let disposition =
+                if original { format!("attachment; filename=\"prompt-version-{id}\"") } else { "inline".to_owned() };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type.to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(None) => not_found(),
+        Err(e) => internal(&e),
+    }
+}

@@ -1,0 +1,340 @@
+//! The prompt library: uploads (checked and converted by [`crate::audio`]),
+//! their versions, rollback, and which prompts of the active flows are
+//! recorded, spoken from text, or missing.
+//!
+//! Every upload path (the admin page, the API, `sampark prompts import` and
+//! `sampark prompts synth`) goes through [`PromptLibrary::upload`].
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Catalog, PromptKey, Recording, RecordingIndex, RecordingSource};
+use crate::{
+    audio::{self, AudioError, AudioLimits},
+    directory::Directory,
+    domain::Language,
+    flow::Flow,
+    storage::{NewPromptVersion, PromptVersion, Store, StoreError},
+};
+
+/// Prompts the server speaks outside any flow (when the database fails a
+/// webhook), in every language of the flows.
+pub const SERVER_PROMPTS: [&str; 2] = ["spooled", "technical_error"];
+
+/// Why an upload, rollback or activation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("`{0}` is not a language of the prompt catalog")]
+    UnknownLanguage(Language),
+    #[error("`{0}` is not a prompt of the catalog (nor state_<code> or district_<code> of a known state or district)")]
+    UnknownPrompt(PromptKey),
+    #[error("the recording was rejected: {0}")]
+    Rejected(#[from] AudioError),
+    #[error("there is no earlier version of this prompt to roll back to")]
+    NoEarlierVersion,
+    #[error("this prompt has no version {0}")]
+    NoSuchVersion(i64),
+    #[error("converting the recording failed: {0}")]
+    Conversion(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A recording on its way in.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub language: Language,
+    pub key: PromptKey,
+    pub bytes: Vec<u8>,
+    /// Username of the admin, or `cli:<what>` for the command line.
+    pub uploaded_by: String,
+    /// Made by speech synthesis.
+    pub synthetic: bool,
+}
+
+/// What an upload did.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    /// The prompt's active version now.
+    pub version: PromptVersion,
+    /// `false`: the recording was the active version already; nothing changed.
+    pub new: bool,
+}
+
+/// Uploaded prompt recordings and the index gateways' URLs are served from.
+#[derive(Clone)]
+pub struct PromptLibrary {
+    store: Arc<dyn Store>,
+    index: Arc<RecordingIndex>,
+    catalog: Arc<Catalog>,
+    directory: &'static Directory,
+    limits: AudioLimits,
+}
+
+impl std::fmt::Debug for PromptLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromptLibrary").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+impl PromptLibrary {
+    pub fn new(
+        store: Arc<dyn Store>,
+        index: Arc<RecordingIndex>,
+        catalog: Arc<Catalog>,
+        directory: &'static Directory,
+        limits: AudioLimits,
+    ) -> Self {
+        Self { store, index, catalog, directory, limits }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn index(&self) -> &RecordingIndex {
+        &self.index
+    }
+
+    /// Speaks prompts from this library's catalog and recordings.
+    pub fn voice(&self, public_url: &str) -> super::PromptVoice {
+        super::PromptVoice::new(self.catalog.clone(), self.index.clone(), self.directory, public_url)
+    }
+
+    /// Whether a recording may be uploaded for this language and key: the
+    /// language is in the catalog, and the key is a catalog prompt or the
+    /// name of a state or district read back to callers.
+    pub fn check_prompt(&self, language: &Language, key: &PromptKey) -> Result<(), LibraryError> {
+        if self.catalog.language(language).is_none() {
+            return Err(LibraryError::UnknownLanguage(language.clone()));
+        }
+        let known = self.catalog.contains(key) || self.directory_name(key);
+        if !known {
+            return Err(LibraryError::UnknownPrompt(key.clone()));
+        }
+        Ok(())
+    }
+
+    fn directory_name(&self, key: &PromptKey) -> bool {
+        let code = |prefix: &str| key.as_str().strip_prefix(prefix);
+        if let Some(code) = code("state_") {
+            return code.parse().ok().and_then(|c| self.directory.state(c)).is_some();
+        }
+        if let Some(code) = code("district_") {
+            return code.parse().ok().and_then(|c| self.directory.district(c)).is_some();
+        }
+        false
+    }
+
+    /// Checks and converts a recording (off the async runtime), stores it as
+    /// the prompt's active version, and serves it at once. A recording that
+    /// converts to exactly the active version is not stored again.
+    pub async fn upload(&self, upload: Upload, at: DateTime<Utc>) -> Result<Uploaded, LibraryError> {
+        self.check_prompt(&upload.language, &upload.key)?;
+        let limits = self.limits.clone();
+        let Upload { language, key, bytes, uploaded_by, synthetic } = upload;
+        let (processed, original) = tokio::task::spawn_blocking(move || {
+            let processed = audio::process(&bytes, &limits);
+            (processed, bytes)
+        })
+        .await
+        .map_err(|e| LibraryError::Conversion(e.to_string()))?;
+        let processed = processed?;
+        let versions = self.store.prompt_versions(&language, &key).await?;
+        if let Some(active) = versions.into_iter().find(|v| v.active && v.sha256 == processed.sha256) {
+            return Ok(Uploaded { version: active, new: false });
+        }
+        let version = NewPromptVersion {
+            language,
+            key,
+            sha256: processed.sha256,
+            duration_ms: i64::try_from(processed.duration.as_millis()).unwrap_or(i64::MAX),
+            wav: processed.wav,
+            original,
+            original_format: processed.original_format.to_owned(),
+            synthetic,
+            uploaded_by,
+            uploaded_at: at,
+        };
+        let stored = self.store.add_prompt_version(&version).await?;
+        self.refresh().await?;
+        Ok(Uploaded { version: stored, new: true })
+    }
+
+    /// Makes the version before the active one active again.
+    pub async fn rollback(&self, language: &Language, key: &PromptKey) -> Result<PromptVersion, LibraryError> {
+        let versions = self.store.prompt_versions(language, key).await?;
+        let active = versions.iter().position(|v| v.active).ok_or(LibraryError::NoEarlierVersion)?;
+        let earlier = versions.get(active + 1).ok_or(LibraryError::NoEarlierVersion)?;
+        self.activate(language, key, earlier.id).await
+    }
+
+    /// Makes one version of a prompt active.
+    pub async fn activate(&self, language: &Language, key: &PromptKey, id: i64) -> Result<PromptVersion, LibraryError> {
+        let activated =
+            self.store.activate_prompt_version(language, key, id).await?.ok_or(LibraryError::NoSuchVersion(id))?;
+        self.refresh().await?;
+        Ok(activated)
+    }
+
+    /// Every version of a prompt, newest first.
+    pub async fn versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError> {
+        self.store.prompt_versions(language, key).await
+    }
+
+    /// Reloads the active uploaded versions into the index (after an upload
+    /// here, and periodically for uploads made on other instances).
+    pub async fn refresh(&self) -> Result<usize, StoreError> {
+        let active = self.store.active_prompt_versions().await?;
+        let count = active.len();
+        self.index.set_stored(active.into_iter().map(|v| {
+            let recording = Recording::stored(&v);
+            (v.language, v.key, recording)
+        }));
+        Ok(count)
+    }
+
+    /// The bytes of a recording, wherever they are.
+    pub async fn audio(&self, recording: &Recording) -> Result<Vec<u8>, LibraryError> {
+        match &recording.source {
+            RecordingSource::File(path) => {
+                tokio::fs::read(path).await.map_err(|e| LibraryError::Store(StoreError::Corrupt(e.to_string())))
+            }
+            RecordingSource::Stored { version_id } => {
+                self.store.prompt_audio(*version_id, false).await?.ok_or(LibraryError::NoSuchVersion(*version_id))
+            }
+        }
+    }
+
+    /// A version's converted WAV or its original upload.
+    pub async fn version_audio(&self, id: i64, original: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.prompt_audio(id, original).await
+    }
+
+    /// Every prompt the flows can play, in each language, against what voices it.
+    pub fn coverage<'a>(&self, flows: impl IntoIterator<Item = &'a Flow>) -> Coverage {
+        coverage(&self.catalog, &self.index, flows)
+    }
+}
+
+impl Recording {
+    /// The index entry of an uploaded version (always 8 kHz mono 16-bit).
+    pub fn stored(version: &PromptVersion) -> Self {
+        Self {
+            source: RecordingSource::Stored { version_id: version.id },
+            version: super::version_tag(&version.sha256),
+            bytes: u64::try_from(version.bytes).unwrap_or(0),
+            format: super::WavFormat::GATEWAY,
+            duration_ms: u64::try_from(version.duration_ms).unwrap_or(0),
+            synthetic: version.synthetic,
+        }
+    }
+}
+
+/// What voices one prompt in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Cell {
+    /// The flows never play this prompt in this language.
+    NotUsed,
+    /// A recording plays; `uploaded` when an admin uploaded it (else a file
+    /// shipped in the prompts directory).
+    Recorded { duration_ms: u64, synthetic: bool, uploaded: bool },
+    /// No recording: `<Say>` speaks the catalog's text.
+    TextOnly,
+    /// Neither a recording nor text: callers hear nothing.
+    Missing,
+}
+
+/// One prompt key across the languages.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageRow {
+    pub key: PromptKey,
+    /// In the order of [`Coverage::languages`].
+    pub cells: Vec<Cell>,
+}
+
+/// The prompts of the active flows × languages.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub languages: Vec<Language>,
+    pub rows: Vec<CoverageRow>,
+}
+
+/// Counts for one language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CoverageTotals {
+    pub recorded: usize,
+    pub synthetic: usize,
+    pub text_only: usize,
+    pub missing: usize,
+}
+
+impl Coverage {
+    /// Per language, in the order of [`Coverage::languages`].
+    pub fn totals(&self) -> Vec<CoverageTotals> {
+        let mut totals = vec![CoverageTotals::default(); self.languages.len()];
+        for row in &self.rows {
+            for (cell, total) in row.cells.iter().zip(&mut totals) {
+                match cell {
+                    Cell::NotUsed => {}
+                    Cell::Recorded { synthetic: true, .. } => total.synthetic += 1,
+                    Cell::Recorded { .. } => total.recorded += 1,
+                    Cell::TextOnly => total.text_only += 1,
+                    Cell::Missing => total.missing += 1,
+                }
+            }
+        }
+        totals
+    }
+}
+
+/// See [`PromptLibrary::coverage`].
+pub fn coverage<'a>(catalog: &Catalog, index: &RecordingIndex, flows: impl IntoIterator<Item = &'a Flow>) -> Coverage {
+    let mut used: BTreeMap<PromptKey, BTreeSet<Language>> = BTreeMap::new();
+    let mut languages = BTreeSet::new();
+    for flow in flows {
+        languages.extend(flow.languages.iter().cloned());
+        for (key, langs) in flow.catalog_prompts() {
+            used.entry(key).or_default().extend(langs);
+        }
+    }
+    for key in SERVER_PROMPTS {
+        let key = PromptKey::parse(key).expect("server prompt keys are valid");
+        used.entry(key).or_default().extend(languages.iter().cloned());
+    }
+    let languages: Vec<Language> = languages.into_iter().collect();
+    let rows = used
+        .into_iter()
+        .map(|(key, langs)| {
+            let cells = languages
+                .iter()
+                .map(|lang| {
+                    if !langs.contains(lang) {
+                        return Cell::NotUsed;
+                    }
+                    match (index.get(lang, &key), catalog.text(&key, lang)) {
+                        (Some(r), _) => Cell::Recorded {
+                            duration_ms: r.duration_ms,
+                            synthetic: r.synthetic,
+                            uploaded: matches!(r.source, RecordingSource::Stored { .. }),
+                        },
+                        (None, Some(_)) => Cell::TextOnly,
+                        (None, None) => Cell::Missing,
+                    }
+                })
+                .collect();
+            CoverageRow { key, cells }
+        })
+        .collect();
+    Coverage { languages, rows }
+}

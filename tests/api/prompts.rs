@@ -1,0 +1,276 @@
+//! Prompt recordings: uploads through the API and the admin page, what
+//! gateways are then served, versions and rollback, refusals with reasons.
+
+use reqwest::{Method, StatusCode, header};
+
+use super::{
+    helpers::{ApiSession, TestApp, spawn_app},
+    twilio_sim::Call,
+};
+
+/// A WAV as a laptop records it: 44.1 kHz stereo 16-bit, a tone at
+/// `freq` Hz for `millis`, at a normal speaking level.
+pub fn laptop_wav(freq: f32, millis: u32) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut out, spec).unwrap();
+    let frames = 44_100 * millis / 1000;
+    for i in 0..frames {
+        let t = i as f32 / 44_100.0;
+        let sample = ((t * freq * std::f32::consts::TAU).sin() * 8000.0) as i16;
+        writer.write_sample(sample).unwrap();
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
+    out.into_inner()
+}
+
+async fn admin(app: &TestApp) -> ApiSession {
+    app.add_user("admin1", "admin", "", "", "").await;
+    app.api_login("admin1").await
+}
+
+async fn put_prompt(app: &TestApp, session: &ApiSession, path: &str, body: Vec<u8>) -> reqwest::Response {
+    app.api(session, Method::PUT, &format!("/api/v1/prompts/{path}"))
+        .header(header::CONTENT_TYPE, "audio/wav")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Fetches a prompt URL as a gateway would: status, ETag, body.
+async fn fetch(app: &TestApp, url: &str) -> (StatusCode, String, String, Vec<u8>) {
+    let response = app.client.get(app.local_url(url)).send().await.unwrap();
+    let status = response.status();
+    let etag = response.headers().get(header::ETAG).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let cache =
+        response.headers().get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, etag, cache, response.bytes().await.unwrap().to_vec())
+}
+
+/// The URL the first TwiML of a call plays for `hi/welcome`.
+async fn welcome_url(app: &TestApp, sid: &str) -> Option<String> {
+    let call = Call::start(app, sid, "+919800000101").await;
+    call.twiml.plays.iter().find(|url| url.contains("/prompts/hi/welcome.")).cloned()
+}
+
+#[tokio::test]
+async fn an_uploaded_recording_is_converted_and_played_to_the_next_caller() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    assert_eq!(welcome_url(&app, "CA00000000000000000000000000000701").await, None, "spoken from text before");
+
+    let response = put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 2000)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let version: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(version["active"], true);
+    assert_eq!(version["original_format"], "wav");
+    assert_eq!(version["uploaded_by"], "admin1");
+    let duration = version["duration_ms"].as_i64().unwrap();
+    assert!((1980..=2020).contains(&duration), "2 s within 1 %: {duration}");
+
+    let url = welcome_url(&app, "CA00000000000000000000000000000702").await.expect("the recording plays now");
+    let (status, etag, cache, body) = fetch(&app, &url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!etag.is_empty() && cache.contains("max-age"), "cacheable: {etag} {cache}");
+    let reader = hound::WavReader::new(std::io::Cursor::new(&body)).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.sample_rate, spec.channels, spec.bits_per_sample), (8000, 1, 16));
+
+    // A cache that has this version is told it is still current.
+    let again = app.client.get(app.local_url(&url)).header(header::IF_NONE_MATCH, &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // The same file again is not a new version.
+    let same = put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 2000)).await;
+    assert_eq!(same.status(), StatusCode::OK);
+    let same: serde_json::Value = same.json().await.unwrap();
+    assert_eq!(same["id"], version["id"]);
+
+    let audit = app.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'prompt_upload'").await;
+    assert_eq!(audit, 1);
+}
+
+#[tokio::test]
+async fn rollback_serves_the_earlier_version_with_a_new_etag() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    let first = laptop_wav(440.0, 1500);
+    assert_eq!(put_prompt(&app, &session, "hi/welcome", first).await.status(), StatusCode::CREATED);
+    let url_first = welcome_url(&app, "CA00000000000000000000000000000711").await.unwrap();
+    let (_, etag_first, _, body_first) = fetch(&app, &url_first).await;
+
+    assert_eq!(put_prompt(&app, &session, "hi/welcome", laptop_wav(660.0, 1500)).await.status(), StatusCode::CREATED);
+    let url_second = welcome_url(&app, "CA00000000000000000000000000000712").await.unwrap();
+    let (_, etag_second, _, body_second) = fetch(&app, &url_second).await;
+    assert_ne!(url_first, url_second, "a new version has a new URL, so gateway caches fetch it");
+    assert_ne!(etag_first, etag_second);
+    assert_ne!(body_first, body_second);
+
+    let rolled = app.api(&session, Method::POST, "/api/v1/prompts/hi/welcome/rollback").send().await.unwrap();
+    assert_eq!(rolled.status(), StatusCode::OK);
+    let url_back = welcome_url(&app, "CA00000000000000000000000000000713").await.unwrap();
+    assert_eq!(url_back, url_first);
+    // A cache holding the second version asks again and gets the first.
+    let response =
+        app.client.get(app.local_url(&url_second)).header(header::IF_NONE_MATCH, &etag_second).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag_back = response.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(etag_back, etag_first);
+    assert_ne!(etag_back, etag_second);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), body_first);
+
+    let versions: Vec<serde_json::Value> = app
+        .api(&session, Method::GET, "/api/v1/prompts/hi/welcome/versions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 2, "both versions are kept");
+    assert_eq!(versions.iter().filter(|v| v["active"] == true).count(), 1);
+    assert_eq!(versions[1]["active"], true, "the older one is active again");
+
+    // There is nothing before the first version.
+    let again = app.api(&session, Method::POST, "/api/v1/prompts/hi/welcome/rollback").send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn only_admins_upload_and_nothing_a_client_sends_becomes_a_path() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    app.add_user("vol1", "volunteer", "9", "hi", "").await;
+    let volunteer = app.api_login("vol1").await;
+    let wav = laptop_wav(440.0, 1000);
+
+    assert_eq!(put_prompt(&app, &volunteer, "hi/welcome", wav.clone()).await.status(), StatusCode::FORBIDDEN);
+    let anonymous =
+        app.client.put(format!("{}/api/v1/prompts/hi/welcome", app.address)).body(wav.clone()).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let rollback = app.api(&volunteer, Method::POST, "/api/v1/prompts/hi/welcome/rollback").send().await.unwrap();
+    assert_eq!(rollback.status(), StatusCode::FORBIDDEN);
+
+    for bad in ["hi/..%2F..%2Fcatalog", "hi/..%2Fwelcome", "hi/welcome.wav", "..%2Fhi/welcome", "hi/%2Fetc%2Fpasswd"] {
+        let response = put_prompt(&app, &session, bad, wav.clone()).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    // Well-formed, but not a prompt or language Sampark has.
+    assert_eq!(put_prompt(&app, &session, "hi/no_such_prompt", wav.clone()).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(put_prompt(&app, &session, "xx/welcome", wav.clone()).await.status(), StatusCode::NOT_FOUND);
+    let stored = app.database.scalar("SELECT count(*) FROM prompt_versions").await;
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn bad_recordings_are_refused_with_their_reason_and_the_active_one_stays() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    assert_eq!(put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 1000)).await.status(), StatusCode::CREATED);
+    let before = welcome_url(&app, "CA00000000000000000000000000000721").await.unwrap();
+
+    let silence = {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut writer = hound::WavWriter::new(&mut out, spec).unwrap();
+        for _ in 0..16_000 {
+            writer.write_sample(0i16).unwrap();
+        }
+        writer.finalize().unwrap();
+        out.into_inner()
+    };
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("a text file", b"Namaste, this is not a recording\n".repeat(50), "not a sound recording"),
+        ("silence", silence, "silent"),
+        ("nothing", Vec::new(), "not a sound recording"),
+    ];
+    for (what, body, reason) in cases {
+        let response = put_prompt(&app, &session, "hi/welcome", body).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        let json: serde_json::Value = response.json().await.unwrap();
+        let message = json["error"].as_str().unwrap();
+        assert!(message.contains(reason), "{what}: {message}");
+    }
+    assert_eq!(welcome_url(&app, "CA00000000000000000000000000000722").await.unwrap(), before);
+    assert_eq!(app.database.scalar("SELECT count(*) FROM prompt_versions").await, 1);
+}
+
+#[tokio::test]
+async fn the_admin_page_shows_coverage_and_takes_uploads_from_a_form() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    let cookie = format!("sampark_session={}", session.token);
+    let page = |path: &str| app.client.get(format!("{}{path}", app.address)).header("Cookie", &cookie).send();
+
+    let matrix = page("/admin/prompts").await.unwrap().text().await.unwrap();
+    assert!(matrix.contains("welcome") && matrix.contains("spooled"), "{matrix}");
+    assert!(matrix.contains("0 recorded"), "nothing is recorded yet: {matrix}");
+
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", session.csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(laptop_wav(440.0, 1200)).file_name("welcome.wav"));
+    let response = app
+        .client
+        .post(format!("{}/admin/prompts/bn/consent", app.address))
+        .header("Cookie", &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("is now playing to callers"), "{body}");
+
+    let matrix = page("/admin/prompts").await.unwrap().text().await.unwrap();
+    assert!(matrix.contains("✓ recorded"), "{matrix}");
+
+    // A form without the CSRF token changes nothing.
+    let forged = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(laptop_wav(660.0, 1200)).file_name("x.wav"));
+    let response = app
+        .client
+        .post(format!("{}/admin/prompts/bn/consent", app.address))
+        .header("Cookie", &cookie)
+        .multipart(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // The API's coverage agrees.
+    let coverage: serde_json::Value =
+        app.api(&session, Method::GET, "/api/v1/prompts").send().await.unwrap().json().await.unwrap();
+    let languages: Vec<&str> = coverage["languages"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    let bn = languages.iter().position(|l| *l == "bn").unwrap();
+    let consent = coverage["prompts"].as_array().unwrap().iter().find(|r| r["key"] == "consent").unwrap();
+    assert_eq!(consent["cells"][bn]["status"], "recorded");
+    assert_eq!(coverage["totals"][bn]["recorded"], 1);
+}
+
+#[tokio::test]
+async fn an_upload_on_one_instance_is_served_by_the_others_after_a_refresh() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    assert_eq!(put_prompt(&app, &session, "or/welcome", laptop_wav(500.0, 800)).await.status(), StatusCode::CREATED);
+    // A second server on the same database (PostgreSQL in CI's second pass)
+    // reads the active versions when it starts.
+    let other = super::helpers::spawn_app_with(super::helpers::Options {
+        database: Some(app.database.clone()),
+        ..Default::default()
+    })
+    .await;
+    let response = other.client.get(format!("{}/prompts/or/welcome.wav", other.address)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
