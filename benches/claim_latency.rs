@@ -38,7 +38,7 @@ async fn seed(url: &str, cases: u64) {
                                   last_call_at, created_at, updated_at, priority)
                VALUES (?, ?, 1, ?, ?, 'queued', 1, ?, ?, ?, ?, ?)"#,
         )
-        .bind(format!("+9170{n:08}"))
+        .bind(format!("+9110{n:08}"))
         .bind(language)
         .bind(pick_state(n))
         .bind(need)

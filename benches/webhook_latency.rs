@@ -81,7 +81,7 @@ async fn main() {
     let started = Instant::now();
     for n in 0..calls {
         let sid = format!("CA{n:032}");
-        let from = format!("+9198{n:08}");
+        let from = format!("+9110{n:08}");
         for (path, extra) in call_script() {
             let mut form: Vec<(String, String)> = vec![
                 ("CallSid".into(), sid.clone()),

@@ -1,7 +1,9 @@
 //! `sampark fill`: fills a database with realistic synthetic calls, events
 //! and cases, to measure Sampark at the size a national helpline reaches
-//! (10 million cases, 50 million events). Numbers are fake (`+9170…`), names
-//! absent; only an empty database is filled, so real data is never mixed in.
+//! (10 million cases, 50 million events). Numbers are fake (`+9110…`:
+//! Indian national numbers starting with 1 are special-service codes, never
+//! a subscriber's), names absent; only an empty database is filled, so real
+//! data is never mixed in.
 //!
 //! Each case has one call of five events (four turns and the status
 //! callback); four in five cases are closed, one in five waits in the
@@ -98,7 +100,7 @@ impl Generator {
             (status.to_owned(), closed)
         };
         format!(
-            "({id}, '+9170{n:08}', '{language}', {consent}, {state}, {district}, '{need}', {status}, 1, {first}, {first}, {id}, {closed}, {first}, {first}, {priority})",
+            "({id}, '+9110{n:08}', '{language}', {consent}, {state}, {district}, '{need}', {status}, 1, {first}, {first}, {id}, {closed}, {first}, {first}, {priority})",
             id = n + 1,
             consent = self.bool(true),
             first = time(first),
@@ -109,7 +111,7 @@ impl Generator {
     fn call(&self, n: u64) -> String {
         let first = time(self.start + Duration::seconds((n * 3) as i64 % (180 * 86400)));
         format!(
-            "({id}, 'twilio', 'CAfill{n:026}', '+9170{n:08}', 'helpline', 'fill', '{{\"node\":\"thanks\",\"attempts\":0,\"data\":{{}},\"ended\":{{\"reason\":\"flow_ended\",\"queue\":true}}}}', 4, 5, 'thanks', 'flow_ended', {first}, {id}, {first}, {first})",
+            "({id}, 'twilio', 'CAfill{n:026}', '+9110{n:08}', 'helpline', 'fill', '{{\"node\":\"thanks\",\"attempts\":0,\"data\":{{}},\"ended\":{{\"reason\":\"flow_ended\",\"queue\":true}}}}', 4, 5, 'thanks', 'flow_ended', {first}, {id}, {first}, {first})",
             id = n + 1
         )
     }

@@ -140,7 +140,7 @@ async fn play_call(
 ) {
     let call_sid = format!("CA{}{n:012}", config.run_id);
     // Fake numbers in a reserved-looking range, unique per call.
-    let caller = format!("+9170{:08}", n % 100_000_000);
+    let caller = format!("+9110{:08}", n % 100_000_000);
     for (path, extra) in script() {
         let mut form: Vec<(String, String)> = vec![
             ("AccountSid".into(), "AC00000000000000000000000000000000".into()),

@@ -113,3 +113,73 @@ async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
     client.close().await.unwrap();
     assert_eq!(app.only_case().await["status"], "queued", "back in the queue later, after the backoff");
 }
+
+/// The text of the element matching `css` once it contains `needle` (pages
+/// reload at the same address, so an element found early may be the old one).
+async fn text_containing(client: &Client, css: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if text.contains(needle) {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("`{css}` never said `{needle}`; last: {last}");
+}
+
+#[tokio::test]
+async fn an_admin_on_a_phone_uploads_a_prompt_and_rolls_it_back() {
+    let profile = tempfile::TempDir::new().unwrap();
+    let Some((_driver, client)) = browser(profile.path()).await else { return };
+    let app = spawn_app().await;
+    app.add_user("meera", "admin", "", "", "").await;
+    let files = tempfile::TempDir::new().unwrap();
+    let first = files.path().join("consent-take-1.wav");
+    let second = files.path().join("consent-take-2.wav");
+    std::fs::write(&first, super::prompts::laptop_wav(440.0, 1500)).unwrap();
+    std::fs::write(&second, super::prompts::laptop_wav(550.0, 2500)).unwrap();
+
+    client.goto(&format!("{}/login", app.address)).await.unwrap();
+    client.find(Locator::Id("username")).await.unwrap().send_keys("meera").await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys("password-meera").await.unwrap();
+    client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("header .who")).await.unwrap();
+    client.goto(&format!("{}/admin/prompts", app.address)).await.unwrap();
+    screenshot(&client, "5-prompt-matrix.png").await;
+    client.find(Locator::Css("a[href='/admin/prompts/bn/consent']")).await.unwrap().click().await.unwrap();
+
+    for (file, seconds) in [(&first, "1.5 s"), (&second, "2.5 s")] {
+        let input = client.wait().for_element(Locator::Id("file")).await.unwrap();
+        input.send_keys(file.to_str().unwrap()).await.unwrap();
+        client.find(Locator::Id("upload")).await.unwrap().click().await.unwrap();
+        let flash = text_containing(&client, ".flash", seconds).await;
+        assert!(flash.contains("is now playing to callers"), "{flash}");
+    }
+    let playing = client.find(Locator::Id("now-playing")).await.unwrap().attr("src").await.unwrap().unwrap();
+    assert!(playing.starts_with("/prompts/bn/consent."), "{playing}");
+    screenshot(&client, "6-prompt-versions.png").await;
+
+    client.find(Locator::Id("rollback")).await.unwrap().click().await.unwrap();
+    // The page reloads at the same address: wait until it shows another recording.
+    let mut after = playing.clone();
+    for _ in 0..100 {
+        if let Ok(player) = client.find(Locator::Id("now-playing")).await
+            && let Ok(Some(src)) = player.attr("src").await
+        {
+            after = src;
+        }
+        if after != playing {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(after, playing, "the earlier version plays again, under its own URL");
+    let page = client.source().await.unwrap();
+    assert!(page.contains("Now playing to callers: 1.5 s"), "the first take is active again");
+    client.close().await.unwrap();
+}

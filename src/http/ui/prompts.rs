@@ -61,10 +61,10 @@ async fn matrix(State(app): State<AppState>, PageUser(who): PageUser) -> Respons
             strong { "text" } ": no recording, the gateway's speech engine reads the text; "
             strong { "missing" } ": callers hear nothing. Tap a prompt to play, upload or roll back."
         }
-        table {
+        div.scroll { table.matrix {
             tr {
                 th { "प्रॉम्प्ट · Prompt" }
-                @for lang in &coverage.languages { th { (language_label(Some(lang.as_str()))) } }
+                @for lang in &coverage.languages { th title=(language_label(Some(lang.as_str()))) { (lang) } }
             }
             @for row in &coverage.rows {
                 tr {
@@ -78,12 +78,14 @@ async fn matrix(State(app): State<AppState>, PageUser(who): PageUser) -> Respons
                 th { "कुल · Totals" }
                 @for total in &totals {
                     td.muted {
-                        (total.recorded) " recorded, " (total.synthetic) " synthetic, "
-                        (total.text_only) " text, " (total.missing) " missing"
+                        span title="recorded" { (total.recorded) " ✓" } br;
+                        span title="synthetic" { (total.synthetic) " synth" } br;
+                        span title="text only" { (total.text_only) " text" } br;
+                        span title="missing" { (total.missing) " ✗" }
                     }
                 }
             }
-        }
+        } }
     };
     page("Prompt recordings", Some(&who), body).into_response()
 }
@@ -93,8 +95,8 @@ fn cell_link(lang: &Language, key: &PromptKey, cell: &Cell) -> Markup {
     html! {
         @match cell {
             Cell::NotUsed => span.muted { "—" },
-            Cell::Recorded { duration_ms, synthetic: false, .. } => a href=(href) { "✓ recorded " span.muted { (seconds(*duration_ms)) } },
-            Cell::Recorded { duration_ms, synthetic: true, .. } => a href=(href) { "synthetic " span.muted { (seconds(*duration_ms)) } },
+            Cell::Recorded { duration_ms, synthetic: false, .. } => a href=(href) title="recorded" { "✓ " (seconds(*duration_ms)) },
+            Cell::Recorded { duration_ms, synthetic: true, .. } => a href=(href) title="synthetic" { "synth " (seconds(*duration_ms)) },
             Cell::TextOnly => a href=(href) { "text" },
             Cell::Missing => a.medical href=(href) { "✗ missing" },
         }
@@ -149,7 +151,7 @@ async fn show_prompt(
             @match &current {
                 Some(recording) => {
                     p { "Now playing to callers" @if recording.synthetic { " (synthetic placeholder)" } ": " (seconds(recording.duration_ms)) }
-                    audio controls preload="none" src={ "/prompts/" (language) "/" (key) "." (recording.version) ".wav" } {}
+                    audio #now-playing controls preload="none" src={ "/prompts/" (language) "/" (key) "." (recording.version) ".wav" } {}
                 }
                 None => p.muted { "No recording: callers hear the text read by the gateway's speech engine." },
             }
@@ -161,7 +163,7 @@ async fn show_prompt(
                 (csrf_field(who))
                 label for="file" { "फ़ाइल · File" }
                 input id="file" name="file" type="file" accept="audio/*,.wav,.mp3,.ogg,.flac" required;
-                p { button type="submit" { "अपलोड · Upload" } }
+                p { button #upload type="submit" { "अपलोड · Upload" } }
             }
         }
         h2 { "संस्करण · Versions" }
@@ -171,7 +173,7 @@ async fn show_prompt(
             @if versions.iter().position(|v| v.active).is_some_and(|i| i + 1 < versions.len()) {
                 form method="post" action={ (base) "/rollback" } {
                     (csrf_field(who))
-                    button.secondary type="submit" { "पिछला वापस लाएँ · Roll back to the previous version" }
+                    button.secondary #rollback type="submit" { "पिछला वापस लाएँ · Roll back to the previous version" }
                 }
             }
             @for version in &versions {
