@@ -3,6 +3,8 @@
 //! same run. Each claim is released again, so the queue keeps its size.
 //!
 //! Run: `cargo bench --bench claim_latency` (CASES=100000, CLAIMS=300).
+//! `CLAIM_DATABASE_URL=sqlite:///path/filled.db` measures an existing
+//! database instead (one `sampark fill` made), beside the seeded ones.
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +69,15 @@ async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
     let url = format!("sqlite://{}", dir.path().join("claims.db").display());
     let store = storage::connect(&url).await.unwrap();
     seed(&url, cases).await;
+    claim_as_volunteers(store, &format!("{cases} waiting"), claims).await
+}
+
+/// Claims (and releases) as three users; the median for each.
+async fn claim_as_volunteers(
+    store: std::sync::Arc<dyn storage::Store>,
+    label: &str,
+    claims: usize,
+) -> Vec<(String, Duration)> {
     let mut results = Vec::new();
     for (username, name, role, states, languages) in [
         ("up.volunteer", "volunteer, UP, Hindi", "volunteer", "9", "hi"),
@@ -74,7 +85,11 @@ async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
         ("admin", "admin (all states)", "admin", "", ""),
     ] {
         let user = new_user(username, role, states, languages, "", "bench-password").unwrap();
-        let id = store.create_user(&user, Utc::now()).await.unwrap();
+        let id = match store.create_user(&user, Utc::now()).await {
+            Ok(id) => id,
+            // A database measured before already has the bench's users.
+            Err(_) => store.users().await.unwrap().into_iter().find(|u| u.username == username).unwrap().id,
+        };
         let scope = Scope { user_id: id, role: user.role, states: user.states, languages: user.languages };
         let mut samples = Vec::with_capacity(claims);
         for _ in 0..claims {
@@ -86,7 +101,7 @@ async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
                 store.release_case(&scope, case, now).await.unwrap();
             }
         }
-        let median = summary(&format!("{cases:>7} waiting · {name}"), samples);
+        let median = summary(&format!("{label:>14} · {name}"), samples);
         results.push((name.to_owned(), median));
     }
     store.close().await;
@@ -101,6 +116,15 @@ async fn main() {
     let empty = measure(0, claims).await;
     let small = measure(1_000, claims).await;
     let large = measure(cases, claims).await;
+    if let Ok(url) = std::env::var("CLAIM_DATABASE_URL") {
+        let store = storage::connect(&url).await.unwrap();
+        let counts = store.counts().await.unwrap();
+        let filled = claim_as_volunteers(store, &format!("{}M cases", counts.cases / 1_000_000), claims).await;
+        println!("ratio of medians, the filled database vs {cases} waiting:");
+        for ((name, f), (_, l)) in filled.iter().zip(&large) {
+            println!("  {name:<32} {:>6.1}x", f.as_secs_f64() / l.as_secs_f64());
+        }
+    }
     println!("ratio of medians, {cases} waiting vs empty / vs 1,000:");
     for ((name, big), ((_, none), (_, thousand))) in large.iter().zip(empty.iter().zip(small.iter())) {
         println!(
