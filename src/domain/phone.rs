@@ -1,8 +1,8 @@
 //! Caller numbers, normalised to E.164.
 //!
-//! Gateways spell one Indian number four ways: `+919812345678` (Twilio),
-//! `919812345678` (Plivo), `09812345678` (Exotel, KooKoo) and `9812345678`.
-//! All become `+919812345678`, so a worker who calls twice over two gateways
+//! Gateways spell one Indian number four ways: `+911012345678` (Twilio),
+//! `911012345678` (Plivo), `01012345678` (Exotel, KooKoo) and `1012345678`.
+//! All become `+911012345678`, so a worker who calls twice over two gateways
 //! has one case. Withheld numbers (Twilio's keypad-spelled sentinels, words such
 //! as `anonymous`) are not phone numbers: [`PhoneNumber::parse`] returns `None`
 //! and the caller still gets a case, just not one we can fold by number.
@@ -85,9 +85,9 @@ mod tests {
 
     #[test]
     fn every_indian_spelling_becomes_one_e164_number() {
-        for raw in ["+919800000001", "919800000001", "09800000001", "9800000001", "+91 98000-00001", "00919800000001"] {
+        for raw in ["+911000000001", "911000000001", "01000000001", "1000000001", "+91 10000-00001", "00911000000001"] {
             let phone = PhoneNumber::parse(raw).unwrap_or_else(|| panic!("{raw} should parse"));
-            assert_eq!(phone.as_e164(), "+919800000001", "{raw}");
+            assert_eq!(phone.as_e164(), "+911000000001", "{raw}");
         }
     }
 
@@ -111,8 +111,8 @@ mod tests {
 
     #[test]
     fn display_and_debug_never_show_the_whole_number() {
-        let phone = PhoneNumber::parse("+919812345678").unwrap();
+        let phone = PhoneNumber::parse("+911012345678").unwrap();
         assert_eq!(phone.to_string(), "+91*******678");
-        assert!(!format!("{phone:?}").contains("9812345678"));
+        assert!(!format!("{phone:?}").contains("1012345678"));
     }
 }

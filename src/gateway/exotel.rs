@@ -243,10 +243,10 @@ mod tests {
 
     /// gateways.md §7.6, with fake numbers and ids.
     fn passthru_fixture() -> Vec<(String, String)> {
-        let raw = "CallSid=0123456789abcdef0123456789abcdef&CallFrom=09800000001&CallTo=08000000002\
+        let raw = "CallSid=0123456789abcdef0123456789abcdef&CallFrom=01000000001&CallTo=08000000002\
                    &Direction=incoming&Created=Wed%2C+31+Jul+2024+16%3A42%3A56&DialCallDuration=0\
                    &StartTime=2024-07-31+16%3A42%3A56&EndTime=1970-01-01+05%3A30%3A00&CallType=call-attempt\
-                   &DialWhomNumber=&flow_id=11754&tenant_id=1409&From=09800000001&To=08000000002\
+                   &DialWhomNumber=&flow_id=11754&tenant_id=1409&From=01000000001&To=08000000002\
                    &CurrentTime=2024-07-31+16%3A43%3A02&digits=%2207%22";
         serde_urlencoded::from_str(raw).unwrap()
     }
@@ -255,7 +255,7 @@ mod tests {
     fn quoted_digits_and_a_zero_prefixed_number_parse() {
         let inbound = parse_passthru(&passthru_fixture(), false).unwrap();
         assert_eq!(inbound.event, CallEvent::Digits { digits: "07".to_owned() });
-        assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
+        assert_eq!(inbound.caller.unwrap().as_e164(), "+911000000001");
         assert_eq!(inbound.call_id, "0123456789abcdef0123456789abcdef");
         assert!(matches!(inbound.step, Step::CurrentTurn { .. }));
     }

@@ -155,13 +155,13 @@ mod tests {
         let q = query(&[
             ("event", "NewCall"),
             ("sid", "1234567890"),
-            ("cid", "09800000001"),
+            ("cid", "01000000001"),
             ("called_number", "08000000002"),
         ]);
         let inbound = parse(&q).unwrap();
         assert_eq!(inbound.event, CallEvent::Started);
         assert_eq!(inbound.step, Step::Turn(0));
-        assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
+        assert_eq!(inbound.caller.unwrap().as_e164(), "+911000000001");
     }
 
     #[test]

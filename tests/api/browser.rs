@@ -76,7 +76,7 @@ async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
     let profile = tempfile::TempDir::new().unwrap();
     let Some((_driver, client)) = browser(profile.path()).await else { return };
     let app = spawn_app().await;
-    let mut call = Call::start(&app, "CAe0000000000000000000000000000001", "+919800000141").await;
+    let mut call = Call::start(&app, "CAe0000000000000000000000000000001", "+911000000141").await;
     for keys in ["1", "1", "9#", "187#", "1", "1"] {
         call.press(keys).await;
     }
@@ -101,7 +101,7 @@ async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
     let player = client.wait().for_element(Locator::Id("voice-message")).await.expect("the voice message player");
     assert_eq!(player.attr("src").await.unwrap().as_deref(), Some("/cases/1/recording"));
     let phone = client.find(Locator::Id("phone")).await.unwrap().text().await.unwrap();
-    assert_eq!(phone, "+919800000141", "the number is shown to the volunteer who took the case");
+    assert_eq!(phone, "+911000000141", "the number is shown to the volunteer who took the case");
     screenshot(&client, "3-case.png").await;
     client.find(Locator::Id("outcome-no-answer")).await.unwrap().click().await.unwrap();
     client.find(Locator::Id("save-outcome")).await.unwrap().click().await.unwrap();

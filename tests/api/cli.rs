@@ -52,7 +52,7 @@ fn flows_check_reports_every_problem_of_broken_files_and_fails() {
 #[tokio::test]
 async fn cases_export_writes_csv_with_every_column() {
     let app = spawn_app().await;
-    let mut call = Call::start(&app, "CA00000000000000000000000000000050", "+919800000001").await;
+    let mut call = Call::start(&app, "CA00000000000000000000000000000050", "+911000000001").await;
     for keys in ["2", "1", "19#", "305#", "1", "2"] {
         call.press(keys).await;
     }
@@ -72,7 +72,7 @@ async fn cases_export_writes_csv_with_every_column() {
         "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,status,calls,first_call_at,last_call_at"
     );
     let row = lines.next().unwrap();
-    assert!(row.starts_with("1,+919800000001,bn,true,19,305,money,,queued,1,"), "{row}");
+    assert!(row.starts_with("1,+911000000001,bn,true,19,305,money,,queued,1,"), "{row}");
     assert!(lines.next().is_none());
 }
 
@@ -274,7 +274,7 @@ fn simulate_driven_through_stdin_completes_the_default_flow_and_prints_the_queue
 fn simulate_queues_a_caller_who_hangs_up_early() {
     use std::io::Write;
     let mut child = sampark()
-        .args(["simulate", "--caller", "+919800000777"])
+        .args(["simulate", "--caller", "+911000000777"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -285,7 +285,7 @@ fn simulate_queues_a_caller_who_hangs_up_early() {
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("[you hang up]"), "{stdout}");
     let case: serde_json::Value = serde_json::from_str(stdout.split("for a callback:").nth(1).unwrap().trim()).unwrap();
-    assert_eq!(case["phone"], "+919800000777");
+    assert_eq!(case["phone"], "+911000000777");
     assert_eq!(case["language"], "hi");
     assert_eq!(case["status"], "queued");
 }

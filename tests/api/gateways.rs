@@ -9,8 +9,8 @@ use super::{
     helpers::{EXOTEL_SECRET, KOOKOO_SECRET, Options, spawn_app, spawn_app_with},
 };
 
-const MOBILE: &str = "9800000001";
-const E164: &str = "+919800000001";
+const MOBILE: &str = "1000000001";
+const E164: &str = "+911000000001";
 
 fn sid(dialect: Dialect, n: u32) -> String {
     match dialect {
@@ -171,7 +171,7 @@ async fn one_caller_over_two_gateways_is_one_case() {
 async fn unsigned_gateways_without_their_secret_get_404_and_change_nothing() {
     let app = spawn_app().await;
     let client = &app.client;
-    let new_call = [("event", "NewCall"), ("sid", "123"), ("cid", "09800000001")];
+    let new_call = [("event", "NewCall"), ("sid", "123"), ("cid", "01000000001")];
     let wrong =
         client.get(format!("{}/kookoo/not-the-secret-at-all", app.address)).query(&new_call).send().await.unwrap();
     assert_eq!(wrong.status(), 404);
@@ -211,7 +211,7 @@ async fn gateways_that_are_not_configured_answer_404() {
 #[tokio::test]
 async fn a_plivo_request_with_a_bad_signature_gets_403() {
     let app = spawn_app().await;
-    let form = [("CallUUID", "u-1"), ("From", "919800000001")];
+    let form = [("CallUUID", "u-1"), ("From", "911000000001")];
     let unsigned = app.client.post(format!("{}/plivo/voice", app.address)).form(&form).send().await.unwrap();
     assert_eq!(unsigned.status(), 403);
     let forged = app
@@ -233,14 +233,14 @@ async fn an_allow_list_keeps_out_other_networks() {
         Options { env: vec![("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "203.0.113.0/24".to_owned())], ..Options::default() };
     let app = spawn_app_with(outside).await;
     let url = format!("{}/exotel/{EXOTEL_SECRET}/gather", app.address);
-    let response = app.client.get(&url).query(&[("CallSid", "abc"), ("CallFrom", "09800000001")]).send().await.unwrap();
+    let response = app.client.get(&url).query(&[("CallSid", "abc"), ("CallFrom", "01000000001")]).send().await.unwrap();
     assert_eq!(response.status(), 404, "127.0.0.1 is not in 203.0.113.0/24");
 
     let inside =
         Options { env: vec![("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "127.0.0.0/8".to_owned())], ..Options::default() };
     let app = spawn_app_with(inside).await;
     let url = format!("{}/exotel/{EXOTEL_SECRET}/gather", app.address);
-    let response = app.client.get(&url).query(&[("CallSid", "abc"), ("CallFrom", "09800000001")]).send().await.unwrap();
+    let response = app.client.get(&url).query(&[("CallSid", "abc"), ("CallFrom", "01000000001")]).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
 
@@ -287,7 +287,7 @@ async fn exotel_status_callbacks_may_be_multipart() {
     let form = reqwest::multipart::Form::new()
         .text("CallSid", "0123456789abcdef0123456789abcdef")
         .text("Status", "completed")
-        .text("From", "09800000001")
+        .text("From", "01000000001")
         .text("DateUpdated", "2026-11-28 10:00:00");
     let url = format!("{}/exotel/{EXOTEL_SECRET}/status", app.address);
     let response = app.client.post(url).multipart(form).send().await.unwrap();

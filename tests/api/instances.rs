@@ -18,15 +18,15 @@ async fn two_instances_share_a_calls_webhooks_and_never_hand_out_a_case_twice() 
     let two = spawn_app_with(Options { database: Some(database.clone()), ..Options::default() }).await;
 
     // A call whose webhooks alternate between the instances.
-    let mut call = super::twilio_sim::Call::start(&one, "CA0b000000000000000000000000000001", "+919800000181").await;
+    let mut call = super::twilio_sim::Call::start(&one, "CA0b000000000000000000000000000001", "+911000000181").await;
     let script = [("2", &two), ("1", &one), ("19#", &two), ("305#", &one), ("1", &two), ("4", &one)];
     for (keys, instance) in script {
-        let mut there = super::twilio_sim::Call::resume(instance, &call.sid, "+919800000181", call.twiml.clone());
+        let mut there = super::twilio_sim::Call::resume(instance, &call.sid, "+911000000181", call.twiml.clone());
         there.press(keys).await;
         call.twiml = there.twiml.clone();
     }
     assert!(call.twiml.record_action.is_some(), "the flow went on across instances");
-    let mut there = super::twilio_sim::Call::resume(&two, &call.sid, "+919800000181", call.twiml.clone());
+    let mut there = super::twilio_sim::Call::resume(&two, &call.sid, "+911000000181", call.twiml.clone());
     there.leave_message("https://recordings.example/r.wav").await;
     there.hang_up().await;
     let case = one.only_case().await;
@@ -34,13 +34,13 @@ async fn two_instances_share_a_calls_webhooks_and_never_hand_out_a_case_twice() 
     assert_eq!(case["need"], "medical");
 
     // A retry that lands on the other instance gets the same answer.
-    let mut phone = Phone::dial(&one, Dialect::Twilio, "CA0b000000000000000000000000000002", "9800000182").await;
+    let mut phone = Phone::dial(&one, Dialect::Twilio, "CA0b000000000000000000000000000002", "1000000182").await;
     phone.press("1").await;
     let (_, body, _, _) = phone.retry_last().await;
     let mut elsewhere = super::twilio_sim::Call::resume(
         &two,
         "CA0b000000000000000000000000000002",
-        "+919800000182",
+        "+911000000182",
         Default::default(),
     );
     let replayed = elsewhere.request("https://sampark.test/twilio/voice?turn=1", &[("Digits", "1")]).await;
@@ -50,7 +50,7 @@ async fn two_instances_share_a_calls_webhooks_and_never_hand_out_a_case_twice() 
 
     // Ten more callers, then twenty volunteers claiming through both instances at once.
     for n in 0..10 {
-        one.queue_caller(&format!("CA0c{n:030}"), &format!("+9198000002{n:02}"), "1", "9", None).await;
+        one.queue_caller(&format!("CA0c{n:030}"), &format!("+9110000002{n:02}"), "1", "9", None).await;
     }
     let mut sessions = Vec::new();
     for n in 0..20 {

@@ -7,7 +7,7 @@ use super::{
     twilio_sim::Call,
 };
 
-const CALLER: &str = "+919800000001";
+const CALLER: &str = "+911000000001";
 
 /// Plays the default flow end to end and checks what the caller heard.
 async fn happy_path(
@@ -190,7 +190,7 @@ async fn a_repeat_caller_folds_into_one_case_and_keeps_its_place() {
 
     // The same worker calls again from another gateway spelling of the number,
     // and this time says nothing.
-    let mut second = Call::start(&app, "CA00000000000000000000000000000008", "+91 98000-00001").await;
+    let mut second = Call::start(&app, "CA00000000000000000000000000000008", "+91 10000-00001").await;
     second.silence().await;
     second.silence().await;
     second.hang_up().await;
@@ -201,7 +201,7 @@ async fn a_repeat_caller_folds_into_one_case_and_keeps_its_place() {
     assert_eq!(after["home_district_code"], 212, "a silent repeat call loses nothing");
     assert_eq!(after["need"], "food");
 
-    let other = Call::start(&app, "CA00000000000000000000000000000009", "+919800000002").await;
+    let other = Call::start(&app, "CA00000000000000000000000000000009", "+911000000002").await;
     other.hang_up().await;
     assert_eq!(app.cases().await.len(), 2, "another number is another case");
 }

@@ -56,7 +56,7 @@ async fn fetch(app: &TestApp, url: &str) -> (StatusCode, String, String, Vec<u8>
 
 /// The URL the first TwiML of a call plays for `hi/welcome`.
 async fn welcome_url(app: &TestApp, sid: &str) -> Option<String> {
-    let call = Call::start(app, sid, "+919800000101").await;
+    let call = Call::start(app, sid, "+911000000101").await;
     call.twiml.plays.iter().find(|url| url.contains("/prompts/hi/welcome.")).cloned()
 }
 

@@ -10,7 +10,7 @@ use super::{
     twilio_sim::{Call, Twiml},
 };
 
-const CALLER: &str = "+919800000001";
+const CALLER: &str = "+911000000001";
 
 #[tokio::test]
 async fn a_retried_webhook_gets_the_same_reply_and_records_nothing_new() {
@@ -182,7 +182,7 @@ async fn a_call_keeps_its_flow_version_when_the_flow_changes() {
     assert_ne!(edited, original);
     std::fs::write(flows.path().join("helpline.toml"), edited).unwrap();
     let app = spawn_app_with(Options { database: Some(db), ..options() }).await;
-    let mut resumed = Call::start(&app, "CA00000000000000000000000000000042", "+919800000002").await;
+    let mut resumed = Call::start(&app, "CA00000000000000000000000000000042", "+911000000002").await;
     resumed.press("1").await;
     assert!(resumed.press("1").await.spoken().contains("स्वागत"), "a new call runs the edited flow");
 

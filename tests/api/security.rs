@@ -6,7 +6,7 @@ use super::{
 };
 
 fn first_request() -> Vec<(String, String)> {
-    [("CallSid", "CA00000000000000000000000000000020"), ("From", "+919800000001"), ("CallStatus", "ringing")]
+    [("CallSid", "CA00000000000000000000000000000020"), ("From", "+911000000001"), ("CallStatus", "ringing")]
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
@@ -34,7 +34,7 @@ async fn a_missing_signature_gets_403_and_stores_nothing() {
 #[tokio::test]
 async fn a_signature_for_other_parameters_or_another_url_is_rejected() {
     let app = spawn_app().await;
-    let mut call = Call::start(&app, "CA00000000000000000000000000000021", "+919800000001").await;
+    let mut call = Call::start(&app, "CA00000000000000000000000000000021", "+911000000001").await;
     call.press("1").await;
     let events = app.counts().await.events;
     // Signed for Digits=1, sent with Digits=2.

@@ -24,7 +24,7 @@ async fn outcome(app: &TestApp, session: &super::helpers::ApiSession, id: i64, b
 #[tokio::test]
 async fn a_volunteer_cannot_read_claim_or_export_another_states_cases() {
     let app = spawn_app().await;
-    app.queue_caller("CA10000000000000000000000000000001", "+919800000010", "1", "10", None).await;
+    app.queue_caller("CA10000000000000000000000000000001", "+911000000010", "1", "10", None).await;
     app.add_user("up.volunteer", "volunteer", "9", "hi", "").await;
     app.add_user("up.coordinator", "coordinator", "9", "", "").await;
     app.add_user("bihar.volunteer", "volunteer", "10", "hi", "").await;
@@ -57,7 +57,7 @@ async fn a_volunteer_cannot_read_claim_or_export_another_states_cases() {
 async fn fifty_concurrent_claims_on_twenty_cases_give_twenty_distinct_claims() {
     let app = spawn_app().await;
     for n in 0..20 {
-        app.queue_caller(&format!("CA2{n:031}"), &format!("+9198000001{n:02}"), "1", "9", None).await;
+        app.queue_caller(&format!("CA2{n:031}"), &format!("+9110000001{n:02}"), "1", "9", None).await;
     }
     let mut sessions = Vec::new();
     for n in 0..50 {
@@ -76,14 +76,14 @@ async fn fifty_concurrent_claims_on_twenty_cases_give_twenty_distinct_claims() {
 #[tokio::test]
 async fn medical_need_first_then_the_longest_waiting_by_first_call() {
     let app = spawn_app().await;
-    app.queue_caller("CA30000000000000000000000000000001", "+919800000031", "1", "9", Some("1")).await;
+    app.queue_caller("CA30000000000000000000000000000001", "+911000000031", "1", "9", Some("1")).await;
     app.clock.advance(60);
-    app.queue_caller("CA30000000000000000000000000000002", "+919800000032", "1", "9", Some("2")).await;
+    app.queue_caller("CA30000000000000000000000000000002", "+911000000032", "1", "9", Some("2")).await;
     app.clock.advance(60);
-    app.queue_caller("CA30000000000000000000000000000003", "+919800000033", "1", "9", Some("4")).await;
+    app.queue_caller("CA30000000000000000000000000000003", "+911000000033", "1", "9", Some("4")).await;
     // The first caller calls again: the case keeps its place (first call).
     app.clock.advance(60);
-    app.queue_caller("CA30000000000000000000000000000004", "+919800000031", "1", "9", None).await;
+    app.queue_caller("CA30000000000000000000000000000004", "+911000000031", "1", "9", None).await;
     app.add_user("vol1", "volunteer", "9", "hi", "").await;
     app.add_user("vol2", "volunteer", "9", "hi", "").await;
     app.add_user("vol3", "volunteer", "9", "hi", "").await;
@@ -101,7 +101,7 @@ async fn medical_need_first_then_the_longest_waiting_by_first_call() {
 #[tokio::test]
 async fn a_lease_that_runs_out_puts_the_case_back() {
     let app = spawn_app().await;
-    app.queue_caller("CA40000000000000000000000000000001", "+919800000041", "1", "9", None).await;
+    app.queue_caller("CA40000000000000000000000000000001", "+911000000041", "1", "9", None).await;
     app.add_user("first", "volunteer", "9", "hi", "").await;
     app.add_user("second", "volunteer", "9", "hi", "").await;
     let first = app.api_login("first").await;
@@ -124,7 +124,7 @@ async fn a_lease_that_runs_out_puts_the_case_back() {
 #[tokio::test]
 async fn no_answer_backs_off_30_minutes_2_hours_a_day_and_closes_after_five() {
     let app = spawn_app().await;
-    app.queue_caller("CA50000000000000000000000000000001", "+919800000051", "1", "9", None).await;
+    app.queue_caller("CA50000000000000000000000000000001", "+911000000051", "1", "9", None).await;
     app.add_user("caller", "volunteer", "9", "hi", "").await;
     let waits = [30 * 60, 2 * 3600, 24 * 3600, 24 * 3600];
     for (attempt, wait) in waits.iter().enumerate() {
@@ -156,7 +156,7 @@ async fn no_answer_backs_off_30_minutes_2_hours_a_day_and_closes_after_five() {
 #[tokio::test]
 async fn bad_outcomes_are_refused_with_a_reason() {
     let app = spawn_app().await;
-    app.queue_caller("CA60000000000000000000000000000001", "+919800000061", "1", "9", None).await;
+    app.queue_caller("CA60000000000000000000000000000001", "+911000000061", "1", "9", None).await;
     app.add_user("careful", "volunteer", "9", "hi", "").await;
     let session = app.api_login("careful").await;
     let id = claim(&app, &session).await.unwrap()["id"].as_i64().unwrap();
@@ -178,7 +178,7 @@ async fn bad_outcomes_are_refused_with_a_reason() {
 #[tokio::test]
 async fn cookie_sessions_need_the_csrf_token_and_bearer_sessions_do_not() {
     let app = spawn_app().await;
-    app.queue_caller("CA70000000000000000000000000000001", "+919800000071", "1", "9", None).await;
+    app.queue_caller("CA70000000000000000000000000000001", "+911000000071", "1", "9", None).await;
     app.add_user("cookie", "volunteer", "9", "hi", "").await;
     let session = app.api_login("cookie").await;
     let cookie = format!("sampark_session={}", session.token);
@@ -224,13 +224,13 @@ async fn repeated_failed_sign_ins_are_slowed_down() {
 #[tokio::test]
 async fn the_number_is_shown_only_to_the_holder_and_every_showing_is_audited() {
     let app = spawn_app().await;
-    app.queue_caller("CA80000000000000000000000000000001", "+919800000081", "1", "9", None).await;
+    app.queue_caller("CA80000000000000000000000000000001", "+911000000081", "1", "9", None).await;
     app.add_user("holder", "volunteer", "9", "hi", "").await;
     app.add_user("looker", "volunteer", "9", "hi", "").await;
     let holder = app.api_login("holder").await;
     let looker = app.api_login("looker").await;
     let case = claim(&app, &holder).await.unwrap();
-    assert_eq!(case["phone"], "+919800000081");
+    assert_eq!(case["phone"], "+911000000081");
     let id = case["id"].as_i64().unwrap();
     let seen: Value =
         app.api(&looker, Method::GET, &format!("/api/v1/cases/{id}")).send().await.unwrap().json().await.unwrap();
@@ -257,13 +257,13 @@ async fn a_disabled_user_is_signed_out_at_once() {
 #[tokio::test]
 async fn a_referred_caller_who_calls_again_is_back_in_the_queue() {
     let app = spawn_app().await;
-    app.queue_caller("CA90000000000000000000000000000001", "+919800000091", "1", "9", None).await;
+    app.queue_caller("CA90000000000000000000000000000001", "+911000000091", "1", "9", None).await;
     app.add_user("referrer", "volunteer", "9", "hi", "").await;
     let session = app.api_login("referrer").await;
     let id = claim(&app, &session).await.unwrap()["id"].as_i64().unwrap();
     outcome(&app, &session, id, json!({"outcome": "follow_up", "referred_to": "district officer, Lucknow"})).await;
     assert!(claim(&app, &session).await.is_none(), "referred: out of the callback queue");
-    app.queue_caller("CA90000000000000000000000000000002", "+919800000091", "1", "9", None).await;
+    app.queue_caller("CA90000000000000000000000000000002", "+911000000091", "1", "9", None).await;
     let again = claim(&app, &session).await.expect("the caller called again");
     assert_eq!(again["id"], id);
     assert_eq!(again["referred_to"], "district officer, Lucknow");
@@ -286,8 +286,8 @@ async fn call_now_asks_twilio_to_ring_the_volunteer_then_bridge_to_the_caller() 
         ..Options::default()
     };
     let app = spawn_app_with(options).await;
-    app.queue_caller("CAa0000000000000000000000000000001", "+919800000101", "1", "9", None).await;
-    app.add_user("dialer", "volunteer", "9", "hi", "+919800000999").await;
+    app.queue_caller("CAa0000000000000000000000000000001", "+911000000101", "1", "9", None).await;
+    app.add_user("dialer", "volunteer", "9", "hi", "+911000000999").await;
     let session = app.api_login("dialer").await;
     let id = claim(&app, &session).await.unwrap()["id"].as_i64().unwrap();
 
@@ -304,18 +304,18 @@ async fn call_now_asks_twilio_to_ring_the_volunteer_then_bridge_to_the_caller() 
     let (path, auth, form) = requests.last().expect("Twilio's Calls API was called");
     assert_eq!(path, "POST /2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json");
     assert!(auth.as_deref().is_some_and(|a| a.starts_with("Basic ")), "account credentials");
-    assert_eq!(param(form, "To"), Some("+919800000999"), "the volunteer is rung first");
+    assert_eq!(param(form, "To"), Some("+911000000999"), "the volunteer is rung first");
     assert_eq!(param(form, "From"), Some("+910000000000"), "showing the helpline's number");
     let bridge_url = param(form, "Url").unwrap().to_owned();
     assert!(bridge_url.starts_with("https://sampark.test/twilio/bridge?attempt="), "{bridge_url}");
-    assert!(!bridge_url.contains("9800000101"), "the caller's number is not in the URL");
+    assert!(!bridge_url.contains("1000000101"), "the caller's number is not in the URL");
 
     // Twilio fetches the bridge TwiML, signed: it dials the caller.
     let path = bridge_url.strip_prefix("https://sampark.test").unwrap();
     let twilio_form: Vec<(String, String)> = vec![("CallSid".into(), "CA99999999999999999999999999999999".into())];
     let twiml = app.post_form(path, &twilio_form, None).await.text().await.unwrap();
     assert!(twiml.contains("<Dial callerId=\"+910000000000\""), "{twiml}");
-    assert!(twiml.contains("<Number>+919800000101</Number>"), "{twiml}");
+    assert!(twiml.contains("<Number>+911000000101</Number>"), "{twiml}");
     let unsigned = app.post_form(path, &twilio_form, Some("")).await;
     assert_eq!(unsigned.status(), 403, "the caller's number goes only to Twilio");
 
@@ -352,8 +352,8 @@ async fn call_now_through_exotel_connects_volunteer_then_caller() {
         ..Options::default()
     };
     let app = spawn_app_with(options).await;
-    app.queue_caller("CAb0000000000000000000000000000001", "+919800000111", "1", "9", None).await;
-    app.add_user("exo", "volunteer", "9", "hi", "09800000998").await;
+    app.queue_caller("CAb0000000000000000000000000000001", "+911000000111", "1", "9", None).await;
+    app.add_user("exo", "volunteer", "9", "hi", "01000000998").await;
     let session = app.api_login("exo").await;
     let id = claim(&app, &session).await.unwrap()["id"].as_i64().unwrap();
     let cookie = format!("sampark_session={}", session.token);
@@ -367,8 +367,8 @@ async fn call_now_through_exotel_connects_volunteer_then_caller() {
     let requests = fake.requests.lock().await.clone();
     let (path, _, form) = requests.last().expect("Exotel's connect API was called");
     assert_eq!(path, "POST /v1/Accounts/helpline1/Calls/connect.json");
-    assert_eq!(param(form, "From"), Some("+919800000998"), "the volunteer first");
-    assert_eq!(param(form, "To"), Some("+919800000111"));
+    assert_eq!(param(form, "From"), Some("+911000000998"), "the volunteer first");
+    assert_eq!(param(form, "To"), Some("+911000000111"));
     assert_eq!(param(form, "CallerId"), Some("08000000002"));
     let callback = param(form, "StatusCallback").unwrap();
     let local = callback.replace("https://sampark.test", &app.address);
@@ -384,7 +384,7 @@ async fn call_now_through_exotel_connects_volunteer_then_caller() {
 async fn recordings_are_served_only_to_users_who_may_see_the_case_and_audited() {
     let (gateway, _) = fake_gateway().await;
     let app = spawn_app().await;
-    let mut call = super::twilio_sim::Call::start(&app, "CAc0000000000000000000000000000001", "+919800000121").await;
+    let mut call = super::twilio_sim::Call::start(&app, "CAc0000000000000000000000000000001", "+911000000121").await;
     for keys in ["1", "1", "9#", "187#", "1", "4"] {
         call.press(keys).await;
     }
@@ -411,7 +411,7 @@ async fn recordings_are_served_only_to_users_who_may_see_the_case_and_audited() 
 #[tokio::test]
 async fn coordinators_see_figures_and_plots_for_their_states() {
     let app = spawn_app().await;
-    app.queue_caller("CAd0000000000000000000000000000001", "+919800000131", "1", "9", None).await;
+    app.queue_caller("CAd0000000000000000000000000000001", "+911000000131", "1", "9", None).await;
     app.add_user("cell", "coordinator", "9", "", "").await;
     app.add_user("worker", "volunteer", "9", "hi", "").await;
     let worker = app.api_login("worker").await;

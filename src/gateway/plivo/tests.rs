@@ -56,17 +56,17 @@ fn v3_vectors_from_plivo_go() {
 fn a_plivo_number_without_plus_becomes_e164() {
     let form = params(&[
         ("CallUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
-        ("From", "919800000001"),
+        ("From", "911000000001"),
         ("Event", "StartApp"),
     ]);
     let inbound = parse_voice(&[], &form).unwrap();
-    assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
+    assert_eq!(inbound.caller.unwrap().as_e164(), "+911000000001");
     assert_eq!(inbound.event, CallEvent::Started);
 }
 
 #[test]
 fn digits_timeouts_recordings_and_hangups_parse() {
-    let base = [("CallUUID", "u-1"), ("From", "919800000001")];
+    let base = [("CallUUID", "u-1"), ("From", "911000000001")];
     let turn = params(&[("turn", "2")]);
     let digits = params(&[base[0], base[1], ("Digits", "10")]);
     assert_eq!(parse_voice(&turn, &digits).unwrap().event, CallEvent::Digits { digits: "10".to_owned() });

@@ -65,11 +65,11 @@ fn a_garbage_signature_header_is_rejected_not_a_panic() {
 
 #[test]
 fn the_first_request_of_a_call_is_a_start() {
-    let form = params(&[("CallSid", "CA1"), ("From", "+919800000001"), ("CallStatus", "ringing")]);
+    let form = params(&[("CallSid", "CA1"), ("From", "+911000000001"), ("CallStatus", "ringing")]);
     let inbound = parse_voice(&[], &form).unwrap();
     assert_eq!(inbound.event, CallEvent::Started);
     assert_eq!(inbound.step, crate::gateway::Step::Turn(0));
-    assert_eq!(inbound.caller.unwrap().as_e164(), "+919800000001");
+    assert_eq!(inbound.caller.unwrap().as_e164(), "+911000000001");
 }
 
 #[test]
