@@ -88,6 +88,8 @@ pub struct Settings {
     pub group_commit: bool,
     /// Longest prompt recording accepted.
     pub prompt_max_duration: Duration,
+    /// How often uploads made on other instances are picked up.
+    pub prompt_refresh_every: Duration,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -271,8 +273,13 @@ impl Settings {
             Some(v) => v.parse().context("SAMPARK_PROMPT_MAX_SECS is not a number of seconds")?,
             None => 120,
         };
+        let prompt_refresh_secs: u64 = match env("SAMPARK_PROMPT_REFRESH_SECS") {
+            Some(v) => v.parse().context("SAMPARK_PROMPT_REFRESH_SECS is not a number of seconds")?,
+            None => 15,
+        };
         Ok(Self {
             group_commit,
+            prompt_refresh_every: Duration::from_secs(prompt_refresh_secs.max(1)),
             prompt_max_duration: Duration::from_secs(prompt_max_secs.max(1)),
             spool_replay_every: Duration::from_secs(replay_secs.max(1)),
             spool_path: pick("SAMPARK_SPOOL_PATH", None)

@@ -29,6 +29,7 @@ pub struct Application {
     idle_timeout: Duration,
     retention: Option<(u32, Option<TwilioRecordings>)>,
     replay_every: Duration,
+    prompt_refresh: Duration,
 }
 
 impl Application {
@@ -116,7 +117,15 @@ impl Application {
         }
         let retention = settings.retention_days.map(|days| (days, twilio_recordings));
         let replay_every = settings.spool_replay_every;
-        Ok(Self { listener, state, store, idle_timeout: settings.call_idle_timeout, retention, replay_every })
+        Ok(Self {
+            listener,
+            state,
+            store,
+            idle_timeout: settings.call_idle_timeout,
+            retention,
+            replay_every,
+            prompt_refresh: settings.prompt_refresh_every,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -149,7 +158,7 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(stop_rx.clone()));
-        let prompts = tokio::spawn(refresh_prompts(self.state.prompts.clone(), stop_rx.clone()));
+        let prompts = tokio::spawn(refresh_prompts(self.state.prompts.clone(), self.prompt_refresh, stop_rx.clone()));
         let replayer = tokio::spawn(replay_spool(
             self.state.spool.clone(),
             self.state.calls.clone(),
@@ -274,13 +283,10 @@ async fn retain(
     }
 }
 
-/// How often uploads made on other instances are picked up.
-const PROMPT_REFRESH: Duration = Duration::from_secs(15);
-
 /// Reloads the active prompt versions until stopped, so every instance
 /// serves what an admin uploaded on any of them.
-async fn refresh_prompts(prompts: PromptLibrary, mut stop: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(PROMPT_REFRESH);
+async fn refresh_prompts(prompts: PromptLibrary, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(every);
     ticker.tick().await;
     loop {
         tokio::select! {

@@ -141,6 +141,20 @@ async fn rollback_serves_the_earlier_version_with_a_new_etag() {
     // There is nothing before the first version.
     let again = app.api(&session, Method::POST, "/api/v1/prompts/hi/welcome/rollback").send().await.unwrap();
     assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    // Any version can be made active again by its id; an id of another prompt cannot.
+    let newer = versions[0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/prompts/hi/welcome/versions/{newer}/activate");
+    let activated = app.api(&session, Method::POST, &path).send().await.unwrap();
+    assert_eq!(activated.status(), StatusCode::OK);
+    assert_eq!(welcome_url(&app, "CA00000000000000000000000000000714").await.unwrap(), url_second);
+    let wrong = format!("/api/v1/prompts/bn/consent/versions/{newer}/activate");
+    assert_eq!(app.api(&session, Method::POST, &wrong).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let audited = app
+        .database
+        .scalar("SELECT count(*) FROM audit_log WHERE action IN ('prompt_rollback', 'prompt_activate')")
+        .await;
+    assert_eq!(audited, 2);
 }
 
 #[tokio::test]
@@ -236,6 +250,15 @@ async fn the_admin_page_shows_coverage_and_takes_uploads_from_a_form() {
     let matrix = page("/admin/prompts").await.unwrap().text().await.unwrap();
     assert!(matrix.contains("title=\"recorded\""), "{matrix}");
 
+    // The upload is kept as it came, beside what gateways play.
+    let original = page("/admin/prompts/versions/1.original").await.unwrap();
+    assert_eq!(original.status(), StatusCode::OK);
+    assert_eq!(original.bytes().await.unwrap().to_vec(), laptop_wav(440.0, 1200));
+    let converted = page("/admin/prompts/versions/1.wav").await.unwrap().bytes().await.unwrap();
+    let spec = hound::WavReader::new(std::io::Cursor::new(converted.to_vec())).unwrap().spec();
+    assert_eq!((spec.sample_rate, spec.channels), (8000, 1));
+    assert_eq!(page("/admin/prompts/versions/99.original").await.unwrap().status(), StatusCode::NOT_FOUND);
+
     // A form without the CSRF token changes nothing.
     let forged = reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(laptop_wav(660.0, 1200)).file_name("x.wav"));
@@ -260,17 +283,53 @@ async fn the_admin_page_shows_coverage_and_takes_uploads_from_a_form() {
 }
 
 #[tokio::test]
-async fn an_upload_on_one_instance_is_served_by_the_others_after_a_refresh() {
-    let app = spawn_app().await;
+async fn an_upload_on_one_instance_is_served_by_the_others() {
+    let options =
+        || super::helpers::Options { env: vec![("SAMPARK_PROMPT_REFRESH_SECS", "1".to_owned())], ..Default::default() };
+    let app = super::helpers::spawn_app_with(options()).await;
+    // Already running when the upload lands on the first instance (on
+    // PostgreSQL in CI's second pass, as behind a load balancer).
+    let other =
+        super::helpers::spawn_app_with(super::helpers::Options { database: Some(app.database.clone()), ..options() })
+            .await;
+    let served = |instance: &TestApp| {
+        let url = format!("{}/prompts/or/consent.wav", instance.address);
+        let client = instance.client.clone();
+        async move { client.get(url).send().await.unwrap().status() }
+    };
+    assert_eq!(served(&other).await, StatusCode::NOT_FOUND, "nothing uploaded yet");
     let session = admin(&app).await;
-    assert_eq!(put_prompt(&app, &session, "or/welcome", laptop_wav(500.0, 800)).await.status(), StatusCode::CREATED);
-    // A second server on the same database (PostgreSQL in CI's second pass)
-    // reads the active versions when it starts.
-    let other = super::helpers::spawn_app_with(super::helpers::Options {
+    assert_eq!(put_prompt(&app, &session, "or/consent", laptop_wav(500.0, 800)).await.status(), StatusCode::CREATED);
+    assert_eq!(served(&app).await, StatusCode::OK, "served at once where it was uploaded");
+    let mut status = StatusCode::NOT_FOUND;
+    for _ in 0..50 {
+        status = served(&other).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "the other instance picks it up on its next refresh");
+    // And a server started later reads it at start.
+    let late = super::helpers::spawn_app_with(super::helpers::Options {
         database: Some(app.database.clone()),
         ..Default::default()
     })
     .await;
-    let response = other.client.get(format!("{}/prompts/or/welcome.wav", other.address)).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(served(&late).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_longest_recording_accepted_is_a_setting() {
+    let app = super::helpers::spawn_app_with(super::helpers::Options {
+        env: vec![("SAMPARK_PROMPT_MAX_SECS", "2".to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let session = admin(&app).await;
+    let response = put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 3000)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert!(json["error"].as_str().unwrap().contains("too long"), "{json}");
+    assert_eq!(put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 1500)).await.status(), StatusCode::CREATED);
 }
