@@ -5,13 +5,19 @@
 //! caller is queued) exactly once, however often the replay runs.
 //!
 //! Each line is flushed to disk (`fsync`) before the caller is answered.
-//! A replay first renames the file aside, so webhooks spooling meanwhile
-//! start a new one; lines not replayed (the database went down again) are
-//! written back.
+//! A replay first takes the file aside (a rename), so webhooks spooling
+//! meanwhile start a new one; lines not replayed (the database went down
+//! again) are written back. Appends and the rename exclude each other (a
+//! read-write lock: appends share it, the rename takes it alone), so no
+//! append can land in a file after the replay has read it. The file is
+//! readable by its owner only: it holds callers' numbers.
 
 use std::{
     io::Write,
+    os::unix::fs::OpenOptionsExt,
     path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+    time::Duration,
 };
 
 use chrono::{DateTime, Utc};
@@ -38,13 +44,19 @@ pub struct SpoolEntry {
 #[derive(Debug)]
 pub struct Spool {
     path: PathBuf,
+    /// Appends hold it shared, taking the file aside holds it alone.
+    file: Arc<RwLock<()>>,
     /// One replay at a time within this process.
     replaying: tokio::sync::Mutex<()>,
 }
 
+/// How long one spooled call may take to replay: a database that hangs
+/// must not hold the replay (and every later one) forever.
+const REPLAY_BUDGET: Duration = Duration::from_secs(10);
+
 impl Spool {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), replaying: tokio::sync::Mutex::new(()) }
+        Self { path: path.into(), file: Arc::default(), replaying: tokio::sync::Mutex::new(()) }
     }
 
     pub fn path(&self) -> &Path {
@@ -53,13 +65,40 @@ impl Spool {
 
     /// Appends a call and flushes it to disk.
     pub async fn append(&self, entry: SpoolEntry) -> std::io::Result<()> {
-        let path = self.path.clone();
         let line = serde_json::to_string(&entry).map_err(std::io::Error::other)? + "\n";
+        self.append_lines(line).await
+    }
+
+    async fn append_lines(&self, lines: String) -> std::io::Result<()> {
+        let (path, lock) = (self.path.clone(), self.file.clone());
         tokio::task::spawn_blocking(move || {
-            // Opened per write: a replay may have renamed the last file.
-            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
-            file.write_all(line.as_bytes())?;
+            let _shared = lock.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Opened per write: a replay may have taken the last file aside.
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&path)?;
+            // One write: appends from concurrent webhooks do not interleave.
+            file.write_all(lines.as_bytes())?;
             file.sync_data()
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
+    /// Takes the spooled lines aside for a replay: the file aside (a replay
+    /// interrupted earlier may have left one, finished first) or, if there
+    /// is none, the spool itself, renamed aside. `None`: nothing spooled.
+    async fn take_aside(&self) -> std::io::Result<Option<PathBuf>> {
+        let (path, lock) = (self.path.clone(), self.file.clone());
+        let aside = self.path.with_extension("replaying");
+        tokio::task::spawn_blocking(move || {
+            if aside.try_exists()? {
+                return Ok(Some(aside));
+            }
+            let _alone = lock.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match std::fs::rename(&path, &aside) {
+                Ok(()) => Ok(Some(aside)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
         })
         .await
         .map_err(std::io::Error::other)?
@@ -68,39 +107,56 @@ impl Spool {
     /// Replays spooled calls into the database; returns how many were
     /// replayed. Calls that could not be replayed stay spooled.
     pub async fn replay(&self, calls: &CallService) -> std::io::Result<usize> {
+        self.replay_with(|entry| async move { replay_one(calls, &entry).await }).await
+    }
+
+    /// Replays each spooled call with `replay_one` (true: done; false: keep
+    /// it spooled).
+    async fn replay_with<F: Future<Output = bool>>(
+        &self,
+        mut replay_one: impl FnMut(SpoolEntry) -> F,
+    ) -> std::io::Result<usize> {
         let _one_at_a_time = self.replaying.lock().await;
-        let aside = self.path.with_extension("replaying");
-        // A replay interrupted earlier left its file aside: finish it first.
-        if !tokio::fs::try_exists(&aside).await? {
-            match tokio::fs::rename(&self.path, &aside).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-                Err(e) => return Err(e),
-            }
-        }
+        let Some(aside) = self.take_aside().await? else { return Ok(0) };
         let text = tokio::fs::read_to_string(&aside).await?;
         let mut replayed = 0;
-        let mut left = Vec::new();
+        let mut left = String::new();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let Ok(entry) = serde_json::from_str::<SpoolEntry>(line) else {
                 warn!("skipping a spool line that is not a spooled call");
                 continue;
             };
-            if replay_one(calls, &entry).await {
+            if replay_one(entry).await {
                 replayed += 1;
             } else {
-                left.push(line.to_owned());
+                left.push_str(line);
+                left.push('\n');
             }
         }
-        for line in &left {
-            let entry: SpoolEntry = serde_json::from_str(line).map_err(std::io::Error::other)?;
-            self.append(entry).await?;
+        if !left.is_empty() {
+            // Back in the spool before the file aside goes: a failure here
+            // leaves the file aside, replayed (at most once more) next time.
+            self.append_lines(left.clone()).await?;
         }
         tokio::fs::remove_file(&aside).await?;
         if replayed > 0 {
-            info!(calls = replayed, left = left.len(), "replayed spooled calls into the database");
+            info!(calls = replayed, left = left.lines().count(), "replayed spooled calls into the database");
         }
         Ok(replayed)
+    }
+
+    /// The spooled lines' calls, for tools and tests (the file and any file
+    /// aside).
+    pub fn entries(&self) -> std::io::Result<Vec<SpoolEntry>> {
+        let mut entries = Vec::new();
+        for path in [self.path.with_extension("replaying"), self.path.clone()] {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => entries.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(entries)
     }
 }
 
@@ -117,11 +173,97 @@ async fn replay_one(calls: &CallService, entry: &SpoolEntry) -> bool {
         request_hash: String::new(),
     };
     let silent: &Render<'_> = &|_, _| Reply { content_type: "text/plain".to_owned(), body: String::new() };
-    match calls.handle(&inbound, silent).await {
-        Ok(_) => true,
-        Err(e) => {
+    match tokio::time::timeout(REPLAY_BUDGET, calls.handle(&inbound, silent)).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => {
             warn!(error.message = %e, "could not replay a spooled call yet");
             false
         }
+        Err(_) => {
+            warn!("the database did not answer a spool replay in time; the call stays spooled");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::HashMap, sync::Mutex};
+
+    use super::*;
+
+    fn entry(n: usize) -> SpoolEntry {
+        SpoolEntry { provider: "twilio".to_owned(), call_id: format!("CA{n:032}"), phone: None, at: Utc::now() }
+    }
+
+    /// What must not be lost: every call written to the spool is replayed,
+    /// however its append and the replay's rename interleave.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn appends_racing_replays_are_each_replayed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Arc::new(Spool::new(dir.path().join("spool.jsonl")));
+        let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let spool = spool.clone();
+                tokio::spawn(async move {
+                    for i in 0..400 {
+                        spool.append(entry(w * 1000 + i)).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        let replayer = {
+            let (spool, seen) = (spool.clone(), seen.clone());
+            tokio::spawn(async move {
+                for _ in 0..5000 {
+                    spool
+                        .replay_with(|e| {
+                            *seen.lock().unwrap().entry(e.call_id).or_default() += 1;
+                            async { true }
+                        })
+                        .await
+                        .unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        replayer.await.unwrap();
+        spool
+            .replay_with(|e| {
+                *seen.lock().unwrap().entry(e.call_id).or_default() += 1;
+                async { true }
+            })
+            .await
+            .unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 8 * 400, "every spooled call is replayed");
+        assert!(seen.values().all(|n| *n == 1), "each once");
+    }
+
+    #[tokio::test]
+    async fn the_spool_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path().join("spool.jsonl"));
+        spool.append(entry(1)).await.unwrap();
+        let mode = std::fs::metadata(spool.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[tokio::test]
+    async fn calls_that_cannot_be_replayed_stay_spooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path().join("spool.jsonl"));
+        for n in 0..3 {
+            spool.append(entry(n)).await.unwrap();
+        }
+        let replayed = spool.replay_with(|e| async move { e.call_id.ends_with('1') }).await.unwrap();
+        assert_eq!(replayed, 1);
+        let left: Vec<String> = spool.entries().unwrap().into_iter().map(|e| e.call_id).collect();
+        assert_eq!(left, [entry(0).call_id, entry(2).call_id]);
     }
 }
