@@ -90,6 +90,9 @@ pub struct Settings {
     pub prompt_max_duration: Duration,
     /// How often uploads made on other instances are picked up.
     pub prompt_refresh_every: Duration,
+    /// Fault injection for tests (never read from the environment): caps the
+    /// SQLite file's size, as a full disk would.
+    pub sqlite_page_limit: Option<crate::storage::PageLimit>,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -279,6 +282,7 @@ impl Settings {
         };
         Ok(Self {
             group_commit,
+            sqlite_page_limit: None,
             prompt_refresh_every: Duration::from_secs(prompt_refresh_secs.max(1)),
             prompt_max_duration: Duration::from_secs(prompt_max_secs.max(1)),
             spool_replay_every: Duration::from_secs(replay_secs.max(1)),

@@ -49,9 +49,15 @@ impl Application {
         let Some(fallback_language) = entry else {
             bail!("flow `{}` (SAMPARK_FLOW) is not in {}", settings.flow, settings.flows_dir.display());
         };
-        let store = storage::connect_tuned(&settings.database_url, settings.group_commit)
-            .await
-            .context("cannot open the database")?;
+        let store = storage::connect_tuned(
+            &settings.database_url,
+            storage::StoreOptions {
+                group_commit: settings.group_commit,
+                page_limit: settings.sqlite_page_limit.clone(),
+            },
+        )
+        .await
+        .context("cannot open the database")?;
         let registry = FlowRegistry::new(flows, store.clone()).await?;
         let recordings = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
             .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;

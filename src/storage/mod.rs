@@ -13,7 +13,7 @@ mod sqlite;
 mod views;
 
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{PageLimit, SqliteStore};
 pub use views::{
     AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount,
     NewPromptVersion, OutcomeReport, PromptVersion, QueueCount,
@@ -331,23 +331,33 @@ pub trait Store: Send + Sync + 'static {
 /// Opens the store a database URL names (creating an SQLite file if
 /// missing), and migrates it.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    open(url, true, true).await
+    open(url, true, StoreOptions { group_commit: true, page_limit: None }).await
 }
 
-/// As [`connect`], choosing whether SQLite commits webhook turns in groups.
-pub async fn connect_tuned(url: &str, group_commit: bool) -> Result<Arc<dyn Store>, StoreError> {
-    open(url, true, group_commit).await
+/// How the server opens its store.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// SQLite: commit concurrent webhook turns together (see `sqlite/group.rs`).
+    pub group_commit: bool,
+    /// SQLite: a fault-injection handle that caps the file's size, as a full
+    /// disk would. Only tests set it.
+    pub page_limit: Option<PageLimit>,
+}
+
+/// As [`connect`], with the server's options.
+pub async fn connect_tuned(url: &str, options: StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    open(url, true, options).await
 }
 
 /// Opens an existing database (for reading tools such as the export), and
 /// migrates it.
 pub async fn connect_existing(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    open(url, false, false).await
+    open(url, false, StoreOptions::default()).await
 }
 
-async fn open(url: &str, create_if_missing: bool, group_commit: bool) -> Result<Arc<dyn Store>, StoreError> {
+async fn open(url: &str, create_if_missing: bool, options: StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::connect(url, create_if_missing, group_commit).await?)
+        Arc::new(SqliteStore::connect(url, create_if_missing, options).await?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Arc::new(PgStore::connect(url).await?)
     } else {
@@ -356,6 +366,26 @@ async fn open(url: &str, create_if_missing: bool, group_commit: bool) -> Result<
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// True when a connection is outside any transaction, as every pooled
+/// connection must be (both backends check it as connections are released
+/// and acquired). One that is not — a rollback that failed because SQLite
+/// had already rolled back by itself, as on `SQLITE_FULL` — would turn
+/// later transactions into savepoints of a transaction that never commits,
+/// holding the write lock: it is closed instead. A rollback queued on drop
+/// may still be on its way to the connection: a ping waits for it before
+/// looking again.
+pub(crate) async fn returned_clean<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::error!("a database connection is still inside a failed transaction: closing it");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// A call's state without its voice message (the rest is not personal).

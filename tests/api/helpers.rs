@@ -37,6 +37,8 @@ pub struct Options {
     pub database: Option<Arc<TestDatabase>>,
     /// More `SAMPARK_*` settings, winning over the defaults here.
     pub env: Vec<(&'static str, String)>,
+    /// SQLite: a handle that fills the disk on demand.
+    pub page_limit: Option<storage::PageLimit>,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             token: Some(TOKEN),
             database: None,
             env: Vec::new(),
+            page_limit: None,
         }
     }
 }
@@ -222,7 +225,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let clock = TestClock::new();
     let work = TempDir::new().unwrap();
     let spool_path = work.path().join("spool.jsonl");
-    let settings = settings_with_spool(&options, &database_url, &spool_path);
+    let mut settings = settings_with_spool(&options, &database_url, &spool_path);
+    settings.sqlite_page_limit = options.page_limit.clone();
     let app = Application::build_with_clock(settings, clock.clock()).await.expect("the app builds");
     let spool = app.spool();
     let address = format!("http://127.0.0.1:{}", app.port());

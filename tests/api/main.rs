@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod crash;
 mod dialects;
+mod disk_full;
 mod gateways;
 mod helpers;
 mod instances;

@@ -108,12 +108,16 @@ pub struct Call<'a> {
     pub sid: String,
     from: String,
     pub twiml: Twiml,
+    /// Every request is sent twice at once, as when Twilio retries a
+    /// request that timed out while the first is still being answered.
+    pub racing_retries: bool,
 }
 
 impl<'a> Call<'a> {
     /// The number rings: Twilio POSTs the voice URL.
     pub async fn start(app: &'a TestApp, sid: &str, from: &str) -> Call<'a> {
-        let mut call = Call { app, sid: sid.to_owned(), from: from.to_owned(), twiml: Twiml::default() };
+        let mut call =
+            Call { app, sid: sid.to_owned(), from: from.to_owned(), twiml: Twiml::default(), racing_retries: false };
         let twiml = call.request("https://sampark.test/twilio/voice", &[("CallStatus", "ringing")]).await;
         call.twiml = twiml;
         call
@@ -121,7 +125,7 @@ impl<'a> Call<'a> {
 
     /// A call already in progress (or one we never started), at `twiml`.
     pub fn resume(app: &'a TestApp, sid: &str, from: &str, twiml: Twiml) -> Call<'a> {
-        Call { app, sid: sid.to_owned(), from: from.to_owned(), twiml }
+        Call { app, sid: sid.to_owned(), from: from.to_owned(), twiml, racing_retries: false }
     }
 
     /// Twilio's standard parameters plus `extra`.
@@ -147,6 +151,15 @@ impl<'a> Call<'a> {
 
     /// POSTs to a URL from our TwiML, signed, and parses the TwiML answer.
     pub async fn request(&self, public_url: &str, extra: &[(&str, &str)]) -> Twiml {
+        if self.racing_retries {
+            let (first, retry) = tokio::join!(self.answer(public_url, extra), self.answer(public_url, extra));
+            assert_eq!(first.raw, retry.raw, "a retry gets the same answer, byte for byte");
+            return first;
+        }
+        self.answer(public_url, extra).await
+    }
+
+    async fn answer(&self, public_url: &str, extra: &[(&str, &str)]) -> Twiml {
         let response = self.send(public_url, extra).await;
         assert_eq!(response.status(), 200, "{public_url}");
         let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();

@@ -52,6 +52,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(3))
+            // Never hand out a connection still inside a transaction.
+            .after_release(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
+            .before_acquire(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
             .connect_with(options)
             .await?;
         Ok(Self { pool })

@@ -4,8 +4,13 @@
 //! or failure never undoes another's. A turn's outcome is reported only
 //! after the transaction holding it has committed: a reply is still never
 //! sent before its event is on disk.
+//!
+//! When the batch itself fails (SQLite may roll the whole transaction back
+//! on its own, as on `SQLITE_FULL`), its connection is closed, never pooled,
+//! and each turn is tried again alone, so one turn's failure still undoes
+//! no other's.
 
-use sqlx::{Acquire, SqlitePool};
+use sqlx::{Acquire, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tracing::error;
 
@@ -46,21 +51,40 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
             }
         }
         let (commits, replies): (Vec<TurnCommit>, Vec<_>) = batch.into_iter().unzip();
-        match commit_batch(&pool, &commits).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome);
-                }
-            }
+        let outcomes = match commit_batch(&pool, &commits).await {
+            Ok(outcomes) => outcomes,
             Err(e) => {
-                error!(error.message = %e, turns = replies.len(), "a group commit failed");
-                let message = e.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(StoreError::Corrupt(format!("group commit failed: {message}"))));
+                error!(error.message = %e, turns = replies.len(), "a group commit failed; committing its turns one by one");
+                let mut outcomes = Vec::with_capacity(commits.len());
+                for commit in &commits {
+                    outcomes.push(commit_alone(&pool, commit).await);
                 }
+                outcomes
             }
+        };
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+            let _ = reply.send(outcome);
         }
     }
+}
+
+/// Commits one turn in a transaction of its own.
+pub(super) async fn commit_alone(pool: &SqlitePool, commit: &TurnCommit) -> Result<CommitOutcome, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let outcome = async {
+        // Rolled back on drop if the turn does not commit.
+        let mut tx = conn.begin().await?;
+        let outcome = apply_turn(&mut tx, commit).await?;
+        if outcome == CommitOutcome::Committed {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+    .await;
+    if outcome.is_err() {
+        conn.close_on_drop();
+    }
+    outcome
 }
 
 /// Commits the turns in one transaction; each outcome is final only
@@ -70,11 +94,25 @@ async fn commit_batch(
     commits: &[TurnCommit],
 ) -> Result<Vec<Result<CommitOutcome, StoreError>>, StoreError> {
     let mut conn = pool.acquire().await?;
+    let outcomes = in_one_transaction(&mut conn, commits).await;
+    if outcomes.is_err() {
+        // Whatever state SQLite left it in, this connection is done.
+        conn.close_on_drop();
+    }
+    outcomes
+}
+
+async fn in_one_transaction(
+    conn: &mut SqliteConnection,
+    commits: &[TurnCommit],
+) -> Result<Vec<Result<CommitOutcome, StoreError>>, StoreError> {
     // Rolled back on drop if the commit itself fails.
     let mut tx = conn.begin().await?;
     let mut outcomes = Vec::with_capacity(commits.len());
     for commit in commits {
-        // A savepoint: rolled back on drop unless this turn commits.
+        // A savepoint: rolled back on drop unless this turn commits. If
+        // SQLite rolled the whole transaction back, the savepoint is gone
+        // and its rollback fails: the batch fails with it.
         let mut turn = tx.begin().await?;
         match apply_turn(&mut turn, commit).await {
             Ok(CommitOutcome::Committed) => {
