@@ -133,3 +133,28 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
         .unwrap();
     assert_eq!(recent["history"]["attempts"][0]["notes"], "not the worker");
 }
+
+#[tokio::test]
+async fn the_database_and_spool_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let mut call = Call::start(&app, "CAf0000000000000000000000000000009", "+911000000159").await;
+    call.press("1").await;
+    app.spool
+        .append(sampark::spool::SpoolEntry {
+            provider: "twilio".to_owned(),
+            call_id: "CAf0000000000000000000000000000010".to_owned(),
+            phone: None,
+            at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&app.spool_path), 0o600, "the spool holds callers' numbers");
+    if let Some(file) = app.database_url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = std::path::PathBuf::from(format!("{file}{suffix}"));
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+}
