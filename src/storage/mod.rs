@@ -178,7 +178,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn users(&self) -> Result<Vec<User>, StoreError>;
 
-    /// Disables or re-enables a user; a disabled user's sessions stop working.
+    /// Disables or re-enables a user; a disabled user's sessions stop working
+    /// and the case they held goes back to the queue.
     async fn set_user_disabled(&self, username: &str, disabled: bool, at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// A user and their password hash, for signing in (disabled users too).
@@ -212,7 +213,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Atomically claims the next waiting case in scope until `lease_until`:
     /// the one the user already holds, else medical first, then the longest
-    /// waiting. `None` when nothing is waiting.
+    /// waiting. `None` when nothing is waiting. A user holds at most one
+    /// case (a unique index on `claimed_by`), however many claims race.
     async fn claim_next(
         &self,
         scope: &Scope,

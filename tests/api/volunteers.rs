@@ -73,6 +73,64 @@ async fn fifty_concurrent_claims_on_twenty_cases_give_twenty_distinct_claims() {
     assert_eq!(claims.iter().filter(|c| c.is_none()).count(), 30, "thirty empty answers");
 }
 
+/// What must not happen: one volunteer holding several callers' numbers
+/// (each claim shows one) while the other cases sit invisible until their
+/// leases run out.
+#[tokio::test]
+async fn twenty_concurrent_taps_by_one_volunteer_claim_one_case() {
+    let app = spawn_app().await;
+    for n in 0..40 {
+        app.queue_caller(&format!("CA5{n:031}"), &format!("+9110000005{n:02}"), "1", "9", None).await;
+    }
+    // Eight trials, each a volunteer tapping "take next" 20 times at once
+    // from 10 sessions (phones, tabs).
+    for trial in 0..8 {
+        let name = format!("tapper{trial}");
+        app.add_user(&name, "volunteer", "9", "hi", "").await;
+        let mut sessions = Vec::new();
+        for _ in 0..10 {
+            sessions.push(app.api_login(&name).await);
+        }
+        let taps = futures::future::join_all(sessions.iter().cycle().take(20).map(|s| claim(&app, s))).await;
+        let ids: HashSet<i64> = taps.iter().map(|c| c.as_ref().expect("a case")["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.len(), 1, "trial {trial}: every tap answers the one case held: {ids:?}");
+        let held = app
+            .database
+            .scalar(&format!(
+                "SELECT count(*) FROM cases WHERE claimed_by = (SELECT id FROM users WHERE username = '{name}')"
+            ))
+            .await;
+        assert_eq!(held, 1, "trial {trial}: the database holds one claim for {name}");
+    }
+    assert_eq!(app.database.scalar("SELECT count(*) FROM cases WHERE claimed_by IS NOT NULL").await, 8);
+
+    // A claim that ran out does not count: the volunteer can take a case again.
+    app.clock.advance(15 * 60 + 1);
+    let session = app.api_login("tapper0").await;
+    let taps = futures::future::join_all((0..10).map(|_| claim(&app, &session))).await;
+    let ids: HashSet<i64> = taps.iter().map(|c| c.as_ref().expect("a case")["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let held = app
+        .database
+        .scalar("SELECT count(*) FROM cases WHERE claimed_by = (SELECT id FROM users WHERE username = 'tapper0')")
+        .await;
+    assert_eq!(held, 1);
+}
+
+#[tokio::test]
+async fn disabling_a_volunteer_puts_their_case_back_at_once() {
+    let app = spawn_app().await;
+    app.queue_caller("CA60000000000000000000000000000001", "+911000000061", "1", "9", None).await;
+    app.add_user("leaving", "volunteer", "9", "hi", "").await;
+    app.add_user("staying", "volunteer", "9", "hi", "").await;
+    let leaving = app.api_login("leaving").await;
+    let staying = app.api_login("staying").await;
+    let id = claim(&app, &leaving).await.unwrap()["id"].as_i64().unwrap();
+    assert!(claim(&app, &staying).await.is_none(), "held");
+    app.calls.store().set_user_disabled("leaving", true, chrono::Utc::now()).await.unwrap();
+    assert_eq!(claim(&app, &staying).await.unwrap()["id"], id, "back in the queue, not after the lease");
+}
+
 #[tokio::test]
 async fn medical_need_first_then_the_longest_waiting_by_first_call() {
     let app = spawn_app().await;

@@ -77,9 +77,11 @@ pub(super) async fn claim_next(
         in_scope!(),
         " RETURNING id"
     );
-    if let Some(id) = scoped(HELD, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await? {
+    let held = async || scoped(HELD, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await;
+    if let Some(id) = held().await? {
         return Ok(Some(id.get(0)));
     }
+    drop_stale_claims(pool, scope, now).await?;
     // Pick candidates from the heads of the claim-order indexes without
     // locking, then lock the best one still waiting, skipping any another
     // instance holds; if others took them all meanwhile, pick again.
@@ -99,7 +101,7 @@ pub(super) async fn claim_next(
             Role::Admin => sqlx::query_scalar(PICK_ADMIN).bind(now).fetch_all(pool).await?,
         };
         if candidates.is_empty() {
-            return Ok(None);
+            break;
         }
         let claimed = sqlx::query_scalar(
             r#"UPDATE cases SET claimed_by = $2, lease_expires_at = $3
@@ -116,12 +118,37 @@ pub(super) async fn claim_next(
         .bind(lease_until)
         .bind(now)
         .fetch_optional(pool)
-        .await?;
-        if claimed.is_some() {
-            return Ok(claimed);
+        .await;
+        match claimed {
+            Ok(Some(id)) => return Ok(Some(id)),
+            Ok(None) => {}
+            // A concurrent tap by the same user claimed first (the unique
+            // index on `claimed_by`, migration 0004): that claim is this one too.
+            Err(e) if is_unique_violation(&e) => return Ok(held().await?.map(|r| r.get(0))),
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(None)
+    // Nothing left to take, or every candidate was locked: perhaps by a
+    // concurrent tap of this user's, whose claim is then this one too.
+    Ok(held().await?.map(|r| r.get(0)))
+}
+
+/// Clears the user's claims that no longer hold (run out, or on a case
+/// that closed), so the one claim a user may have is free for the next.
+async fn drop_stale_claims(pool: &PgPool, scope: &Scope, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE cases SET claimed_by = NULL, lease_expires_at = NULL
+         WHERE claimed_by = $1 AND (lease_expires_at <= $2 OR status <> 'queued' OR closed_at IS NOT NULL)",
+    )
+    .bind(scope.user_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
 /// Due and not held (on table alias `c`; the last parameter is now).

@@ -68,9 +68,11 @@ pub(super) async fn claim_next(
         in_scope!(),
         " RETURNING id"
     );
-    if let Some(id) = scoped(HELD, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await? {
+    let held = async || scoped(HELD, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await;
+    if let Some(id) = held().await? {
         return Ok(Some(id.get(0)));
     }
+    drop_stale_claims(pool, scope, now).await?;
     // One statement each: SQLite's single writer makes the pick and the
     // claim atomic. The pick is the best of the first waiting case of each
     // (state, language) the user serves, each found at the head of an index
@@ -80,8 +82,31 @@ pub(super) async fn claim_next(
         Role::Coordinator => CLAIM_COORDINATOR,
         Role::Admin => CLAIM_ADMIN,
     };
-    let claimed = scoped(sql, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await?;
-    Ok(claimed.map(|r| r.get(0)))
+    match scoped(sql, scope).bind(now).bind(scope.user_id).bind(lease_until).fetch_optional(pool).await {
+        Ok(claimed) => Ok(claimed.map(|r| r.get(0))),
+        // A concurrent tap by the same user claimed first (the unique index
+        // on `claimed_by`, migration 0006): that claim is this one too.
+        Err(e) if is_unique_violation(&e) => Ok(held().await?.map(|r| r.get(0))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Clears the user's claims that no longer hold (run out, or on a case
+/// that closed), so the one claim a user may have is free for the next.
+async fn drop_stale_claims(pool: &SqlitePool, scope: &Scope, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE cases SET claimed_by = NULL, lease_expires_at = NULL
+         WHERE claimed_by = $1 AND (lease_expires_at <= $2 OR status <> 'queued' OR closed_at IS NOT NULL)",
+    )
+    .bind(scope.user_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
 /// Due and not held (on table alias `c`; `?4` = now).

@@ -97,6 +97,15 @@ pub(super) async fn set_user_disabled(
             .bind(username)
             .execute(pool)
             .await?;
+        // The case they held goes back to the queue at once, not when the
+        // lease runs out.
+        sqlx::query(
+            "UPDATE cases SET claimed_by = NULL, lease_expires_at = NULL
+             WHERE claimed_by = (SELECT id FROM users WHERE username = $1)",
+        )
+        .bind(username)
+        .execute(pool)
+        .await?;
     }
     Ok(())
 }
