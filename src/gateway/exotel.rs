@@ -155,22 +155,26 @@ fn text_of(voice: &PromptVoice, prompts: &[Prompt]) -> String {
 }
 
 fn call_id(query: &[(String, String)]) -> Result<&str, GatewayError> {
-    let call_id = param(query, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
+    let call_id = param(query, "CallSid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
     if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(GatewayError::Invalid("CallSid"));
     }
     Ok(call_id)
 }
 
-fn caller(query: &[(String, String)]) -> Option<PhoneNumber> {
-    param(query, "CallFrom").or_else(|| param(query, "From")).and_then(PhoneNumber::parse)
+fn caller(query: &[(String, String)]) -> Result<Option<PhoneNumber>, GatewayError> {
+    let from = match param(query, "CallFrom")? {
+        Some(from) => Some(from),
+        None => param(query, "From")?,
+    };
+    Ok(from.and_then(PhoneNumber::parse))
 }
 
 fn inbound(query: &[(String, String)], step: Step, event: CallEvent) -> Result<Inbound, GatewayError> {
     Ok(Inbound {
         provider: Provider::Exotel,
         call_id: call_id(query)?.to_owned(),
-        caller: caller(query),
+        caller: caller(query)?,
         step,
         event,
         request_hash: request_hash(query),
@@ -193,7 +197,7 @@ pub fn parse_call_id(query: &[(String, String)]) -> Result<String, GatewayError>
 /// `RecordingUrl` over from an earlier applet.
 pub fn parse_passthru(query: &[(String, String)], expecting_recording: bool) -> Result<Inbound, GatewayError> {
     let event = if expecting_recording {
-        match param(query, "RecordingUrl").map(str::trim).filter(|u| !u.is_empty()) {
+        match param(query, "RecordingUrl")?.map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => {
                 let ok = url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://"));
                 if !ok {
@@ -204,7 +208,7 @@ pub fn parse_passthru(query: &[(String, String)], expecting_recording: bool) -> 
             None => CallEvent::NoInput,
         }
     } else {
-        let digits = unquote(param(query, "digits").unwrap_or(""));
+        let digits = unquote(param(query, "digits")?.unwrap_or(""));
         let digits = digits.strip_suffix('#').unwrap_or(digits);
         if digits.is_empty() {
             CallEvent::NoInput
@@ -227,7 +231,10 @@ fn unquote(value: &str) -> &str {
 /// `failed`, `busy`, `no-answer`) or `CallType` (`completed`,
 /// `client-hangup`, `incomplete`). `Ok(None)` when it does not end the call.
 pub fn parse_status(params: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    let status = param(params, "Status").or_else(|| param(params, "CallType")).unwrap_or("");
+    let status = match param(params, "Status")? {
+        Some(status) => status,
+        None => param(params, "CallType")?.unwrap_or(""),
+    };
     let reason = match status {
         "completed" | "client-hangup" => EndReason::CallerHungUp,
         "failed" | "busy" | "no-answer" | "incomplete" => EndReason::Failed,
@@ -286,6 +293,16 @@ mod tests {
         let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc&CallType=client-hangup").unwrap();
         let inbound = parse_status(&query).unwrap().unwrap();
         assert_eq!(inbound.event, CallEvent::Ended { reason: EndReason::CallerHungUp });
+    }
+
+    #[test]
+    fn a_repeated_name_is_refused_not_resolved() {
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str("CallSid=abc&Status=completed&CallSid=other").unwrap();
+        assert_eq!(parse_status(&query), Err(GatewayError::Repeated("CallSid")));
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str("CallSid=abc&digits=%221%22&digits=%222%22").unwrap();
+        assert_eq!(parse_passthru(&query, false), Err(GatewayError::Repeated("digits")));
     }
 
     #[test]

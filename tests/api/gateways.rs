@@ -294,3 +294,93 @@ async fn exotel_status_callbacks_may_be_multipart() {
     assert_eq!(response.status(), 200);
     assert_eq!(app.only_case().await["phone"], E164);
 }
+
+/// POSTs a form to a Plivo URL with a V3 signature computed over `signed_for`.
+async fn plivo_post(
+    app: &super::helpers::TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    signed_for: &[(&str, &str)],
+) -> u16 {
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let public = format!("{}{path}", super::helpers::PUBLIC_URL);
+    let nonce = "12345678901234567890";
+    let signature =
+        sampark::gateway::plivo::sign_v3(super::helpers::PLIVO_TOKEN, "POST", &public, &owned(signed_for), nonce);
+    let response = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .form(&owned(form))
+        .header("X-Plivo-Signature-V3", signature)
+        .header("X-Plivo-Signature-V3-Nonce", nonce)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+/// Issue 9, item 6: `CallUUID=evil&From=…&CallUUID=<signed>&From=<signed>`
+/// under a captured signature was accepted (the check kept the last value,
+/// the handler read the first). Now the forgery is refused and stores
+/// nothing, a repeated name is refused even when every value is signed,
+/// and a normal signed request still works.
+#[tokio::test]
+async fn a_plivo_request_with_repeated_parameters_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let signed =
+        [("CallUUID", "3e82ae9d-2c78-4d85-b1a4-000000000601"), ("From", "911000000001"), ("Event", "StartApp")];
+    let forged = [
+        ("CallUUID", "3e82ae9d-2c78-4d85-b1a4-0000000evil1"),
+        ("From", "911000000099"),
+        ("CallUUID", signed[0].1),
+        ("From", signed[1].1),
+        ("Event", "StartApp"),
+    ];
+    let status = plivo_post(&app, "/plivo/voice", &forged, &signed).await;
+    assert!(status == 403 || status == 400, "the forgery under a captured signature is refused: {status}");
+    assert_eq!(plivo_post(&app, "/plivo/voice", &forged, &forged).await, 400, "repeated names, all signed");
+    let hangup = [("CallUUID", signed[0].1), ("CallStatus", "completed"), ("CallStatus", "in-progress")];
+    assert_eq!(plivo_post(&app, "/plivo/status", &hangup, &hangup).await, 400);
+    let counts = app.counts().await;
+    assert_eq!((counts.calls, counts.events, counts.cases), (0, 0, 0), "nothing stored");
+    assert_eq!(plivo_post(&app, "/plivo/voice", &signed, &signed).await, 200, "a normal signed request works");
+    assert_eq!(app.counts().await.calls, 1);
+}
+
+/// The same class of bug on Twilio: its signature sorts a repeated name's
+/// values, so a captured request with two `Digits` keeps its signature
+/// whatever their order. A repeated name is refused and stores nothing.
+#[tokio::test]
+async fn a_twilio_request_with_repeated_parameters_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let repeated = pairs(&[
+        ("CallSid", "CA00000000000000000000000000000602"),
+        ("CallSid", "CA0000000000000000000000000000evil"),
+        ("From", "+911000000001"),
+        ("CallStatus", "ringing"),
+    ]);
+    assert_eq!(app.post_form("/twilio/voice", &repeated, None).await.status(), 400, "signed, but repeated");
+    let counts = app.counts().await;
+    assert_eq!((counts.calls, counts.events, counts.cases), (0, 0, 0), "nothing stored");
+    let single = pairs(&[("CallSid", "CA00000000000000000000000000000602"), ("From", "+911000000001")]);
+    assert_eq!(app.post_form("/twilio/voice", &single, None).await.status(), 200);
+}
+
+/// KooKoo and Exotel are not signed, but read the same way: a repeated
+/// name is refused rather than resolved to one of its values.
+#[tokio::test]
+async fn unsigned_gateways_refuse_repeated_parameters_too() {
+    let app = spawn_app().await;
+    let kookoo = format!("{}/kookoo/{KOOKOO_SECRET}", app.address);
+    let query = [("event", "NewCall"), ("sid", "00000000000000000603"), ("cid", "01000000001"), ("sid", "other")];
+    assert_eq!(app.client.get(&kookoo).query(&query).send().await.unwrap().status(), 400);
+    let exotel = format!("{}/exotel/{EXOTEL_SECRET}/gather", app.address);
+    let query = [("CallSid", "abc0603"), ("CallFrom", "01000000001"), ("CallFrom", "01000000099")];
+    assert_eq!(app.client.get(&exotel).query(&query).send().await.unwrap().status(), 400);
+    assert_eq!(app.counts().await.calls, 0);
+}
