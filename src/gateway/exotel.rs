@@ -227,21 +227,42 @@ fn unquote(value: &str) -> &str {
     value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value).trim()
 }
 
-/// A status callback or an end-of-call Passthru: `Status` (`completed`,
-/// `failed`, `busy`, `no-answer`) or `CallType` (`completed`,
-/// `client-hangup`, `incomplete`). `Ok(None)` when it does not end the call.
+/// Where an end-of-call request may carry the call's status, first found
+/// first: status callbacks send `Status`; the end-of-call requests that
+/// production integrations read carry `CallStatus`, else `DialCallStatus`
+/// (with `CallType=call-attempt`; gateways.md §6.11).
+const STATUS_NAMES: [&str; 3] = ["Status", "CallStatus", "DialCallStatus"];
+
+/// A status callback or an end-of-call Passthru: the first known status of
+/// [`STATUS_NAMES`] (`completed`, `failed`, `busy`, `no-answer`,
+/// `canceled`), else `CallType` (`completed`, `client-hangup`,
+/// `incomplete`). Empty and the literal `null` are unknown. `Ok(None)` when
+/// it does not end the call (a status still in progress, or none known).
 pub fn parse_status(params: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    let status = match param(params, "Status")? {
+    let mut status = None;
+    for name in STATUS_NAMES {
+        status = known(param(params, name)?);
+        if status.is_some() {
+            break;
+        }
+    }
+    let status = match status {
         Some(status) => status,
-        None => param(params, "CallType")?.unwrap_or(""),
+        None => known(param(params, "CallType")?).unwrap_or_default(),
     };
-    let reason = match status {
+    let reason = match status.as_str() {
         "completed" | "client-hangup" => EndReason::CallerHungUp,
-        "failed" | "busy" | "no-answer" | "incomplete" => EndReason::Failed,
+        "failed" | "busy" | "no-answer" | "incomplete" | "canceled" | "cancelled" => EndReason::Failed,
         _ => return Ok(None),
     };
     let step = Step::Callback { key: format!("status:{status}") };
     inbound(params, step, CallEvent::Ended { reason }).map(Some)
+}
+
+/// A status value in lower case; `None` when empty or Exotel's `null`.
+fn known(value: Option<&str>) -> Option<String> {
+    let value = value?.trim().to_ascii_lowercase();
+    (!value.is_empty() && value != "null").then_some(value)
 }
 
 #[cfg(test)]
@@ -293,6 +314,24 @@ mod tests {
         let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc&CallType=client-hangup").unwrap();
         let inbound = parse_status(&query).unwrap().unwrap();
         assert_eq!(inbound.event, CallEvent::Ended { reason: EndReason::CallerHungUp });
+    }
+
+    fn status_of(raw: &str) -> Option<CallEvent> {
+        let query: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap();
+        parse_status(&query).unwrap().map(|inbound| inbound.event)
+    }
+
+    #[test]
+    fn call_status_and_dial_call_status_end_the_call_and_null_is_unknown() {
+        let hung_up = Some(CallEvent::Ended { reason: EndReason::CallerHungUp });
+        let failed = Some(CallEvent::Ended { reason: EndReason::Failed });
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=completed"), hung_up);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=null&DialCallStatus=busy"), failed);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&DialCallStatus=no-answer"), failed);
+        assert_eq!(status_of("CallSid=abc&Status=completed"), hung_up);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=null&DialCallStatus=null"), None);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=in-progress"), None);
+        assert_eq!(status_of("CallSid=abc&CallStatus=null&CallType=client-hangup"), hung_up);
     }
 
     #[test]

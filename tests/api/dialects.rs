@@ -176,6 +176,15 @@ impl<'a> Phone<'a> {
         &self.heard
     }
 
+    /// Exotel: the end-of-call request, with these parameters besides the
+    /// ones every Exotel request carries (`CallType=call-attempt` among them).
+    pub async fn exotel_end_of_call(&mut self, extra: &[(&str, &str)]) -> u16 {
+        assert_eq!(self.dialect, Dialect::Exotel);
+        self.app.clock.advance(2);
+        let path = format!("/exotel/{EXOTEL_SECRET}/status");
+        self.send("GET", &path, extra).await.0
+    }
+
     /// The caller presses nothing (at a question or at the voice message).
     pub async fn silence(&mut self) -> &Heard {
         self.app.clock.advance(6);

@@ -384,3 +384,29 @@ async fn unsigned_gateways_refuse_repeated_parameters_too() {
     assert_eq!(app.client.get(&exotel).query(&query).send().await.unwrap().status(), 400);
     assert_eq!(app.counts().await.calls, 0);
 }
+
+/// Issue 9, item 12: Exotel integrations read the end of a call from
+/// `CallStatus` (else `DialCallStatus`), with `CallType=call-attempt`, and
+/// take a literal `null` for unknown. Such a request used to get 200 and
+/// leave the call open until the idle sweeper; a final status now ends the
+/// call at once and queues the caller.
+#[tokio::test]
+async fn exotel_end_of_call_by_call_status_or_dial_call_status_queues_the_caller_at_once() {
+    let app = spawn_app().await;
+    let mut first = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 401), MOBILE).await;
+    first.press("1").await;
+    assert_eq!(first.exotel_end_of_call(&[("CallStatus", "completed")]).await, 200);
+    let case = app.only_case().await;
+    assert_eq!((case["status"].as_str(), case["calls"].as_i64()), (Some("queued"), Some(1)), "queued at once");
+
+    let mut second = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 402), "1000000002").await;
+    second.press("2").await;
+    let unknown = [("CallStatus", "null"), ("DialCallStatus", "null")];
+    assert_eq!(second.exotel_end_of_call(&unknown).await, 200);
+    assert_eq!(app.cases().await.len(), 1, "`null` is unknown: the call is not ended on it");
+    let busy = [("CallStatus", "null"), ("DialCallStatus", "busy")];
+    assert_eq!(second.exotel_end_of_call(&busy).await, 200);
+    let cases = app.cases().await;
+    assert_eq!(cases.len(), 2, "DialCallStatus ends it: {cases:#?}");
+    assert!(cases.iter().any(|c| c["phone"] == "+911000000002" && c["language"] == "bn"));
+}
