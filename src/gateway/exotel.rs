@@ -109,7 +109,8 @@ pub fn render(actions: &[Action], voice: &PromptVoice) -> String {
                 lead.extend(prompts.iter().cloned());
                 let gather = GatherApplet {
                     gather_prompt: prompt_body(voice, &lead),
-                    max_input_digits: *max_digits,
+                    // With a finish key, room for it after a full-length code.
+                    max_input_digits: crate::flow::keypad::key_limit(*max_digits, *finish_key),
                     finish_on_key: finish_key.map(String::from),
                     input_timeout: *timeout_secs,
                 };

@@ -78,7 +78,9 @@ pub fn render(actions: &[Action], voice: &PromptVoice, sid: &str, turn: u32) -> 
             Action::Gather { prompts, max_digits, finish_key, timeout_secs } => {
                 // `o` is in milliseconds; set it always (a widely used client
                 // library ignores its own timeout setter and sends 4000).
-                let max = max_digits.to_string();
+                // `l` submits at once: with a terminator, leave room for it
+                // after a full-length code (see `flow::keypad`).
+                let max = crate::flow::keypad::key_limit(*max_digits, *finish_key).to_string();
                 let timeout = (timeout_secs * 1000).to_string();
                 let finish = finish_key.map(String::from);
                 let mut attrs = vec![("l", max.as_str())];

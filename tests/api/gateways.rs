@@ -135,6 +135,31 @@ async fn retried_request(dialect: Dialect) {
     assert!(state.text.contains("गृह राज्य"), "{dialect:?}: consent given once: {state:?}");
 }
 
+/// Issue 9, item 13: the prompts say "enter the code, then press hash". A
+/// caller who keys a full-length code (`09`, `187`) and then `#`, as told,
+/// loses no retry: the `#` ends that question, and the next question is
+/// asked normally (not "we did not hear any key").
+async fn full_length_code_then_hash(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 8), MOBILE).await;
+    phone.press("1").await;
+    phone.press("1").await;
+    let district = phone.press("09#").await.clone();
+    assert!(district.text.contains("ज़िले का कोड"), "{dialect:?}: the district question: {district:?}");
+    assert!(!district.text.contains("कोई बटन"), "{dialect:?}: not \"we did not hear any key\": {district:?}");
+    let readback = phone.press("187#").await.clone();
+    assert!(readback.text.contains("Varanasi"), "{dialect:?}: the district read back: {readback:?}");
+    assert!(!readback.text.contains("माफ़ कीजिए"), "{dialect:?}: no apology, no retry: {readback:?}");
+    let need = phone.press("1").await;
+    assert!(need.text.contains("किस मदद"), "{dialect:?}: {need:?}");
+    phone.press("1").await;
+    phone.silence().await;
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(9), Some(187)));
+    assert_eq!(case["need"], "food");
+}
+
 /// One `#[tokio::test]` per scenario and dialect.
 macro_rules! for_every_dialect {
     ($($scenario:ident),*) => {
@@ -151,7 +176,8 @@ for_every_dialect!(
     invalid_codes_then_valid,
     hang_up_midway,
     repeat_caller,
-    retried_request
+    retried_request,
+    full_length_code_then_hash
 );
 
 #[tokio::test]
