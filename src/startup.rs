@@ -104,7 +104,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let twilio_recordings = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
             (Some(sid), Some(token)) => Some(TwilioRecordings {
-                client: state.client.clone(),
+                client: crate::retention::no_redirect_client().context("cannot build the HTTP client")?,
                 api_url: settings.twilio_api_url.clone(),
                 account_sid: sid.clone(),
                 auth_token: token.clone(),
