@@ -235,7 +235,7 @@ fn unquote(value: &str) -> &str {
 const STATUS_NAMES: [&str; 3] = ["Status", "CallStatus", "DialCallStatus"];
 
 /// A status callback or an end-of-call Passthru: the first known status of
-/// [`STATUS_NAMES`] (`completed`, `failed`, `busy`, `no-answer`,
+/// `Status`, `CallStatus`, `DialCallStatus` (`completed`, `failed`, `busy`, `no-answer`,
 /// `canceled`), else `CallType` (`completed`, `client-hangup`,
 /// `incomplete`). Empty and the literal `null` are unknown. `Ok(None)` when
 /// it does not end the call (a status still in progress, or none known).

@@ -470,7 +470,7 @@ impl<'a> Phone<'a> {
 pub fn take_keys(keys: &str, max: usize, finish: Option<char>) -> (String, String) {
     let mut digits = String::new();
     let mut keys = keys.chars();
-    while let Some(key) = keys.next() {
+    for key in keys.by_ref() {
         if Some(key) == finish {
             break;
         }

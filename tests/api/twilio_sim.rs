@@ -42,7 +42,7 @@ impl Gather {
         let finish = self.finish_on_key.chars().next();
         let mut digits = String::new();
         let mut keys = keys.chars();
-        while let Some(key) = keys.next() {
+        for key in keys.by_ref() {
             if Some(key) == finish {
                 break;
             }
