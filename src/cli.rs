@@ -391,7 +391,7 @@ async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
     let store = storage::connect_existing(&settings.database_url).await.context("cannot open the database")?;
     let twilio = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
         (Some(sid), Some(token)) => Some(crate::retention::TwilioRecordings {
-            client: reqwest::Client::new(),
+            client: crate::retention::no_redirect_client().context("cannot build the HTTP client")?,
             api_url: settings.twilio_api_url.clone(),
             account_sid: sid.clone(),
             auth_token: token.clone(),

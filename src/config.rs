@@ -12,7 +12,11 @@ use anyhow::{Context, bail};
 use ipnet::IpNet;
 use serde::Deserialize;
 
-use crate::{bridge::Bridge, gateway::plivo::SignatureVersion};
+use crate::{
+    bridge::Bridge,
+    gateway::{Provider, plivo::SignatureVersion},
+    media::RecordingSources,
+};
 
 /// A secret string: compared and used, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -93,6 +97,9 @@ pub struct Settings {
     /// Fault injection for tests (never read from the environment): caps the
     /// SQLite file's size, as a full disk would.
     pub sqlite_page_limit: Option<crate::storage::PageLimit>,
+    /// Where each gateway keeps voice messages: the player fetches from
+    /// nowhere else.
+    pub recording_sources: RecordingSources,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -134,6 +141,12 @@ struct FileSettings {
     exotel_api_url: Option<String>,
     retention_days: Option<u32>,
     spool_path: Option<PathBuf>,
+    twilio_recording_hosts: Option<Vec<String>>,
+    plivo_recording_hosts: Option<Vec<String>>,
+    exotel_recording_hosts: Option<Vec<String>>,
+    kookoo_recording_hosts: Option<Vec<String>>,
+    #[serde(default)]
+    recording_private_hosts: Vec<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -157,9 +170,16 @@ impl Settings {
 
     /// Builds settings from a settings file's text and an environment lookup.
     pub fn from_sources(file: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let file: FileSettings = match file {
+        let mut file: FileSettings = match file {
             Some(text) => toml::from_str(text).context("the settings file is not valid")?,
             None => FileSettings::default(),
+        };
+        let file_hosts = FileHosts {
+            twilio: file.twilio_recording_hosts.take(),
+            plivo: file.plivo_recording_hosts.take(),
+            exotel: file.exotel_recording_hosts.take(),
+            kookoo: file.kookoo_recording_hosts.take(),
+            private: std::mem::take(&mut file.recording_private_hosts),
         };
         let pick = |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
         let listen = pick("SAMPARK_LISTEN", file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
@@ -280,7 +300,9 @@ impl Settings {
             Some(v) => v.parse().context("SAMPARK_PROMPT_REFRESH_SECS is not a number of seconds")?,
             None => 15,
         };
+        let recording_sources = recording_sources(&env, &file_hosts, &twilio_api_url)?;
         Ok(Self {
+            recording_sources,
             group_commit,
             sqlite_page_limit: None,
             prompt_refresh_every: Duration::from_secs(prompt_refresh_secs.max(1)),
@@ -320,6 +342,36 @@ impl Settings {
             log_format,
         })
     }
+}
+
+/// The recording-host settings read from `sampark.toml`.
+struct FileHosts {
+    twilio: Option<Vec<String>>,
+    plivo: Option<Vec<String>>,
+    exotel: Option<Vec<String>>,
+    kookoo: Option<Vec<String>>,
+    private: Vec<String>,
+}
+
+/// `SAMPARK_<GATEWAY>_RECORDING_HOSTS` (comma-separated; the environment
+/// wins over the file) and `SAMPARK_RECORDING_PRIVATE_HOSTS`.
+fn recording_sources(
+    env: &impl Fn(&str) -> Option<String>,
+    file: &FileHosts,
+    twilio_api_url: &str,
+) -> anyhow::Result<RecordingSources> {
+    let list = |var: &str| -> Option<Vec<String>> {
+        env(var).filter(|v| !v.trim().is_empty()).map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+    };
+    let setting = |gateway: Provider| match gateway {
+        Provider::Twilio => list("SAMPARK_TWILIO_RECORDING_HOSTS").or_else(|| file.twilio.clone()),
+        Provider::Plivo => list("SAMPARK_PLIVO_RECORDING_HOSTS").or_else(|| file.plivo.clone()),
+        Provider::Exotel => list("SAMPARK_EXOTEL_RECORDING_HOSTS").or_else(|| file.exotel.clone()),
+        Provider::KooKoo => list("SAMPARK_KOOKOO_RECORDING_HOSTS").or_else(|| file.kookoo.clone()),
+    };
+    let private = list("SAMPARK_RECORDING_PRIVATE_HOSTS").unwrap_or_else(|| file.private.clone());
+    RecordingSources::from_settings(twilio_api_url, setting, private)
+        .context("a SAMPARK_*_RECORDING_HOSTS entry is not valid")
 }
 
 /// An IP network (`10.0.0.0/8`) or a single address (`203.0.113.7`).

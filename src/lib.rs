@@ -12,7 +12,8 @@
 //! `prompts` (catalog and recordings) · `flow` (definitions, checks, engine) ·
 //! `gateway` (Twilio) · `calls` (the per-webhook driver) · `cases` (folding
 //! calls into cases, export) · `storage` (the store trait, SQLite) · `http`
-//! (routes) · `config`, `telemetry`, `startup`, `cli`.
+//! (routes) · `media` (fetching and deleting voice messages at the gateways)
+//! · `config`, `telemetry`, `startup`, `cli`.
 
 pub mod audio;
 pub mod auth;
@@ -28,6 +29,7 @@ pub mod flow;
 pub mod gateway;
 pub mod http;
 pub mod loadgen;
+pub mod media;
 pub mod metrics;
 pub mod prompt_tools;
 pub mod prompts;

@@ -3,7 +3,9 @@
 //! The same call driver, flow engine and store as the server: each turn is
 //! a webhook as a gateway would send it (digits, silence, a recorded
 //! message, the final status), committed to the database, and the call's
-//! case is queued at the end exactly as for a real call. Prompts are shown
+//! case is queued at the end exactly as for a real call. Keys are taken as a
+//! gateway takes them: a question takes keys up to its finish key or its key
+//! count, and keys typed after that go to the next question. Prompts are shown
 //! as text and, with the `playback` feature and a sound device, played.
 //!
 //! By default the call goes into a scratch SQLite database that is deleted
@@ -25,7 +27,7 @@ use crate::{
     config::Settings,
     directory::Directory,
     domain::PhoneNumber,
-    flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage},
+    flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage, keypad},
     gateway::{Inbound, Provider, Reply, Step},
     prompts::{PromptLibrary, PromptVoice},
     storage::Store,
@@ -113,6 +115,9 @@ async fn simulate(
     let mut turn_step = Step::Turn(0);
     let mut event = CallEvent::Started;
     let mut turn_no = 0u32;
+    // Keys typed past what a question took, for the next question (a
+    // gateway takes keys the same way: `flow::keypad`).
+    let mut pending = String::new();
     loop {
         let inbound = Inbound {
             provider: Provider::Twilio,
@@ -141,11 +146,23 @@ async fn simulate(
                     say(&voice, &library, &speaker, prompts, out).await?;
                     let finish = finish_key.map(|k| format!(", then {k}")).unwrap_or_default();
                     write!(out, "  [keys: up to {max_digits}{finish}; {timeout_secs} s of silence] > ")?;
-                    next = Some(match read_line(input, out)? {
+                    let keys = if pending.is_empty() {
+                        read_line(input, out)?
+                    } else {
+                        // Keys typed after the last question took its answer:
+                        // on a phone they reach this question, as here.
+                        writeln!(out, "{pending} (keys pressed earlier)")?;
+                        Some(std::mem::take(&mut pending))
+                    };
+                    next = Some(match keys {
                         None => CallEvent::Ended { reason: EndReason::CallerHungUp },
                         Some(line) if line == "." || line.is_empty() => CallEvent::NoInput,
                         Some(line) => {
-                            let digits: String = line.chars().filter(|c| c.is_ascii_digit() || *c == '*').collect();
+                            let keys: String =
+                                line.chars().filter(|c| c.is_ascii_digit() || "*#".contains(*c)).collect();
+                            let taken = keypad::take(&keys, keypad::key_limit(*max_digits, *finish_key), *finish_key);
+                            pending = taken.rest.to_owned();
+                            let digits = taken.digits;
                             if digits.is_empty() { CallEvent::NoInput } else { CallEvent::Digits { digits } }
                         }
                     });

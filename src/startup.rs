@@ -14,6 +14,7 @@ use crate::{
     directory::Directory,
     flow::{Flow, flow_files, load_files},
     http::{AppState, Gateways, UnsignedGateway, service},
+    media::MediaClient,
     prompts::{Catalog, PromptLibrary, PromptVoice, RecordingIndex},
     queue::Desk,
     retention::TwilioRecordings,
@@ -100,6 +101,8 @@ impl Application {
                 .build()
                 .context("cannot build the HTTP client")?,
             twilio_account_sid: settings.twilio_account_sid.clone(),
+            twilio_api_url: settings.twilio_api_url.as_str().into(),
+            media: MediaClient::new(settings.recording_sources.clone()).context("cannot build the HTTP client")?,
             spool: Arc::new(Spool::new(&settings.spool_path)),
         };
         if let Some(bridge) = &settings.bridge {
@@ -110,7 +113,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let twilio_recordings = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
             (Some(sid), Some(token)) => Some(TwilioRecordings {
-                client: state.client.clone(),
+                client: crate::retention::no_redirect_client().context("cannot build the HTTP client")?,
                 api_url: settings.twilio_api_url.clone(),
                 account_sid: sid.clone(),
                 auth_token: token.clone(),

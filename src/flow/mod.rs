@@ -9,6 +9,7 @@
 mod check;
 mod definition;
 mod files;
+pub mod keypad;
 mod machine;
 mod model;
 

@@ -109,7 +109,8 @@ pub fn render(actions: &[Action], voice: &PromptVoice) -> String {
                 lead.extend(prompts.iter().cloned());
                 let gather = GatherApplet {
                     gather_prompt: prompt_body(voice, &lead),
-                    max_input_digits: *max_digits,
+                    // With a finish key, room for it after a full-length code.
+                    max_input_digits: crate::flow::keypad::key_limit(*max_digits, *finish_key),
                     finish_on_key: finish_key.map(String::from),
                     input_timeout: *timeout_secs,
                 };
@@ -155,22 +156,26 @@ fn text_of(voice: &PromptVoice, prompts: &[Prompt]) -> String {
 }
 
 fn call_id(query: &[(String, String)]) -> Result<&str, GatewayError> {
-    let call_id = param(query, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
+    let call_id = param(query, "CallSid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
     if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(GatewayError::Invalid("CallSid"));
     }
     Ok(call_id)
 }
 
-fn caller(query: &[(String, String)]) -> Option<PhoneNumber> {
-    param(query, "CallFrom").or_else(|| param(query, "From")).and_then(PhoneNumber::parse)
+fn caller(query: &[(String, String)]) -> Result<Option<PhoneNumber>, GatewayError> {
+    let from = match param(query, "CallFrom")? {
+        Some(from) => Some(from),
+        None => param(query, "From")?,
+    };
+    Ok(from.and_then(PhoneNumber::parse))
 }
 
 fn inbound(query: &[(String, String)], step: Step, event: CallEvent) -> Result<Inbound, GatewayError> {
     Ok(Inbound {
         provider: Provider::Exotel,
         call_id: call_id(query)?.to_owned(),
-        caller: caller(query),
+        caller: caller(query)?,
         step,
         event,
         request_hash: request_hash(query),
@@ -193,7 +198,7 @@ pub fn parse_call_id(query: &[(String, String)]) -> Result<String, GatewayError>
 /// `RecordingUrl` over from an earlier applet.
 pub fn parse_passthru(query: &[(String, String)], expecting_recording: bool) -> Result<Inbound, GatewayError> {
     let event = if expecting_recording {
-        match param(query, "RecordingUrl").map(str::trim).filter(|u| !u.is_empty()) {
+        match param(query, "RecordingUrl")?.map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => {
                 let ok = url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://"));
                 if !ok {
@@ -204,7 +209,7 @@ pub fn parse_passthru(query: &[(String, String)], expecting_recording: bool) -> 
             None => CallEvent::NoInput,
         }
     } else {
-        let digits = unquote(param(query, "digits").unwrap_or(""));
+        let digits = unquote(param(query, "digits")?.unwrap_or(""));
         let digits = digits.strip_suffix('#').unwrap_or(digits);
         if digits.is_empty() {
             CallEvent::NoInput
@@ -223,18 +228,42 @@ fn unquote(value: &str) -> &str {
     value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value).trim()
 }
 
-/// A status callback or an end-of-call Passthru: `Status` (`completed`,
-/// `failed`, `busy`, `no-answer`) or `CallType` (`completed`,
-/// `client-hangup`, `incomplete`). `Ok(None)` when it does not end the call.
+/// Where an end-of-call request may carry the call's status, first found
+/// first: status callbacks send `Status`; the end-of-call requests that
+/// production integrations read carry `CallStatus`, else `DialCallStatus`
+/// (with `CallType=call-attempt`; gateways.md §6.11).
+const STATUS_NAMES: [&str; 3] = ["Status", "CallStatus", "DialCallStatus"];
+
+/// A status callback or an end-of-call Passthru: the first known status of
+/// `Status`, `CallStatus`, `DialCallStatus` (`completed`, `failed`, `busy`, `no-answer`,
+/// `canceled`), else `CallType` (`completed`, `client-hangup`,
+/// `incomplete`). Empty and the literal `null` are unknown. `Ok(None)` when
+/// it does not end the call (a status still in progress, or none known).
 pub fn parse_status(params: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    let status = param(params, "Status").or_else(|| param(params, "CallType")).unwrap_or("");
-    let reason = match status {
+    let mut status = None;
+    for name in STATUS_NAMES {
+        status = known(param(params, name)?);
+        if status.is_some() {
+            break;
+        }
+    }
+    let status = match status {
+        Some(status) => status,
+        None => known(param(params, "CallType")?).unwrap_or_default(),
+    };
+    let reason = match status.as_str() {
         "completed" | "client-hangup" => EndReason::CallerHungUp,
-        "failed" | "busy" | "no-answer" | "incomplete" => EndReason::Failed,
+        "failed" | "busy" | "no-answer" | "incomplete" | "canceled" | "cancelled" => EndReason::Failed,
         _ => return Ok(None),
     };
     let step = Step::Callback { key: format!("status:{status}") };
     inbound(params, step, CallEvent::Ended { reason }).map(Some)
+}
+
+/// A status value in lower case; `None` when empty or Exotel's `null`.
+fn known(value: Option<&str>) -> Option<String> {
+    let value = value?.trim().to_ascii_lowercase();
+    (!value.is_empty() && value != "null").then_some(value)
 }
 
 #[cfg(test)]
@@ -286,6 +315,34 @@ mod tests {
         let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc&CallType=client-hangup").unwrap();
         let inbound = parse_status(&query).unwrap().unwrap();
         assert_eq!(inbound.event, CallEvent::Ended { reason: EndReason::CallerHungUp });
+    }
+
+    fn status_of(raw: &str) -> Option<CallEvent> {
+        let query: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap();
+        parse_status(&query).unwrap().map(|inbound| inbound.event)
+    }
+
+    #[test]
+    fn call_status_and_dial_call_status_end_the_call_and_null_is_unknown() {
+        let hung_up = Some(CallEvent::Ended { reason: EndReason::CallerHungUp });
+        let failed = Some(CallEvent::Ended { reason: EndReason::Failed });
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=completed"), hung_up);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=null&DialCallStatus=busy"), failed);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&DialCallStatus=no-answer"), failed);
+        assert_eq!(status_of("CallSid=abc&Status=completed"), hung_up);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=null&DialCallStatus=null"), None);
+        assert_eq!(status_of("CallSid=abc&CallType=call-attempt&CallStatus=in-progress"), None);
+        assert_eq!(status_of("CallSid=abc&CallStatus=null&CallType=client-hangup"), hung_up);
+    }
+
+    #[test]
+    fn a_repeated_name_is_refused_not_resolved() {
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str("CallSid=abc&Status=completed&CallSid=other").unwrap();
+        assert_eq!(parse_status(&query), Err(GatewayError::Repeated("CallSid")));
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str("CallSid=abc&digits=%221%22&digits=%222%22").unwrap();
+        assert_eq!(parse_passthru(&query, false), Err(GatewayError::Repeated("digits")));
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub const RETRY_WINDOW: Duration = Duration::from_secs(3);
 
 /// Parses a KooKoo event. `Ok(None)` for events we do not act on.
 pub fn parse(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
-    let event_name = param(query, "event").filter(|e| !e.is_empty()).ok_or(GatewayError::Missing("event"))?;
-    let data = param(query, "data").unwrap_or("").trim();
+    let event_name = param(query, "event")?.filter(|e| !e.is_empty()).ok_or(GatewayError::Missing("event"))?;
+    let data = param(query, "data")?.unwrap_or("").trim();
     let current = Step::CurrentTurn { retry_window: RETRY_WINDOW };
     let (step, event) = match event_name {
         "NewCall" => (Step::Turn(0), CallEvent::Started),
@@ -40,7 +40,7 @@ pub fn parse(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
         }
         _ => return Err(GatewayError::Invalid("event")),
     };
-    let call_id = param(query, "sid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("sid"))?;
+    let call_id = param(query, "sid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("sid"))?;
     let valid_id = call_id.len() <= 64 && call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if !valid_id {
         return Err(GatewayError::Invalid("sid"));
@@ -48,7 +48,7 @@ pub fn parse(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
     Ok(Inbound {
         provider: Provider::KooKoo,
         call_id: call_id.to_owned(),
-        caller: param(query, "cid").and_then(PhoneNumber::parse),
+        caller: param(query, "cid")?.and_then(PhoneNumber::parse),
         step,
         event,
         request_hash: request_hash(query),
@@ -65,7 +65,7 @@ fn voice_message(url: &str, query: &[(String, String)]) -> Result<VoiceMessage, 
     if !ok {
         return Err(GatewayError::Invalid("data"));
     }
-    let duration_secs = param(query, "callduration").and_then(|d| d.parse().ok());
+    let duration_secs = param(query, "callduration")?.and_then(|d| d.parse().ok());
     Ok(VoiceMessage { url: url.to_owned(), duration_secs })
 }
 
@@ -78,7 +78,9 @@ pub fn render(actions: &[Action], voice: &PromptVoice, sid: &str, turn: u32) -> 
             Action::Gather { prompts, max_digits, finish_key, timeout_secs } => {
                 // `o` is in milliseconds; set it always (a widely used client
                 // library ignores its own timeout setter and sends 4000).
-                let max = max_digits.to_string();
+                // `l` submits at once: with a terminator, leave room for it
+                // after a full-length code (see `flow::keypad`).
+                let max = crate::flow::keypad::key_limit(*max_digits, *finish_key).to_string();
                 let timeout = (timeout_secs * 1000).to_string();
                 let finish = finish_key.map(String::from);
                 let mut attrs = vec![("l", max.as_str())];

@@ -89,6 +89,11 @@ pub enum GatewayError {
     Missing(&'static str),
     #[error("parameter `{0}` is not valid")]
     Invalid(&'static str),
+    /// A name the adapter reads came more than once. Gateways never repeat
+    /// one; a request that does is forged or mangled, and taking either
+    /// value would read something other than what was checked.
+    #[error("parameter `{0}` is given more than once")]
+    Repeated(&'static str),
 }
 
 /// A reply body and its content type, as sent (and as replayed on a retry).
@@ -101,9 +106,18 @@ pub struct Reply {
 /// Request parameters in arrival order (names may repeat).
 pub type Params = Vec<(String, String)>;
 
-/// The first value of a parameter, if present.
-pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+/// The value of a parameter, if present. A repeated name is refused, never
+/// resolved to its first or last value: a signature covers every value, so
+/// picking one would let a captured signed request carry forged values next
+/// to the signed ones (issue 9, item 6). Every name an adapter reads goes
+/// through here, so every name that matters is checked.
+pub fn param<'a>(params: &'a [(String, String)], name: &'static str) -> Result<Option<&'a str>, GatewayError> {
+    let mut values = params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(GatewayError::Repeated(name));
+    }
+    Ok(first)
 }
 
 /// A stable hash of a request's parameters, independent of their order.

@@ -258,10 +258,10 @@ async fn bridge_status(
 ) -> Response {
     let Some(Admitted(mut params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
     params.extend(body_params(&app, request).await);
-    let (Some(call_sid), Some(status)) =
+    let (Ok(Some(call_sid)), Ok(Some(status))) =
         (crate::gateway::param(&params, "CallSid"), crate::gateway::param(&params, "Status"))
     else {
-        return (StatusCode::BAD_REQUEST, "CallSid and Status are required").into_response();
+        return (StatusCode::BAD_REQUEST, "CallSid and Status are required, once each").into_response();
     };
     match app.desk.store().update_attempt_call("exotel", call_sid, status, app.desk.now()).await {
         Ok(_) => StatusCode::OK.into_response(),

@@ -35,6 +35,7 @@ use crate::{
     domain::PhoneNumber,
     flow::{Action, Prompt},
     gateway::{GatewayError, Inbound, Provider, Reply, plivo::SignatureVersion},
+    media::MediaClient,
     metrics,
     prompts::{PromptKey, PromptLibrary, PromptVoice},
     queue::Desk,
@@ -72,6 +73,10 @@ pub struct AppState {
     pub client: reqwest::Client,
     /// For fetching Twilio recordings, which need the account's credentials.
     pub twilio_account_sid: Option<String>,
+    /// Twilio's REST API: its credentials go to this origin only.
+    pub twilio_api_url: Arc<str>,
+    /// Fetches voice messages from their gateway's recording hosts only.
+    pub media: MediaClient,
     /// Where webhooks write calls down when the database fails them.
     pub spool: Arc<Spool>,
 }

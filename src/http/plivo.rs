@@ -2,7 +2,8 @@
 //! `/plivo/status` (Hangup URL) and `/plivo/recording` (`<Record
 //! callbackUrl>`). Off (404) unless `SAMPARK_PLIVO_AUTH_TOKEN` is set; then
 //! every request must carry a valid V3 signature (V2 where configured) for
-//! the public URL, or gets 403 and changes nothing.
+//! the public URL, or gets 403 and changes nothing. A parameter the adapter
+//! reads that comes more than once gets 400 and changes nothing.
 
 use axum::{
     Router,
@@ -49,6 +50,10 @@ impl FromRequest<AppState> for PlivoRequest {
         let method = req.method().clone();
         let headers = req.headers().clone();
         let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        // Parsed once: the signature is checked over these parameters, and
+        // the handlers read these same ones.
+        let query: Params = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+            .map_err(|_| (StatusCode::BAD_REQUEST, "the query string is not valid").into_response())?;
         let form: Params = if method == Method::POST {
             serde_urlencoded::from_bytes(&body)
                 .map_err(|_| (StatusCode::BAD_REQUEST, "the body is not a URL-encoded form").into_response())?
@@ -56,11 +61,12 @@ impl FromRequest<AppState> for PlivoRequest {
             Vec::new()
         };
         let url = format!("{}{}", app.public_url, uri.path_and_query().map_or("/", |p| p.as_str()));
+        let base_url = format!("{}{}", app.public_url, uri.path());
         let valid = match app.gateways.plivo_signature {
             SignatureVersion::V3 => {
                 match (header(&headers, "X-Plivo-Signature-V3"), header(&headers, "X-Plivo-Signature-V3-Nonce")) {
                     (Some(sig), Some(nonce)) => {
-                        plivo::validate_v3(token.expose(), method.as_str(), &url, &form, nonce, sig)
+                        plivo::validate_v3(token.expose(), method.as_str(), &base_url, &query, &form, nonce, sig)
                     }
                     _ => false,
                 }
@@ -77,8 +83,6 @@ impl FromRequest<AppState> for PlivoRequest {
             crate::metrics::webhook("plivo", "rejected");
             return Err((StatusCode::FORBIDDEN, "invalid or missing X-Plivo-Signature").into_response());
         }
-        let query: Params = serde_urlencoded::from_str(uri.query().unwrap_or(""))
-            .map_err(|_| (StatusCode::BAD_REQUEST, "the query string is not valid").into_response())?;
         // A GET carries its parameters in the query.
         let form = if method == Method::POST { form } else { query.clone() };
         Ok(Self { query, form })

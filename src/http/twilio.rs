@@ -118,7 +118,8 @@ fn apology(app: &AppState, failed: Failed) -> Reply {
 /// holds the caller's number.
 async fn bridge(State(app): State<AppState>, request: TwilioRequest) -> Response {
     let (Some(bridge), Some(_)) = (&app.bridge, &app.gateways.twilio_auth_token) else { return super::not_found() };
-    let Some(attempt) = crate::gateway::param(&request.query, "attempt").and_then(|a| a.parse::<i64>().ok()) else {
+    let attempt = crate::gateway::param(&request.query, "attempt").ok().flatten();
+    let Some(attempt) = attempt.and_then(|a| a.parse::<i64>().ok()) else {
         return (StatusCode::BAD_REQUEST, "attempt is missing").into_response();
     };
     match app.desk.store().attempt_caller(attempt).await {
@@ -137,10 +138,10 @@ async fn bridge(State(app): State<AppState>, request: TwilioRequest) -> Response
 /// Status callbacks of "Call now" calls: the attempt records how it went.
 async fn bridge_status(State(app): State<AppState>, request: TwilioRequest) -> Response {
     let form = &request.form;
-    let (Some(call_sid), Some(status)) =
+    let (Ok(Some(call_sid)), Ok(Some(status))) =
         (crate::gateway::param(form, "CallSid"), crate::gateway::param(form, "CallStatus"))
     else {
-        return (StatusCode::BAD_REQUEST, "CallSid and CallStatus are required").into_response();
+        return (StatusCode::BAD_REQUEST, "CallSid and CallStatus are required, once each").into_response();
     };
     match app.desk.store().update_attempt_call("twilio", call_sid, status, app.desk.now()).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),

@@ -128,7 +128,16 @@ pub struct Counts {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Purged {
     pub cases: u64,
-    pub recording_urls: Vec<String>,
+    pub recordings: Vec<PurgedRecording>,
+}
+
+/// An erased voice message, to delete at the gateway that keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgedRecording {
+    pub url: String,
+    /// The gateway whose call brought the message in (`calls.provider`);
+    /// `None` when no call of the case holds it.
+    pub gateway: Option<String>,
 }
 
 /// A call nobody has heard from for a while.
@@ -271,11 +280,18 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// The gateway whose call brought in the case's voice message (the
+    /// provider of the call whose state holds the case's recording URL):
+    /// only that gateway's hosts may serve it. `None` without a message, or
+    /// when no call of the case holds it.
+    async fn voice_message_gateway(&self, case_id: i64) -> Result<Option<String>, StoreError>;
+
     /// Retention: erases the personal fields of cases closed before
     /// `before` (number, voice message, what the volunteer wrote down) and
     /// of their calls, attempts and events, keeping what anonymous counts
     /// need (language, state, district, need, status, dates). Returns the
-    /// erased voice messages' URLs, to delete them at the gateway too.
+    /// erased voice messages, with the gateway each came through, to delete
+    /// them at the gateway too.
     async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError>;
 
     // ---- audit and reports ----------------------------------------------
@@ -388,6 +404,23 @@ pub(crate) async fn returned_clean<C: sqlx::Connection>(conn: &mut C) -> Result<
         return Ok(false);
     }
     Ok(true)
+}
+
+/// The URL of the voice message a call's state holds.
+pub(crate) fn voice_message_url(state: &str) -> Result<Option<String>, StoreError> {
+    let parsed: CallState = serde_json::from_str(state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?;
+    Ok(parsed.data.voice_message.map(|m| m.url))
+}
+
+/// The provider of the first of `calls` (`(provider, state)`) whose state
+/// holds the voice message at `url`.
+pub(crate) fn gateway_of_voice_message(url: &str, calls: &[(String, String)]) -> Result<Option<String>, StoreError> {
+    for (provider, state) in calls {
+        if voice_message_url(state)?.as_deref() == Some(url) {
+            return Ok(Some(provider.clone()));
+        }
+    }
+    Ok(None)
 }
 
 /// A call's state without its voice message (the rest is not personal).

@@ -289,3 +289,29 @@ fn simulate_queues_a_caller_who_hangs_up_early() {
     assert_eq!(case["language"], "hi");
     assert_eq!(case["status"], "queued");
 }
+
+/// Issue 9, item 13, in the simulator: keys are taken as a gateway takes
+/// them, so keys typed past what a question took are the next question's
+/// first keys (`21` answers language and consent; `19#305#` the state and
+/// the district), and nothing is lost to a stray `#`.
+#[test]
+fn simulate_takes_keys_as_a_gateway_does() {
+    use std::io::Write;
+    let mut child = sampark()
+        .args(["simulate", "--caller", "+911000000778"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"21\n19#305#\n1\n2\n.\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("(keys pressed earlier)"), "{stdout}");
+    assert!(!stdout.contains("আমরা কোনো বোতাম টেপা পাইনি"), "no \"we did not hear any key\": {stdout}");
+    let case: serde_json::Value = serde_json::from_str(stdout.split("for a callback:").nth(1).unwrap().trim()).unwrap();
+    assert_eq!(case["language"], "bn");
+    assert_eq!(case["consent"], true);
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(19), Some(305)));
+    assert_eq!(case["need"], "money");
+}

@@ -3,6 +3,11 @@
 //! really makes, and each gateway's reply turned back into what the caller
 //! hears. The journeys in `gateways.rs` run through all four.
 //!
+//! Keys are delivered as a caller presses them, one input at a time: an
+//! input (Gather, GetInput, collectdtmf, Exotel's Gather) takes keys until
+//! its finish key or its key count, and a key pressed after it submitted is
+//! the first key of the next input, as on a real gateway.
+//!
 //! Gateway semantics modelled here (see ../shared/reference/gateways.md):
 //! - Twilio and Plivo follow our action URLs; the finish key is not part of
 //!   `Digits`; no input runs the next element (our `<Redirect>`).
@@ -154,26 +159,47 @@ impl<'a> Phone<'a> {
         phone
     }
 
-    /// The caller presses `keys` at the open input, as the gateway reports it.
+    /// The caller presses `keys`, one after another, from the open input on,
+    /// as the gateway hears them: each input takes keys until its finish key
+    /// or its key count (else the keys run out and its timeout submits);
+    /// keys pressed after an input submitted go to the next input. No keys:
+    /// silence.
     pub async fn press(&mut self, keys: &str) -> &Heard {
-        self.app.clock.advance(4);
-        let (max, finish) =
-            self.heard.input.unwrap_or_else(|| panic!("{:?}: no input open: {:?}", self.dialect, self.heard));
-        let mut digits = keys.to_owned();
-        if let Some(at) = finish.and_then(|f| keys.find(f)) {
-            digits.truncate(at);
+        if keys.is_empty() {
+            return self.silence().await;
         }
-        digits = digits.chars().take(max).collect();
-        match self.dialect {
-            Dialect::Twilio | Dialect::Plivo if digits.is_empty() => return self.silence().await,
-            Dialect::Twilio | Dialect::Plivo => {
-                let action = self.position.action.clone().expect("an action URL");
-                self.xml_turn(&action, &[("Digits", &digits)]).await;
+        let mut pending = keys.to_owned();
+        while !pending.is_empty() {
+            self.app.clock.advance(4);
+            let (max, finish) = self
+                .heard
+                .input
+                .unwrap_or_else(|| panic!("{:?}: keys {pending:?} with no input open: {:?}", self.dialect, self.heard));
+            let (digits, rest) = take_keys(&pending, max, finish);
+            pending = rest;
+            match self.dialect {
+                // A lone finish key is no input, as silence is.
+                _ if digits.is_empty() => {
+                    self.silence().await;
+                }
+                Dialect::Twilio | Dialect::Plivo => {
+                    let action = self.position.action.clone().expect("an action URL");
+                    self.xml_turn(&action, &[("Digits", &digits)]).await;
+                }
+                Dialect::KooKoo => self.kookoo(&[("event", "GotDTMF"), ("data", &digits)]).await,
+                Dialect::Exotel => self.exotel_answer(&[("digits", &format!("\"{digits}\""))]).await,
             }
-            Dialect::KooKoo => self.kookoo(&[("event", "GotDTMF"), ("data", &digits)]).await,
-            Dialect::Exotel => self.exotel_answer(&[("digits", &format!("\"{digits}\""))]).await,
         }
         &self.heard
+    }
+
+    /// Exotel: the end-of-call request, with these parameters besides the
+    /// ones every Exotel request carries (`CallType=call-attempt` among them).
+    pub async fn exotel_end_of_call(&mut self, extra: &[(&str, &str)]) -> u16 {
+        assert_eq!(self.dialect, Dialect::Exotel);
+        self.app.clock.advance(2);
+        let path = format!("/exotel/{EXOTEL_SECRET}/status");
+        self.send("GET", &path, extra).await.0
     }
 
     /// The caller presses nothing (at a question or at the voice message).
@@ -437,6 +463,23 @@ impl<'a> Phone<'a> {
         // A retry is of the answer, not of the applets that followed it.
         self.last = answered;
     }
+}
+
+/// What an input that submits at `max` keys or on `finish` takes from keys
+/// pressed one after another, and the keys left for the next input.
+pub fn take_keys(keys: &str, max: usize, finish: Option<char>) -> (String, String) {
+    let mut digits = String::new();
+    let mut keys = keys.chars();
+    for key in keys.by_ref() {
+        if Some(key) == finish {
+            break;
+        }
+        digits.push(key);
+        if digits.chars().count() >= max {
+            break;
+        }
+    }
+    (digits, keys.collect())
 }
 
 fn push_text(all: &mut String, text: &str) {

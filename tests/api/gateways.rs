@@ -135,6 +135,31 @@ async fn retried_request(dialect: Dialect) {
     assert!(state.text.contains("गृह राज्य"), "{dialect:?}: consent given once: {state:?}");
 }
 
+/// Issue 9, item 13: the prompts say "enter the code, then press hash". A
+/// caller who keys a full-length code (`09`, `187`) and then `#`, as told,
+/// loses no retry: the `#` ends that question, and the next question is
+/// asked normally (not "we did not hear any key").
+async fn full_length_code_then_hash(dialect: Dialect) {
+    let app = spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 8), MOBILE).await;
+    phone.press("1").await;
+    phone.press("1").await;
+    let district = phone.press("09#").await.clone();
+    assert!(district.text.contains("ज़िले का कोड"), "{dialect:?}: the district question: {district:?}");
+    assert!(!district.text.contains("कोई बटन"), "{dialect:?}: not \"we did not hear any key\": {district:?}");
+    let readback = phone.press("187#").await.clone();
+    assert!(readback.text.contains("Varanasi"), "{dialect:?}: the district read back: {readback:?}");
+    assert!(!readback.text.contains("माफ़ कीजिए"), "{dialect:?}: no apology, no retry: {readback:?}");
+    let need = phone.press("1").await;
+    assert!(need.text.contains("किस मदद"), "{dialect:?}: {need:?}");
+    phone.press("1").await;
+    phone.silence().await;
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(9), Some(187)));
+    assert_eq!(case["need"], "food");
+}
+
 /// One `#[tokio::test]` per scenario and dialect.
 macro_rules! for_every_dialect {
     ($($scenario:ident),*) => {
@@ -151,7 +176,8 @@ for_every_dialect!(
     invalid_codes_then_valid,
     hang_up_midway,
     repeat_caller,
-    retried_request
+    retried_request,
+    full_length_code_then_hash
 );
 
 #[tokio::test]
@@ -293,4 +319,120 @@ async fn exotel_status_callbacks_may_be_multipart() {
     let response = app.client.post(url).multipart(form).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(app.only_case().await["phone"], E164);
+}
+
+/// POSTs a form to a Plivo URL with a V3 signature computed over `signed_for`.
+async fn plivo_post(
+    app: &super::helpers::TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    signed_for: &[(&str, &str)],
+) -> u16 {
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let public = format!("{}{path}", super::helpers::PUBLIC_URL);
+    let nonce = "12345678901234567890";
+    let signature =
+        sampark::gateway::plivo::sign_v3(super::helpers::PLIVO_TOKEN, "POST", &public, &owned(signed_for), nonce);
+    let response = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .form(&owned(form))
+        .header("X-Plivo-Signature-V3", signature)
+        .header("X-Plivo-Signature-V3-Nonce", nonce)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+/// Issue 9, item 6: `CallUUID=evil&From=…&CallUUID=<signed>&From=<signed>`
+/// under a captured signature was accepted (the check kept the last value,
+/// the handler read the first). Now the forgery is refused and stores
+/// nothing, a repeated name is refused even when every value is signed,
+/// and a normal signed request still works.
+#[tokio::test]
+async fn a_plivo_request_with_repeated_parameters_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let signed =
+        [("CallUUID", "3e82ae9d-2c78-4d85-b1a4-000000000601"), ("From", "911000000001"), ("Event", "StartApp")];
+    let forged = [
+        ("CallUUID", "3e82ae9d-2c78-4d85-b1a4-0000000evil1"),
+        ("From", "911000000099"),
+        ("CallUUID", signed[0].1),
+        ("From", signed[1].1),
+        ("Event", "StartApp"),
+    ];
+    let status = plivo_post(&app, "/plivo/voice", &forged, &signed).await;
+    assert!(status == 403 || status == 400, "the forgery under a captured signature is refused: {status}");
+    assert_eq!(plivo_post(&app, "/plivo/voice", &forged, &forged).await, 400, "repeated names, all signed");
+    let hangup = [("CallUUID", signed[0].1), ("CallStatus", "completed"), ("CallStatus", "in-progress")];
+    assert_eq!(plivo_post(&app, "/plivo/status", &hangup, &hangup).await, 400);
+    let counts = app.counts().await;
+    assert_eq!((counts.calls, counts.events, counts.cases), (0, 0, 0), "nothing stored");
+    assert_eq!(plivo_post(&app, "/plivo/voice", &signed, &signed).await, 200, "a normal signed request works");
+    assert_eq!(app.counts().await.calls, 1);
+}
+
+/// The same class of bug on Twilio: its signature sorts a repeated name's
+/// values, so a captured request with two `Digits` keeps its signature
+/// whatever their order. A repeated name is refused and stores nothing.
+#[tokio::test]
+async fn a_twilio_request_with_repeated_parameters_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let repeated = pairs(&[
+        ("CallSid", "CA00000000000000000000000000000602"),
+        ("CallSid", "CA0000000000000000000000000000evil"),
+        ("From", "+911000000001"),
+        ("CallStatus", "ringing"),
+    ]);
+    assert_eq!(app.post_form("/twilio/voice", &repeated, None).await.status(), 400, "signed, but repeated");
+    let counts = app.counts().await;
+    assert_eq!((counts.calls, counts.events, counts.cases), (0, 0, 0), "nothing stored");
+    let single = pairs(&[("CallSid", "CA00000000000000000000000000000602"), ("From", "+911000000001")]);
+    assert_eq!(app.post_form("/twilio/voice", &single, None).await.status(), 200);
+}
+
+/// KooKoo and Exotel are not signed, but read the same way: a repeated
+/// name is refused rather than resolved to one of its values.
+#[tokio::test]
+async fn unsigned_gateways_refuse_repeated_parameters_too() {
+    let app = spawn_app().await;
+    let kookoo = format!("{}/kookoo/{KOOKOO_SECRET}", app.address);
+    let query = [("event", "NewCall"), ("sid", "00000000000000000603"), ("cid", "01000000001"), ("sid", "other")];
+    assert_eq!(app.client.get(&kookoo).query(&query).send().await.unwrap().status(), 400);
+    let exotel = format!("{}/exotel/{EXOTEL_SECRET}/gather", app.address);
+    let query = [("CallSid", "abc0603"), ("CallFrom", "01000000001"), ("CallFrom", "01000000099")];
+    assert_eq!(app.client.get(&exotel).query(&query).send().await.unwrap().status(), 400);
+    assert_eq!(app.counts().await.calls, 0);
+}
+
+/// Issue 9, item 12: Exotel integrations read the end of a call from
+/// `CallStatus` (else `DialCallStatus`), with `CallType=call-attempt`, and
+/// take a literal `null` for unknown. Such a request used to get 200 and
+/// leave the call open until the idle sweeper; a final status now ends the
+/// call at once and queues the caller.
+#[tokio::test]
+async fn exotel_end_of_call_by_call_status_or_dial_call_status_queues_the_caller_at_once() {
+    let app = spawn_app().await;
+    let mut first = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 401), MOBILE).await;
+    first.press("1").await;
+    assert_eq!(first.exotel_end_of_call(&[("CallStatus", "completed")]).await, 200);
+    let case = app.only_case().await;
+    assert_eq!((case["status"].as_str(), case["calls"].as_i64()), (Some("queued"), Some(1)), "queued at once");
+
+    let mut second = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 402), "1000000002").await;
+    second.press("2").await;
+    let unknown = [("CallStatus", "null"), ("DialCallStatus", "null")];
+    assert_eq!(second.exotel_end_of_call(&unknown).await, 200);
+    assert_eq!(app.cases().await.len(), 1, "`null` is unknown: the call is not ended on it");
+    let busy = [("CallStatus", "null"), ("DialCallStatus", "busy")];
+    assert_eq!(second.exotel_end_of_call(&busy).await, 200);
+    let cases = app.cases().await;
+    assert_eq!(cases.len(), 2, "DialCallStatus ends it: {cases:#?}");
+    assert!(cases.iter().any(|c| c["phone"] == "+911000000002" && c["language"] == "bn"));
 }

@@ -422,8 +422,17 @@ pub async fn fake_gateway() -> (String, FakeGateway) {
     async fn audio() -> impl axum::response::IntoResponse {
         ([("content-type", "audio/x-wav")], wav_bytes(200))
     }
+    /// `/recordings/redirect?to=URL`: a 302 to `URL`, as a media host may send.
+    async fn redirect(
+        axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let to = query.get("to").cloned().unwrap_or_default();
+        (axum::http::StatusCode::FOUND, [("location", to)]).into_response()
+    }
     let router = axum::Router::new()
         .route("/recordings/rec-1.wav", axum::routing::get(audio))
+        .route("/recordings/redirect", axum::routing::get(redirect))
         .fallback(record)
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -262,3 +262,28 @@ async fn a_recorded_district_name_is_played_and_an_unrecorded_state_name_is_spok
     assert!(readback.spoken().contains("बिहार"), "the state is spoken in Hindi: {}", readback.spoken());
     assert!(!readback.spoken().contains("Patna"));
 }
+
+/// The test model delivers keys as a caller presses them (issue 9, item
+/// 13): keys pressed after a question took its answer reach the next
+/// question, as on a real phone. `12` at the language menu is Hindi, then
+/// "no" to consent.
+#[tokio::test]
+async fn keys_pressed_ahead_reach_the_next_question() {
+    let app = spawn_app().await;
+    let mut call = Call::start(&app, "CA00000000000000000000000000000013", CALLER).await;
+    let goodbye = call.press("12").await;
+    assert!(goodbye.hangup, "consent declined: goodbye: {}", goodbye.raw);
+    call.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!((case["language"].as_str(), case["consent"].as_bool()), (Some("hi"), Some(false)));
+}
+
+/// The state question takes room for the `#` after a full-length code.
+#[tokio::test]
+async fn a_code_question_leaves_room_for_its_finish_key() {
+    let app = spawn_app().await;
+    let mut call = Call::start(&app, "CA00000000000000000000000000000014", CALLER).await;
+    call.press("1").await;
+    let state = call.press("1").await.gather.clone().expect("the state question");
+    assert_eq!((state.num_digits, state.finish_on_key.as_str()), (Some(3), "#"), "two-digit codes, then #");
+}

@@ -2,6 +2,10 @@
 
 use super::{helpers::spawn_app, twilio_sim::Call};
 
+/// A Twilio recording SID (`RE` and 32 hex digits).
+const RE1: &str = "RE00000000000000000000000000000001";
+const ACCOUNT: &str = "AC00000000000000000000000000000000";
+
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
@@ -46,7 +50,7 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
         ..super::helpers::Options::default()
     };
     let app = super::helpers::spawn_app_with(options).await;
-    let recording = format!("{gateway}/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE1");
+    let recording = format!("{gateway}/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/{RE1}");
     // An old case, closed long ago, with a voice message and notes.
     let mut old = Call::start(&app, "CAf1000000000000000000000000000001", "+911000000161").await;
     for keys in ["1", "1", "10#", "212#", "1", "4"] {
@@ -74,7 +78,7 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     let store = app.calls.store();
     let now = (app.calls.clock())();
     let twilio = sampark::retention::TwilioRecordings {
-        client: reqwest::Client::new(),
+        client: sampark::retention::no_redirect_client().unwrap(),
         api_url: gateway.clone(),
         account_sid: "AC00000000000000000000000000000000".to_owned(),
         auth_token: sampark::config::Secret::new("token".to_owned()),
@@ -101,18 +105,18 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     let db = &app.database;
     let phones = db.scalar(&format!("SELECT count(*) FROM calls WHERE case_id = {old_id} AND phone IS NOT NULL")).await;
     assert_eq!(phones, 0, "the calls forget the number");
-    let urls = db.scalar("SELECT count(*) FROM call_events WHERE input LIKE '%Recordings/RE1%'").await;
+    let urls = db.scalar(&format!("SELECT count(*) FROM call_events WHERE input LIKE '%Recordings/{RE1}%'")).await;
     assert_eq!(urls, 0, "the event log forgets the voice message");
-    let states = db.scalar("SELECT count(*) FROM calls WHERE state LIKE '%Recordings/RE1%'").await;
+    let states = db.scalar(&format!("SELECT count(*) FROM calls WHERE state LIKE '%Recordings/{RE1}%'")).await;
     assert_eq!(states, 0, "the call state forgets the voice message");
     let others =
         db.scalar(&format!("SELECT count(*) FROM calls WHERE case_id <> {old_id} AND phone IS NOT NULL")).await;
     assert_eq!(others, 2, "other cases' calls keep theirs");
     let requests = fake.requests.lock().await.clone();
     assert!(
-        requests
-            .iter()
-            .any(|(r, auth, _)| r.starts_with("DELETE ") && r.ends_with("/Recordings/RE1") && auth.is_some()),
+        requests.iter().any(|(r, auth, _)| r.starts_with("DELETE ")
+            && r.ends_with(&format!("/Recordings/{RE1}"))
+            && auth.is_some()),
         "{requests:?}"
     );
     // Nothing personal left anywhere for that case: not on its calls, attempts or events.
@@ -157,4 +161,74 @@ async fn the_database_and_spool_files_are_readable_by_their_owner_only() {
             assert_eq!(mode(&path), 0o600, "{}", path.display());
         }
     }
+}
+
+/// Issue 9, item 4: retention sent `DELETE` with the account SID and token
+/// to any recording URL that merely started like the Twilio API URL. Now it
+/// deletes only the account's recording resources at the API's exact
+/// scheme, host and port, and only voice messages that came in on a
+/// (signed) Twilio call; lookalikes and prefix tricks get no request at all.
+#[tokio::test]
+async fn retention_deletes_only_genuine_twilio_recordings_that_came_in_through_twilio() {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    let (twilio, api) = super::helpers::fake_gateway().await;
+    let (evil, attacker) = super::helpers::fake_gateway().await;
+    let options = super::helpers::Options {
+        env: vec![("SAMPARK_TWILIO_ACCOUNT_SID", ACCOUNT.to_owned()), ("SAMPARK_TWILIO_API_URL", twilio.clone())],
+        ..super::helpers::Options::default()
+    };
+    let app = super::helpers::spawn_app_with(options).await;
+    let host_of = |url: &str| url.trim_start_matches("http://").to_owned();
+    let resource = |re: &str| format!("/2010-04-01/Accounts/{ACCOUNT}/Recordings/{re}");
+    let genuine = "RE0000000000000000000000000000000a";
+    let twilio_messages = [
+        // Starts with the API URL as text; the host is the attacker's.
+        format!("{twilio}@{}{}", host_of(&evil), resource("RE0000000000000000000000000000000b")),
+        // The API's host, but not a recording resource.
+        format!("{twilio}/2010-04-01/Accounts/{ACCOUNT}/Calls.json"),
+        format!("{twilio}{}/../../Calls.json", resource("RE0000000000000000000000000000000c")),
+        format!("{twilio}{}", resource(genuine)),
+    ];
+    let keys = ["1", "1", "10#", "212#", "1", "4"];
+    for (n, url) in twilio_messages.iter().enumerate() {
+        let mut call = Call::start(&app, &format!("CAf2{n:030}"), &format!("+9110000003{n:02}")).await;
+        for k in keys {
+            call.press(k).await;
+        }
+        call.leave_message(url).await;
+        call.hang_up().await;
+    }
+    // A well-formed recording URL of the account, but brought in by a KooKoo
+    // call (an unsigned gateway): not Twilio's to delete.
+    let mut kookoo =
+        super::dialects::Phone::dial(&app, super::dialects::Dialect::KooKoo, "f2-kookoo-9", "1000000309").await;
+    for k in keys {
+        kookoo.press(k).await;
+    }
+    kookoo.leave_message(&format!("{twilio}{}", resource("RE0000000000000000000000000000000d"))).await;
+    kookoo.hang_up().await;
+    app.add_user("closer", "volunteer", "10", "hi", "").await;
+    let session = app.api_login("closer").await;
+    for _ in 0..5 {
+        let claimed: Value =
+            app.api(&session, Method::POST, "/api/v1/queue/claim").send().await.unwrap().json().await.unwrap();
+        let id = claimed["id"].as_i64().unwrap();
+        let done = json!({"outcome": "resolved"});
+        app.api(&session, Method::POST, &format!("/api/v1/cases/{id}/outcome")).json(&done).send().await.unwrap();
+    }
+    app.clock.advance(31 * 24 * 3600);
+    let twilio_api = sampark::retention::TwilioRecordings {
+        client: sampark::retention::no_redirect_client().unwrap(),
+        api_url: twilio.clone(),
+        account_sid: ACCOUNT.to_owned(),
+        auth_token: sampark::config::Secret::new("token".to_owned()),
+    };
+    let purged =
+        sampark::retention::run_once(app.calls.store(), (app.calls.clock())(), 30, Some(&twilio_api)).await.unwrap();
+    assert_eq!(purged.cases, 5);
+    assert!(attacker.requests.lock().await.is_empty(), "no request at all to a lookalike host");
+    let requests = api.requests.lock().await.clone();
+    let seen: Vec<(&str, bool)> = requests.iter().map(|(r, auth, _)| (r.as_str(), auth.is_some())).collect();
+    assert_eq!(seen, vec![(format!("DELETE {}", resource(genuine)).as_str(), true)], "only the genuine one");
 }

@@ -1,8 +1,12 @@
 //! A small Twilio: reads our TwiML and behaves as Twilio does.
 //!
-//! - `<Gather>` with keys: `Digits` excludes the finish key; `numDigits`
-//!   submits at once; a lone finish key, or silence, does NOT call the action:
-//!   the next verb (our `<Redirect>`) runs.
+//! - Keys are delivered as a caller presses them, one `<Gather>` at a time:
+//!   a Gather takes keys until its `finishOnKey` (not part of `Digits`) or
+//!   until it has `numDigits` of them, and submits; when the keys run out
+//!   first, its timeout submits what it has. Keys pressed after a Gather has
+//!   submitted are the first keys of the next Gather, as on the phone.
+//! - A lone finish key, or silence, does NOT call the action: the next verb
+//!   (our `<Redirect>`) runs.
 //! - `<Record>`: a message posts `RecordingUrl` to the action; silence runs
 //!   the next verb.
 //! - Every request carries Twilio's standard parameters and is signed.
@@ -29,6 +33,26 @@ pub struct Gather {
     pub action: String,
     pub num_digits: Option<usize>,
     pub finish_on_key: String,
+}
+
+impl Gather {
+    /// What Twilio submits as `Digits` from `keys` pressed one after another,
+    /// and the keys pressed after it submitted (the next Gather's).
+    pub fn take(&self, keys: &str) -> (String, String) {
+        let finish = self.finish_on_key.chars().next();
+        let mut digits = String::new();
+        let mut keys = keys.chars();
+        for key in keys.by_ref() {
+            if Some(key) == finish {
+                break;
+            }
+            digits.push(key);
+            if self.num_digits.is_some_and(|n| digits.chars().count() >= n) {
+                break;
+            }
+        }
+        (digits, keys.collect())
+    }
 }
 
 impl Twiml {
@@ -172,21 +196,27 @@ impl<'a> Call<'a> {
         self.app.post_form(path, &self.params(extra), None).await
     }
 
-    /// The caller presses `keys` at the current `<Gather>`, as Twilio reports it.
+    /// The caller presses `keys`, one after another, from the current
+    /// `<Gather>` on: each Gather takes what Twilio would give it, and what
+    /// is left goes to the next one. No keys: silence.
     pub async fn press(&mut self, keys: &str) -> &Twiml {
-        let gather =
-            self.twiml.gather.clone().unwrap_or_else(|| panic!("no Gather to press keys at:\n{}", self.twiml.raw));
-        let mut digits: String = keys.to_owned();
-        if let Some(at) = gather.finish_on_key.chars().next().and_then(|finish| keys.find(finish)) {
-            digits = keys[..at].to_owned();
-        }
-        if let Some(n) = gather.num_digits {
-            digits = digits.chars().take(n).collect();
-        }
-        if digits.is_empty() {
+        if keys.is_empty() {
             return self.silence().await;
         }
-        self.twiml = self.request(&gather.action, &[("Digits", &digits)]).await;
+        let mut pending = keys.to_owned();
+        while !pending.is_empty() {
+            let gather =
+                self.twiml.gather.clone().unwrap_or_else(|| {
+                    panic!("keys {pending:?} pressed with no Gather to take them:\n{}", self.twiml.raw)
+                });
+            let (digits, rest) = gather.take(&pending);
+            pending = rest;
+            if digits.is_empty() {
+                self.silence().await;
+            } else {
+                self.twiml = self.request(&gather.action, &[("Digits", &digits)]).await;
+            }
+        }
         &self.twiml
     }
 
@@ -216,5 +246,35 @@ impl<'a> Call<'a> {
     pub async fn hang_up(&self) {
         let response = self.status("completed").await;
         assert!(response.status().is_success(), "status callback: {}", response.status());
+    }
+}
+
+#[cfg(test)]
+mod model {
+    use super::Gather;
+
+    fn gather(num_digits: Option<usize>, finish_on_key: &str) -> Gather {
+        Gather {
+            action: "https://sampark.test/twilio/voice?turn=1".to_owned(),
+            num_digits,
+            finish_on_key: finish_on_key.to_owned(),
+        }
+    }
+
+    /// Issue 9, item 13: a Gather that stops at 2 digits submits `09` and
+    /// the caller's `#` is the first key of the next Gather, where a lone
+    /// finish key is no answer at all.
+    #[test]
+    fn a_key_pressed_after_a_gather_submitted_reaches_the_next_one() {
+        let (digits, rest) = gather(Some(2), "#").take("09#");
+        assert_eq!((digits.as_str(), rest.as_str()), ("09", "#"));
+        let (digits, rest) = gather(Some(3), "#").take(&rest);
+        assert_eq!((digits.as_str(), rest.as_str()), ("", ""), "a lone # submits nothing");
+        let (digits, rest) = gather(Some(1), "").take("12");
+        assert_eq!((digits.as_str(), rest.as_str()), ("1", "2"), "a menu takes one key");
+        let (digits, rest) = gather(Some(1), "").take("#");
+        assert_eq!((digits.as_str(), rest.as_str()), ("#", ""), "no finish key: # is a key like any other");
+        let (digits, rest) = gather(Some(3), "#").take("09#1");
+        assert_eq!((digits.as_str(), rest.as_str()), ("09", "1"), "room for the # after a full-length code");
     }
 }

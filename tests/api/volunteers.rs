@@ -441,7 +441,7 @@ async fn call_now_through_exotel_connects_volunteer_then_caller() {
 #[tokio::test]
 async fn recordings_are_served_only_to_users_who_may_see_the_case_and_audited() {
     let (gateway, _) = fake_gateway().await;
-    let app = spawn_app().await;
+    let app = spawn_app_with(media_stand_in(&gateway, "")).await;
     let mut call = super::twilio_sim::Call::start(&app, "CAc0000000000000000000000000000001", "+911000000121").await;
     for keys in ["1", "1", "9#", "187#", "1", "4"] {
         call.press(keys).await;
@@ -484,4 +484,83 @@ async fn coordinators_see_figures_and_plots_for_their_states() {
     assert!(page.contains("<td>worker</td>"), "the state's volunteers are listed");
     let forbidden = app.api(&worker, Method::GET, "/reports").send().await.unwrap();
     assert_eq!(forbidden.status(), 403);
+}
+
+/// Settings that make the fake gateway at `gateway` (on 127.0.0.1) one of
+/// Twilio's recording hosts, with `more` hosts besides, and let it be on a
+/// loopback address: the explicit escape hatch for tests and stand-ins.
+fn media_stand_in(gateway: &str, more: &str) -> Options {
+    Options {
+        env: vec![
+            ("SAMPARK_TWILIO_RECORDING_HOSTS", format!("{gateway}{more}")),
+            ("SAMPARK_RECORDING_PRIVATE_HOSTS", "127.0.0.1".to_owned()),
+        ],
+        ..Options::default()
+    }
+}
+
+/// A Twilio caller (state 10, Hindi) who leaves a voice message at `url`.
+async fn caller_with_message(app: &TestApp, n: u32, url: &str) {
+    let sid = format!("CAc1{n:030}");
+    let mut call = super::twilio_sim::Call::start(app, &sid, &format!("+9110000002{n:02}")).await;
+    for keys in ["1", "1", "10#", "212#", "1", "4"] {
+        call.press(keys).await;
+    }
+    call.leave_message(url).await;
+    call.hang_up().await;
+}
+
+/// Issue 9, item 9: a voice message whose URL pointed at a loopback address
+/// streamed that internal page to a volunteer. The player now fetches only
+/// from the recording hosts of the gateway the message came through, never
+/// from an internal address (checked after DNS resolution), and follows no
+/// redirect to another host; a refusal says why and fetches nothing.
+#[tokio::test]
+async fn the_voice_message_player_fetches_only_from_the_gateways_recording_hosts() {
+    let (allowed, media) = fake_gateway().await;
+    let (elsewhere, internal) = fake_gateway().await;
+    let port = allowed.rsplit(':').next().unwrap().to_owned();
+    // `localhost` is one of Twilio's hosts here, but not allowed to be internal.
+    let app = spawn_app_with(media_stand_in(&allowed, &format!(",http://localhost:{port}"))).await;
+    let urls = [
+        format!("{elsewhere}/internal-page"),
+        format!("http://localhost:{port}/internal-page"),
+        format!("{allowed}/recordings/redirect?to={elsewhere}/recordings/elsewhere.wav"),
+        format!("{allowed}/recordings/rec-1.wav"),
+    ];
+    for (n, url) in urls.iter().enumerate() {
+        caller_with_message(&app, u32::try_from(n).unwrap() + 1, url).await;
+    }
+    // The same allowed URL, but brought in by a KooKoo call: not KooKoo's host.
+    let mut kookoo =
+        super::dialects::Phone::dial(&app, super::dialects::Dialect::KooKoo, "c1-kookoo-5", "1000000205").await;
+    for keys in ["1", "1", "10#", "212#", "1", "4"] {
+        kookoo.press(keys).await;
+    }
+    kookoo.leave_message(&urls[3]).await;
+    kookoo.hang_up().await;
+    app.add_user("listener", "volunteer", "10", "hi", "").await;
+    let listener = app.api_login("listener").await;
+    let play = |id: i64| app.api(&listener, Method::GET, &format!("/cases/{id}/recording")).send();
+
+    let not_listed = play(1).await.unwrap();
+    assert_eq!(not_listed.status(), 502);
+    let why = not_listed.text().await.unwrap();
+    assert!(why.contains("is not one of twilio's recording hosts"), "{why}");
+    let loopback = play(2).await.unwrap();
+    assert_eq!(loopback.status(), 502);
+    let why = loopback.text().await.unwrap();
+    assert!(why.contains("private, loopback or link-local"), "{why}");
+    let redirected = play(3).await.unwrap();
+    assert_eq!(redirected.status(), 502);
+    let why = redirected.text().await.unwrap();
+    assert!(why.contains("is not one of twilio's recording hosts"), "a redirect elsewhere is refused: {why}");
+    let other_gateway = play(5).await.unwrap();
+    assert_eq!(other_gateway.status(), 502, "a KooKoo message is fetched only from KooKoo's hosts");
+    assert!(internal.requests.lock().await.is_empty(), "nothing was fetched from the internal host");
+    assert!(media.requests.lock().await.is_empty(), "nothing but the redirect and the audio from the media host");
+
+    let genuine = play(4).await.unwrap();
+    assert_eq!(genuine.status(), 200);
+    assert!(genuine.bytes().await.unwrap().starts_with(b"RIFF"), "an allowed host still plays");
 }

@@ -25,18 +25,18 @@ const MAX_DIGITS: usize = 32;
 
 /// Parses a request to `/plivo/voice` (the Answer URL and our action URLs).
 pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Result<Inbound, GatewayError> {
-    let turn = match param(query, "turn") {
+    let turn = match param(query, "turn")? {
         Some(t) => Some(t.parse::<u32>().map_err(|_| GatewayError::Invalid("turn"))?),
         None => None,
     };
-    let event = if let Some(url) = recording_url(form) {
+    let event = if let Some(url) = recording_url(form)? {
         CallEvent::Recorded { message: voice_message(url, form)? }
     } else if turn.is_none() {
         CallEvent::Started
-    } else if param(query, "timeout").is_some() {
+    } else if param(query, "timeout")?.is_some() {
         CallEvent::NoInput
     } else {
-        match param(form, "Digits").filter(|d| !d.is_empty()) {
+        match param(form, "Digits")?.filter(|d| !d.is_empty()) {
             Some(digits) => CallEvent::Digits { digits: dtmf(digits)? },
             None => CallEvent::NoInput,
         }
@@ -46,7 +46,7 @@ pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Res
 
 /// Parses the Hangup URL's request (`/plivo/status`): the call is over.
 pub fn parse_hangup(form: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    let reason = match param(form, "CallStatus").unwrap_or("completed") {
+    let reason = match param(form, "CallStatus")?.unwrap_or("completed") {
         "completed" => EndReason::CallerHungUp,
         "busy" | "failed" | "timeout" | "no-answer" | "cancel" | "canceled" => EndReason::Failed,
         "ringing" | "in-progress" => return Ok(None),
@@ -58,15 +58,19 @@ pub fn parse_hangup(form: &[(String, String)]) -> Result<Option<Inbound>, Gatewa
 
 /// Parses the `<Record callbackUrl>` request (`/plivo/recording`).
 pub fn parse_recording(form: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    let Some(url) = recording_url(form) else { return Ok(None) };
+    let Some(url) = recording_url(form)? else { return Ok(None) };
     let message = voice_message(url, form)?;
-    let id = param(form, "RecordingID").filter(|s| !s.is_empty()).unwrap_or(url);
+    let id = param(form, "RecordingID")?.filter(|s| !s.is_empty()).unwrap_or(url);
     let step = Step::Callback { key: format!("recording:{id}") };
     inbound(form, &[], step, CallEvent::RecordingReady { message }).map(Some)
 }
 
-fn recording_url(form: &[(String, String)]) -> Option<&str> {
-    param(form, "RecordUrl").or_else(|| param(form, "RecordingUrl")).filter(|u| !u.is_empty())
+fn recording_url(form: &[(String, String)]) -> Result<Option<&str>, GatewayError> {
+    let url = match param(form, "RecordUrl")? {
+        Some(url) => Some(url),
+        None => param(form, "RecordingUrl")?,
+    };
+    Ok(url.filter(|u| !u.is_empty()))
 }
 
 fn inbound(
@@ -75,11 +79,11 @@ fn inbound(
     step: Step,
     event: CallEvent,
 ) -> Result<Inbound, GatewayError> {
-    let call_id = param(form, "CallUUID").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallUUID"))?;
+    let call_id = param(form, "CallUUID")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallUUID"))?;
     if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(GatewayError::Invalid("CallUUID"));
     }
-    let caller = param(form, "From").and_then(PhoneNumber::parse);
+    let caller = param(form, "From")?.and_then(PhoneNumber::parse);
     let mut all: Params = form.to_vec();
     all.extend(query.iter().cloned());
     Ok(Inbound {
@@ -102,7 +106,7 @@ fn voice_message(url: &str, form: &[(String, String)]) -> Result<VoiceMessage, G
     if !ok {
         return Err(GatewayError::Invalid("RecordUrl"));
     }
-    let duration_secs = param(form, "RecordingDuration").and_then(|d| d.parse::<f64>().ok()).map(|d| d.round() as u32);
+    let duration_secs = param(form, "RecordingDuration")?.and_then(|d| d.parse::<f64>().ok()).map(|d| d.round() as u32);
     Ok(VoiceMessage { url: url.to_owned(), duration_secs })
 }
 

@@ -18,7 +18,8 @@ pub fn render(actions: &[Action], voice: &PromptVoice, base_url: &str, turn: u32
             Action::Gather { prompts, max_digits, finish_key, timeout_secs } => {
                 // GetInput: executionTimeout 5–60 s counts after the nested
                 // prompts; with no input Plivo runs the next element.
-                let num_digits = max_digits.to_string();
+                // With a finish key, room for it after a full-length code.
+                let num_digits = crate::flow::keypad::key_limit(*max_digits, *finish_key).to_string();
                 let execution_timeout = timeout_secs.clamp(&5, &60).to_string();
                 let finish = finish_key.map_or_else(|| "none".to_owned(), String::from);
                 doc.open(

@@ -9,11 +9,13 @@
 //!   POST parameters as `kv…` (a trailing `.` trimmed);
 //! - POST without a query: the sorted POST parameters as `kv…`.
 //!
+//! A repeated name is signed with all its values, sorted, as Plivo's own
+//! validators do; the adapter then refuses repeated names it reads, so one
+//! parsed set of parameters is both what was checked and what is used.
+//!
 //! The header may hold several comma-separated signatures; any may match.
 //! V2 (`X-Plivo-Signature-V2`, `-V2-Nonce`): HMAC-SHA256 over the URL
 //! without its query, followed by the nonce.
-
-use std::collections::BTreeMap;
 
 use axum::http::Uri;
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -29,10 +31,22 @@ pub enum SignatureVersion {
     V3,
 }
 
-/// The V3 signature Plivo would send.
+/// The V3 signature Plivo would send for `url` (query included).
 pub fn sign_v3(token: &str, method: &str, url: &str, params: &[(String, String)], nonce: &str) -> String {
-    let message = format!("{}.{nonce}", canonical_url_v3(method, url, params));
-    hmac_base64(token, &message)
+    let (base, query) = split_url(url);
+    let query: Vec<(String, String)> = query.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    sign_parsed(token, method, base, &query, params, nonce)
+}
+
+fn sign_parsed(
+    token: &str,
+    method: &str,
+    base: &str,
+    query: &[(String, String)],
+    params: &[(String, String)],
+    nonce: &str,
+) -> String {
+    hmac_base64(token, &format!("{}.{nonce}", canonical_url_v3(method, base, query, params)))
 }
 
 /// The V2 signature Plivo would send.
@@ -41,16 +55,21 @@ pub fn sign_v2(token: &str, url: &str, nonce: &str) -> String {
     hmac_base64(token, &format!("{base}{nonce}"))
 }
 
-/// Checks a V3 header (one or more comma-separated signatures).
+/// Checks a V3 header (one or more comma-separated signatures) against the
+/// request as parsed once: `base_url` without its query, the query's
+/// parameters and the POST parameters, every value of a repeated name
+/// included (as Plivo's validators sign them). The caller reads the same
+/// parsed parameters, so what is read is what was signed.
 pub fn validate_v3(
     token: &str,
     method: &str,
-    url: &str,
+    base_url: &str,
+    query: &[(String, String)],
     params: &[(String, String)],
     nonce: &str,
     header: &str,
 ) -> bool {
-    let expected = sign_v3(token, method, url, params, nonce);
+    let expected = sign_parsed(token, method, base_url, query, params, nonce);
     header.split(',').any(|candidate| constant_time_eq(candidate.trim(), &expected))
 }
 
@@ -70,32 +89,45 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn canonical_url_v3(method: &str, url: &str, params: &[(String, String)]) -> String {
-    let Ok(uri) = url.parse::<Uri>() else { return url.to_owned() };
-    let scheme = uri.scheme_str().unwrap_or("https");
-    let authority = uri.authority().map_or("", |a| a.as_str());
-    let mut out = format!("{scheme}://{authority}{}", uri.path());
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default().into_iter().collect())
-        .unwrap_or_default();
-    let params: BTreeMap<String, String> = params.iter().cloned().collect();
+/// `scheme://host/path` and the query string, if any.
+fn split_url(url: &str) -> (&str, Option<&str>) {
+    let url = url.split('#').next().unwrap_or(url);
+    match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    }
+}
+
+/// Parameters sorted by name, the values of a repeated name sorted too.
+fn sorted<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> Vec<&'a (String, String)> {
+    let mut sorted: Vec<&(String, String)> = pairs.collect();
+    sorted.sort();
+    sorted
+}
+
+fn canonical_url_v3(method: &str, base: &str, query: &[(String, String)], params: &[(String, String)]) -> String {
+    let mut out = match base.parse::<Uri>() {
+        Ok(uri) if uri.authority().is_some() => {
+            let scheme = uri.scheme_str().unwrap_or("https");
+            let authority = uri.authority().map_or("", |a| a.as_str());
+            format!("{scheme}://{authority}{}", uri.path())
+        }
+        _ => base.to_owned(),
+    };
     if query.is_empty() && params.is_empty() {
         return out;
     }
     out.push('?');
-    let pairs = |m: &BTreeMap<String, String>| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
-    let concatenated = |m: &BTreeMap<String, String>| m.iter().map(|(k, v)| format!("{k}{v}")).collect::<String>();
+    let pairs = |m: Vec<&(String, String)>| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let concatenated = |m: Vec<&(String, String)>| m.iter().map(|(k, v)| format!("{k}{v}")).collect::<String>();
     if method.eq_ignore_ascii_case("GET") {
-        let mut merged = query;
-        merged.extend(params);
-        out.push_str(&pairs(&merged));
+        out.push_str(&pairs(sorted(query.iter().chain(params))));
     } else if query.is_empty() {
-        out.push_str(&concatenated(&params));
+        out.push_str(&concatenated(sorted(params.iter())));
     } else {
-        out.push_str(&pairs(&query));
+        out.push_str(&pairs(sorted(query.iter())));
         out.push('.');
-        out.push_str(&concatenated(&params));
+        out.push_str(&concatenated(sorted(params.iter())));
         while out.ends_with('.') {
             out.pop();
         }

@@ -47,9 +47,31 @@ fn v3_vectors_from_plivo_go() {
     ];
     for (method, url, expected) in cases {
         assert_eq!(sign_v3(V3_TOKEN, method, url, &v3_params(), V3_NONCE), expected, "{method} {url}");
-        assert!(validate_v3(V3_TOKEN, method, url, &v3_params(), V3_NONCE, &format!("bogus,{expected}")));
-        assert!(!validate_v3("another-token", method, url, &v3_params(), V3_NONCE, expected));
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let query: Params = serde_urlencoded::from_str(query).unwrap();
+        let header = format!("bogus,{expected}");
+        assert!(validate_v3(V3_TOKEN, method, base, &query, &v3_params(), V3_NONCE, &header));
+        assert!(!validate_v3("another-token", method, base, &query, &v3_params(), V3_NONCE, expected));
     }
+}
+
+/// Issue 9, item 6: a captured signed request with forged values added
+/// under the same names. Every value is signed (sorted, as Plivo's
+/// validators do), so the forgery does not match; and a repeated name the
+/// adapter reads is refused even when signed.
+#[test]
+fn repeated_names_are_signed_with_every_value_and_refused_when_read() {
+    let url = "https://sampark.test/plivo/voice";
+    let signed = params(&[("CallUUID", "u-signed"), ("From", "911000000001"), ("Event", "StartApp")]);
+    let signature = sign_v3(V3_TOKEN, "POST", url, &signed, V3_NONCE);
+    let mut forged = params(&[("CallUUID", "u-evil"), ("From", "911000000099")]);
+    forged.extend(signed.iter().cloned());
+    assert!(!validate_v3(V3_TOKEN, "POST", url, &[], &forged, V3_NONCE, &signature), "forged values are signed too");
+    let resigned = sign_v3(V3_TOKEN, "POST", url, &forged, V3_NONCE);
+    assert!(validate_v3(V3_TOKEN, "POST", url, &[], &forged, V3_NONCE, &resigned));
+    assert_eq!(parse_voice(&[], &forged), Err(GatewayError::Repeated("CallUUID")));
+    let swapped: Params = forged.iter().rev().cloned().collect();
+    assert_eq!(sign_v3(V3_TOKEN, "POST", url, &swapped, V3_NONCE), resigned, "values sorted: order does not matter");
 }
 
 #[test]

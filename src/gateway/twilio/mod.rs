@@ -28,19 +28,19 @@ const MAX_DIGITS: usize = 32;
 /// Parses a request to `/twilio/voice` (the number's voice URL, and every
 /// action and redirect URL we hand out). `query` is our own URL's query.
 pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Result<Inbound, GatewayError> {
-    let turn = match param(query, "turn") {
+    let turn = match param(query, "turn")? {
         Some(t) => Some(t.parse::<u32>().map_err(|_| GatewayError::Invalid("turn"))?),
         None => None,
     };
-    let timed_out = param(query, "timeout").is_some();
-    let event = if let Some(url) = param(form, "RecordingUrl").filter(|u| !u.is_empty()) {
+    let timed_out = param(query, "timeout")?.is_some();
+    let event = if let Some(url) = param(form, "RecordingUrl")?.filter(|u| !u.is_empty()) {
         CallEvent::Recorded { message: voice_message(url, form)? }
     } else if turn.is_none() {
         CallEvent::Started
     } else if timed_out {
         CallEvent::NoInput
     } else {
-        match param(form, "Digits").filter(|d| !d.is_empty()) {
+        match param(form, "Digits")?.filter(|d| !d.is_empty()) {
             Some(digits) => CallEvent::Digits { digits: dtmf(digits)? },
             None => CallEvent::NoInput,
         }
@@ -51,7 +51,7 @@ pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Res
 /// Parses a call status callback (`/twilio/status`). `Ok(None)` for statuses
 /// that do not end the call (`ringing`, `in-progress`, …).
 pub fn parse_status(form: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    let status = param(form, "CallStatus").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallStatus"))?;
+    let status = param(form, "CallStatus")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallStatus"))?;
     // https://www.twilio.com/docs/voice/api/call-resource#call-status-values
     let reason = match status {
         "completed" => EndReason::CallerHungUp,
@@ -66,12 +66,12 @@ pub fn parse_status(form: &[(String, String)]) -> Result<Option<Inbound>, Gatewa
 /// Parses a recording status callback (`/twilio/recording`). `Ok(None)` for
 /// statuses other than `completed` (no file to keep).
 pub fn parse_recording(form: &[(String, String)]) -> Result<Option<Inbound>, GatewayError> {
-    if param(form, "RecordingStatus") != Some("completed") {
+    if param(form, "RecordingStatus")? != Some("completed") {
         return Ok(None);
     }
-    let url = param(form, "RecordingUrl").filter(|u| !u.is_empty()).ok_or(GatewayError::Missing("RecordingUrl"))?;
+    let url = param(form, "RecordingUrl")?.filter(|u| !u.is_empty()).ok_or(GatewayError::Missing("RecordingUrl"))?;
     let message = voice_message(url, form)?;
-    let sid = param(form, "RecordingSid").filter(|s| !s.is_empty()).unwrap_or(url);
+    let sid = param(form, "RecordingSid")?.filter(|s| !s.is_empty()).unwrap_or(url);
     let step = Step::Callback { key: format!("recording:{sid}") };
     inbound(form, &[], step, CallEvent::RecordingReady { message }).map(Some)
 }
@@ -82,11 +82,11 @@ fn inbound(
     step: Step,
     event: CallEvent,
 ) -> Result<Inbound, GatewayError> {
-    let call_id = param(form, "CallSid").filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
+    let call_id = param(form, "CallSid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
     if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(GatewayError::Invalid("CallSid"));
     }
-    let caller = param(form, "From").and_then(PhoneNumber::parse);
+    let caller = param(form, "From")?.and_then(PhoneNumber::parse);
     let mut all: Params = form.to_vec();
     all.extend(query.iter().cloned());
     Ok(Inbound {
@@ -109,7 +109,7 @@ fn voice_message(url: &str, form: &[(String, String)]) -> Result<VoiceMessage, G
     if !ok {
         return Err(GatewayError::Invalid("RecordingUrl"));
     }
-    let duration_secs = param(form, "RecordingDuration").and_then(|d| d.parse().ok());
+    let duration_secs = param(form, "RecordingDuration")?.and_then(|d| d.parse().ok());
     Ok(VoiceMessage { url: url.to_owned(), duration_secs })
 }
 

@@ -19,7 +19,8 @@ pub fn render(actions: &[Action], voice: &PromptVoice, base_url: &str, turn: u32
             Action::Gather { prompts, max_digits, finish_key, timeout_secs } => {
                 // https://www.twilio.com/docs/voice/twiml/gather: numDigits
                 // submits at once; finishOnKey "" disables the finish key.
-                let num_digits = max_digits.to_string();
+                // With a finish key, room for it after a full-length code.
+                let num_digits = crate::flow::keypad::key_limit(*max_digits, *finish_key).to_string();
                 let timeout = timeout_secs.to_string();
                 let finish = finish_key.map(String::from).unwrap_or_default();
                 doc.open(

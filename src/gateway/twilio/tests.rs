@@ -57,6 +57,23 @@ fn repeated_parameters_are_signed_with_sorted_values() {
     assert_eq!(sign("12345", base, &form), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
 }
 
+/// Issue 9, item 6, for Twilio: the signature sorts a repeated name's
+/// values, so reordering them keeps a captured signature valid; a repeated
+/// name the adapter reads is therefore refused, never resolved to one value.
+#[test]
+fn a_repeated_name_is_refused_even_when_signed() {
+    let signed = params(&[("CallSid", "CA1"), ("Digits", "10"), ("Digits", "99")]);
+    let reordered = params(&[("CallSid", "CA1"), ("Digits", "99"), ("Digits", "10")]);
+    let url = "https://sampark.test/twilio/voice?turn=3";
+    assert!(validate("12345", url, &reordered, &sign("12345", url, &signed)), "the signature cannot tell");
+    let turn = params(&[("turn", "3")]);
+    assert_eq!(parse_voice(&turn, &reordered), Err(GatewayError::Repeated("Digits")));
+    let two_calls = params(&[("CallSid", "CA1"), ("CallSid", "CA2"), ("CallStatus", "completed")]);
+    assert_eq!(parse_status(&two_calls), Err(GatewayError::Repeated("CallSid")));
+    let two_turns = params(&[("turn", "3"), ("turn", "4")]);
+    assert_eq!(parse_voice(&two_turns, &params(&[("CallSid", "CA1")])), Err(GatewayError::Repeated("turn")));
+}
+
 #[test]
 fn a_garbage_signature_header_is_rejected_not_a_panic() {
     assert!(!validate("12345", "https://x.test/", &sdk_params(), "not base64!!"));

@@ -14,7 +14,9 @@ use tracing::{error, warn};
 use super::csrf_rejected;
 use crate::{
     bridge::BridgeRequest,
+    gateway::Provider,
     http::{AppState, internal, session::PageUser},
+    media::{FetchError, twilio_recording},
     queue::Scope,
     storage::ClaimCheck,
 };
@@ -88,6 +90,11 @@ async fn call_now(
 
 /// The caller's voice message, fetched from the gateway for a signed-in
 /// user allowed to see the case; every play is audited.
+///
+/// Fetched only from the recording hosts of the gateway whose call brought
+/// the message in, never from an internal address, following no redirect
+/// elsewhere ([`crate::media`]); Twilio's credentials only for the
+/// account's recording resources at its API.
 async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id): Path<i64>) -> Response {
     let case = match app.desk.store().case_view(&Scope::of(&who.user), id).await {
         Ok(Some(case)) => case,
@@ -95,18 +102,28 @@ async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id
         Err(e) => return internal(&e),
     };
     let Some(url) = case.recording_url else { return (StatusCode::NOT_FOUND, "No voice message").into_response() };
+    let gateway = match app.desk.store().voice_message_gateway(id).await {
+        Ok(gateway) => gateway.as_deref().and_then(Provider::parse),
+        Err(e) => return internal(&e),
+    };
+    let Some(gateway) = gateway else {
+        warn!(case.id = id, "a voice message no call of its case brought in; not fetched");
+        return (StatusCode::BAD_GATEWAY, "Sampark cannot tell which gateway keeps this voice message.")
+            .into_response();
+    };
     if let Err(e) = app.desk.audit(&who.user, "play_recording", Some(id), None).await {
         return internal(&e);
     }
-    let mut request = app.client.get(&url);
-    // Twilio serves recordings to the account (when media auth is on).
-    if let (Some(sid), Some(token), true) =
-        (&app.twilio_account_sid, &app.gateways.twilio_auth_token, url.starts_with("https://api.twilio.com/"))
-    {
-        request = request.basic_auth(sid, Some(token.expose()));
-    }
-    match request.send().await {
-        Ok(upstream) if upstream.status().is_success() => {
+    let twilio_auth = match (&app.twilio_account_sid, &app.gateways.twilio_auth_token) {
+        (Some(sid), Some(token))
+            if gateway == Provider::Twilio && twilio_recording(&app.twilio_api_url, sid, &url).is_some() =>
+        {
+            Some((sid.as_str(), token.expose()))
+        }
+        _ => None,
+    };
+    match app.media.fetch(gateway, &url, twilio_auth).await {
+        Ok(upstream) => {
             let content_type = upstream
                 .headers()
                 .get(header::CONTENT_TYPE)
@@ -120,13 +137,13 @@ async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id
             )
                 .into_response()
         }
-        Ok(upstream) => {
-            error!(http.status = upstream.status().as_u16(), "the gateway would not give the recording");
-            (StatusCode::BAD_GATEWAY, "The gateway would not give the recording.").into_response()
+        Err(e @ (FetchError::NotAllowed { .. } | FetchError::PrivateAddress { .. } | FetchError::NotAUrl)) => {
+            warn!(case.id = id, error.message = %e, "refused to fetch a voice message");
+            (StatusCode::BAD_GATEWAY, format!("The voice message was not fetched: {e}.")).into_response()
         }
         Err(e) => {
-            error!(error.message = %e.without_url(), "could not fetch the recording");
-            (StatusCode::BAD_GATEWAY, "The recording could not be fetched.").into_response()
+            error!(case.id = id, error.message = %e, "could not fetch the voice message");
+            (StatusCode::BAD_GATEWAY, format!("The voice message could not be fetched: {e}.")).into_response()
         }
     }
 }

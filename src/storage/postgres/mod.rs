@@ -343,6 +343,10 @@ impl Store for PgStore {
         queue::update_attempt_call(&self.pool, gateway, call_id, status, at).await
     }
 
+    async fn voice_message_gateway(&self, case_id: i64) -> Result<Option<String>, StoreError> {
+        retention::voice_message_gateway(&self.pool, case_id).await
+    }
+
     async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError> {
         retention::purge_closed_cases(&self.pool, before, now).await
     }

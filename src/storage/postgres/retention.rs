@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row};
 
-use crate::storage::{Purged, StoreError, erase_voice_message};
+use crate::storage::{Purged, PurgedRecording, StoreError, erase_voice_message, gateway_of_voice_message};
 
 pub(super) async fn purge_closed_cases(
     pool: &PgPool,
@@ -22,8 +22,11 @@ pub(super) async fn purge_closed_cases(
     let mut purged = Purged::default();
     for case in &cases {
         let id: i64 = case.get(0);
+        let calls: Vec<(i64, String, String)> = sqlx::query_as(CALLS_OF_CASE).bind(id).fetch_all(&mut *tx).await?;
         if let Some(url) = case.get::<Option<String>, _>(1) {
-            purged.recording_urls.push(url);
+            let states: Vec<(String, String)> = calls.iter().map(|(_, p, s)| (p.clone(), s.clone())).collect();
+            let gateway = gateway_of_voice_message(&url, &states)?;
+            purged.recordings.push(PurgedRecording { url, gateway });
         }
         sqlx::query(
             r#"UPDATE cases SET phone = NULL, recording_url = NULL, recording_duration_secs = NULL, referred_to = NULL,
@@ -37,10 +40,8 @@ pub(super) async fn purge_closed_cases(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let calls = sqlx::query("SELECT id, state FROM calls WHERE case_id = $1").bind(id).fetch_all(&mut *tx).await?;
-        for call in calls {
-            let call_id: i64 = call.get(0);
-            let state = erase_voice_message(call.get(1))?;
+        for (call_id, _, state) in calls {
+            let state = erase_voice_message(state)?;
             sqlx::query("UPDATE calls SET phone = NULL, state = $1 WHERE id = $2")
                 .bind(state)
                 .bind(call_id)
@@ -58,4 +59,20 @@ pub(super) async fn purge_closed_cases(
     }
     tx.commit().await?;
     Ok(purged)
+}
+
+/// A case's calls, newest first: id, provider and state (one SQL text for
+/// both backends).
+const CALLS_OF_CASE: &str = "SELECT id, provider, state FROM calls WHERE case_id = $1 ORDER BY id DESC";
+
+pub(super) async fn voice_message_gateway(pool: &PgPool, case_id: i64) -> Result<Option<String>, StoreError> {
+    let url: Option<Option<String>> =
+        sqlx::query_scalar("SELECT recording_url FROM cases WHERE id = $1").bind(case_id).fetch_optional(pool).await?;
+    let Some(url) = url.flatten() else { return Ok(None) };
+    let calls: Vec<(String, String)> =
+        sqlx::query_as("SELECT provider, state FROM calls WHERE case_id = $1 ORDER BY id DESC")
+            .bind(case_id)
+            .fetch_all(pool)
+            .await?;
+    gateway_of_voice_message(&url, &calls)
 }
