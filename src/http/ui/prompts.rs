@@ -155,12 +155,12 @@ async fn show_prompt(
                 Some(recording) => {
                     p { "Now playing to callers" @if recording.synthetic { " (synthetic placeholder)" } ": " (seconds(recording.duration_ms)) }
                     audio #now-playing controls preload="none" src={ "/prompts/" (language) "/" (key) "." (recording.version) ".wav" } {}
-                    @if uploaded_active && text.is_some() {
+                    @if uploaded_active {
                         form method="post" action={ (base) "/use-text" } {
                             (csrf_field(who))
                             button.secondary #use-text type="submit" { "टेक्स्ट बोलें · Use the text instead" }
                         }
-                        p.muted { "Callers then hear the text above read by the gateway's speech engine (or the file shipped with Sampark, if there is one); the recordings stay below." }
+                        p.muted { "Callers then hear the prompt's text read by the gateway's speech engine (or the file shipped with Sampark, if there is one); the recordings stay below." }
                     }
                 }
                 None => p.muted { "No recording: callers hear the text read by the gateway's speech engine." },
