@@ -6,6 +6,12 @@
 //! is made with sox, which must be installed (`apt-get install sox
 //! libsox-fmt-mp3`), so the repository carries no 60-second file.
 //!
+//! Then the issue's crafted MP3s (issue 9, item 10), built here from the
+//! test fixture: a LAME header claiming three frames in front of thousands
+//! of copies of the fixture's frames, which the decoder would decode and
+//! throw away. They must be refused, and quickly: 30 MB unread, 6.5 MB (under
+//! the size cap) once the work budget runs out.
+//!
 //! Run: `cargo bench --bench prompt_convert` (RUNS=7).
 
 use std::{
@@ -67,4 +73,35 @@ fn main() {
     println!("  pipeline / decoding         {:>8.2}x", whole.as_secs_f64() / decode.as_secs_f64());
     println!("  faster than real time       {:>8.0}x", 60.0 / whole.as_secs_f64());
     println!("  duration kept               {:>8.3} s", output.duration.as_secs_f64());
+    crafted(&limits);
+}
+
+/// The fixture with its Xing frame count set to 3 and its audio frames
+/// repeated `repeats` times (see tests/api/prompts.rs).
+fn mp3_hiding_its_frames(repeats: usize) -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/audio/tone-440hz-1500ms-44k1-stereo.mp3");
+    let mp3 = std::fs::read(path).unwrap();
+    let first = 144 * 128_000 / 44_100;
+    let xing = mp3.windows(4).position(|w| w == b"Xing").unwrap();
+    let mut crafted = mp3[..first].to_vec();
+    crafted[xing + 8..xing + 12].copy_from_slice(&3u32.to_be_bytes());
+    for _ in 0..repeats {
+        crafted.extend_from_slice(&mp3[first..]);
+    }
+    crafted
+}
+
+fn crafted(limits: &AudioLimits) {
+    println!("crafted MP3s (a header claiming 3 frames, the rest decoded and trimmed away):");
+    for repeats in [4_000, 870] {
+        let bytes = mp3_hiding_its_frames(repeats);
+        let start = Instant::now();
+        let result = process(&bytes, limits);
+        let took = start.elapsed();
+        let outcome = match result {
+            Ok(p) => format!("ACCEPTED as {:.3} s", p.duration.as_secs_f64()),
+            Err(e) => format!("refused: {e}"),
+        };
+        println!("  {:>5.1} MB  {:>8.1} ms  {outcome}", bytes.len() as f64 / 1e6, took.as_secs_f64() * 1000.0);
+    }
 }

@@ -92,6 +92,8 @@ pub struct Settings {
     pub group_commit: bool,
     /// Longest prompt recording accepted.
     pub prompt_max_duration: Duration,
+    /// Least sound (not counting silence) a prompt recording must have.
+    pub prompt_min_sound: Duration,
     /// How often uploads made on other instances are picked up.
     pub prompt_refresh_every: Duration,
     /// Fault injection for tests (never read from the environment): caps the
@@ -296,6 +298,10 @@ impl Settings {
             Some(v) => v.parse().context("SAMPARK_PROMPT_MAX_SECS is not a number of seconds")?,
             None => 120,
         };
+        let prompt_min_ms: u64 = match env("SAMPARK_PROMPT_MIN_MS") {
+            Some(v) => v.parse().context("SAMPARK_PROMPT_MIN_MS is not a number of milliseconds")?,
+            None => 250,
+        };
         let prompt_refresh_secs: u64 = match env("SAMPARK_PROMPT_REFRESH_SECS") {
             Some(v) => v.parse().context("SAMPARK_PROMPT_REFRESH_SECS is not a number of seconds")?,
             None => 15,
@@ -307,6 +313,7 @@ impl Settings {
             sqlite_page_limit: None,
             prompt_refresh_every: Duration::from_secs(prompt_refresh_secs.max(1)),
             prompt_max_duration: Duration::from_secs(prompt_max_secs.max(1)),
+            prompt_min_sound: Duration::from_millis(prompt_min_ms),
             spool_replay_every: Duration::from_secs(replay_secs.max(1)),
             spool_path: pick("SAMPARK_SPOOL_PATH", None)
                 .map(PathBuf::from)

@@ -33,7 +33,11 @@ pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Resul
     let store = storage::connect(database_url).await.context("cannot open the database")?;
     let index = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
         .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
-    let limits = AudioLimits { max_duration: settings.prompt_max_duration, ..AudioLimits::default() };
+    let limits = AudioLimits {
+        max_duration: settings.prompt_max_duration,
+        min_sound: settings.prompt_min_sound,
+        ..AudioLimits::default()
+    };
     let library = PromptLibrary::new(store, Arc::new(index), catalog, Directory::bundled(), limits);
     library.refresh().await.context("cannot read the uploaded prompt recordings")?;
     Ok((library, flows))

@@ -66,7 +66,11 @@ impl Application {
         let recordings = Arc::new(recordings);
         let directory = Directory::bundled();
         let voice = PromptVoice::new(catalog.clone(), recordings.clone(), directory, &settings.public_url);
-        let limits = AudioLimits { max_duration: settings.prompt_max_duration, ..AudioLimits::default() };
+        let limits = AudioLimits {
+            max_duration: settings.prompt_max_duration,
+            min_sound: settings.prompt_min_sound,
+            ..AudioLimits::default()
+        };
         let prompts = PromptLibrary::new(store.clone(), recordings, catalog, directory, limits);
         let uploaded = prompts.refresh().await.context("cannot read the uploaded prompt recordings")?;
         info!(uploaded, "uploaded prompt recordings are active");

@@ -25,6 +25,20 @@ pub enum AudioError {
         detail: String,
     },
 
+    /// The file ends before what its headers declare: the upload or the
+    /// export was cut short.
+    #[error(
+        "This {} file is incomplete: it ends before the recording does, so the upload or the export was cut \
+         short. Please export the recording again and upload the whole file.",
+        .format.to_uppercase()
+    )]
+    Truncated { format: &'static str },
+
+    /// A compressed file larger than any recording of the longest length
+    /// allowed can be in its format (checked before decoding).
+    #[error("{}", too_large_message(.format, *.bytes, *.max_bytes, *.max))]
+    TooLarge { format: &'static str, bytes: u64, max_bytes: u64, max: Duration },
+
     /// The sample rate is outside what Sampark accepts.
     #[error(
         "This recording uses a sample rate of {rate} Hz, which Sampark does not accept. Please export it again \
@@ -49,6 +63,36 @@ pub enum AudioError {
     )]
     Silent { rms_dbfs: f32 },
 
+    /// Less sound than [`super::AudioLimits::min_sound`]: a click, a
+    /// cut-off word, a recording stopped too soon.
+    #[error(
+        "This recording is too short: it has {} of sound, but a prompt needs at least {}. Please record the \
+         whole prompt.",
+        short_length(*.sound),
+        short_length(*.min)
+    )]
+    TooShort { sound: Duration, min: Duration },
+
+    /// The sound is noise (a flat spectrum, like hiss or random bytes played
+    /// as audio), not a voice. `flatness` is the measure, for the logs.
+    #[error(
+        "This recording is only noise, like the hiss of a radio between stations, with no voice in it. The \
+         file may be damaged or saved in the wrong format: please export it again, or record again."
+    )]
+    Noise { flatness: f32 },
+
+    /// Nearly all the sound is below the speech band (a hum or rumble).
+    #[error(
+        "This recording is only a low hum or rumble, with nothing in the range of a voice. Please check the \
+         microphone and record again."
+    )]
+    Hum { speech_band_percent: f32 },
+
+    /// The check was stopped because the upload's request ended (it timed
+    /// out): nothing was stored.
+    #[error("Checking this recording took too long and was stopped; nothing was changed. Please try again.")]
+    Cancelled,
+
     /// Too much of the recording is flattened at full volume.
     #[error(
         "This recording is distorted: it was recorded too loud, and {percent:.1}% of it is cut off at full volume. \
@@ -70,6 +114,23 @@ fn too_long_message(length: Option<Duration>, max: Duration) -> String {
         ),
         None => format!("This recording is too long: a prompt may be at most {max}. Please shorten it."),
     }
+}
+
+fn too_large_message(format: &str, bytes: u64, max_bytes: u64, max: Duration) -> String {
+    let mb = |b: u64| b as f64 / 1_000_000.0;
+    format!(
+        "This {} file is {:.1} MB, larger than any recording a prompt may be (at most {}) can be: even at the \
+         highest quality that is {:.1} MB. Please shorten it, or export it again.",
+        format.to_uppercase(),
+        mb(bytes),
+        spoken_length(max),
+        mb(max_bytes)
+    )
+}
+
+/// "0.01 seconds", "0.30 seconds": hundredths, for lengths under a second.
+fn short_length(length: Duration) -> String {
+    format!("{:.2} seconds", length.as_secs_f64())
 }
 
 /// "90 seconds", "about 14 minutes", "about 3 hours". Seconds are rounded

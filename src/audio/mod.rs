@@ -13,22 +13,31 @@
 //!
 //! 1. [`probe_format`]: the magic number says whether this is audio at all,
 //!    before a decoder is handed arbitrary bytes.
-//! 2. Decode (`decode.rs`): the declared length is checked before decoding,
-//!    and decoding stops at the limit, so a lying header cannot make us
-//!    allocate hours of samples. Channels are mixed to mono on the fly;
-//!    clipping is counted per channel first, since mixing would hide it.
+//! 2. Decode (`decode.rs`): a compressed file larger than the longest
+//!    recording can be is refused unread; the declared length is checked
+//!    before decoding; decoding stops at the limit, and so does the decoding
+//!    *work* (frames decoded, including those trimmed away), so neither a
+//!    lying header nor a crafted stream can make us allocate hours of samples
+//!    or spend a minute of CPU. A packet that does not decode, or a file that
+//!    ends before its headers say, is refused (damaged, truncated). Channels
+//!    are mixed to mono on the fly; clipping is counted per channel first,
+//!    since mixing would hide it.
 //! 3. Refuse empty, too long and clipped recordings.
 //! 4. Remove DC, then low-pass and resample to 8 kHz in one step
 //!    (`resample.rs`): rodio's resampler does not filter and would alias.
 //! 5. Refuse silence, judged on the 8 kHz signal, i.e. on what a caller
-//!    would actually hear (a file holding only ultrasonic noise is silent).
+//!    would actually hear (a file holding only ultrasonic noise is silent);
+//!    then too little sound (a click, a clip of 10 ms), noise and hum
+//!    (`content.rs`).
 //! 6. Normalise loudness with a peak limiter and fade the edges (`dsp.rs`),
 //!    then prepend the lead-in and encode (`encode.rs`).
 //!
-//! Everything is synchronous and CPU-bound; async callers run [`process`] in
-//! `tokio::task::spawn_blocking`.
+//! Everything is synchronous and CPU-bound; async callers run
+//! [`process_cancellable`] in `tokio::task::spawn_blocking` and set its flag
+//! when they stop waiting, so the work stops with them.
 
 mod checks;
+mod content;
 mod decode;
 mod dsp;
 mod encode;
@@ -38,7 +47,11 @@ mod resample;
 #[cfg(test)]
 mod tests;
 
-use std::time::Duration;
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
 pub use error::AudioError;
 pub use probe::{InputFormat, probe_format};
@@ -76,6 +89,21 @@ pub struct AudioLimits {
     /// runs at full scale is refused as clipped (default 0.01, i.e. 1 %).
     /// Clean speech has next to none; a clipped recording has many.
     pub max_clipped_fraction: f32,
+    /// A recording with less sound than this (not counting silence) is
+    /// refused as too short (default 250 ms: a click or a clip cut off after
+    /// a few milliseconds has far less; the shortest prompts, one-syllable
+    /// place names such as "Goa", have about 300 ms, espeak-ng's too).
+    pub min_sound: Duration,
+    /// A recording whose loud frames have a median spectral flatness above
+    /// this (0–1) is refused as noise (default 0.4). Measured: white noise
+    /// and random bytes 0.54–0.58, pink noise 0.46, speech 0.01–0.07, speech
+    /// with white noise 10 dB below it 0.22–0.31, 5 dB below 0.49.
+    pub max_noise_flatness: f32,
+    /// A recording with less than this share (0–1) of its loud frames'
+    /// energy in 300–3400 Hz is refused as hum (default 0.1). Measured:
+    /// espeak-ng's voices 0.72–0.93, brown noise (rumble) 0.05, a 50 or
+    /// 100 Hz hum 0.0001.
+    pub min_speech_band_share: f32,
 }
 
 impl Default for AudioLimits {
@@ -85,6 +113,9 @@ impl Default for AudioLimits {
             silence_rms_dbfs: -50.0,
             silence_peak_dbfs: -40.0,
             max_clipped_fraction: 0.01,
+            min_sound: Duration::from_millis(250),
+            max_noise_flatness: 0.4,
+            min_speech_band_share: 0.1,
         }
     }
 }
@@ -103,16 +134,25 @@ pub struct Processed {
 }
 
 /// Checks an uploaded recording and converts it to a prompt (see the module
-/// docs for the steps). Synchronous and CPU-bound: from async code, call it
-/// inside `spawn_blocking`.
+/// docs for the steps). Synchronous and CPU-bound: from async code, call
+/// [`process_cancellable`] inside `spawn_blocking`.
 pub fn process(bytes: &[u8], limits: &AudioLimits) -> Result<Processed, AudioError> {
+    process_cancellable(bytes, limits, &AtomicBool::new(false))
+}
+
+/// As [`process`], stopping with [`AudioError::Cancelled`] soon after
+/// `cancel` is set (between decoded packets, and between steps).
+pub fn process_cancellable(bytes: &[u8], limits: &AudioLimits, cancel: &AtomicBool) -> Result<Processed, AudioError> {
     let format = probe_format(bytes).ok_or(AudioError::NotAudio)?;
-    let decoded = decode::decode(bytes, format, limits.max_duration)?;
+    let decoded = decode_guarded(bytes, format, limits.max_duration, cancel)?;
     check_decoded(&decoded, limits)?;
     let mut mono = decoded.mono;
     dsp::remove_dc(&mut mono);
+    check_cancel(cancel)?;
     let mut speech = resample::resample(&mono, decoded.sample_rate, OUTPUT_SAMPLE_RATE);
+    check_cancel(cancel)?;
     check_not_silent(&speech, limits)?;
+    check_content(&speech, limits)?;
     dsp::normalise(&mut speech, OUTPUT_SAMPLE_RATE, TARGET_RMS_DBFS, PEAK_CEILING_DBFS);
     dsp::fade_edges(&mut speech, samples_in(FADE));
     let wav = encode::wav(&speech, samples_in(LEAD_IN), OUTPUT_SAMPLE_RATE)?;
@@ -138,6 +178,40 @@ fn check_not_silent(speech: &[f32], limits: &AudioLimits) -> Result<(), AudioErr
     let level = checks::level(speech);
     if level.rms_dbfs < limits.silence_rms_dbfs || level.peak_dbfs < limits.silence_peak_dbfs {
         return Err(AudioError::Silent { rms_dbfs: level.rms_dbfs });
+    }
+    Ok(())
+}
+
+/// Decodes, turning a panic in a decoder (a crafted file finding a bug in
+/// it) into a refusal of the file rather than a failed request.
+fn decode_guarded(
+    bytes: &[u8],
+    format: InputFormat,
+    max_duration: Duration,
+    cancel: &AtomicBool,
+) -> Result<decode::Decoded, AudioError> {
+    catch_unwind(AssertUnwindSafe(|| decode::decode(bytes, format, max_duration, cancel))).unwrap_or_else(|_| {
+        Err(AudioError::Undecodable { format: format.as_str(), detail: "the decoder panicked".to_owned() })
+    })
+}
+
+fn check_cancel(cancel: &AtomicBool) -> Result<(), AudioError> {
+    if cancel.load(Ordering::Relaxed) { Err(AudioError::Cancelled) } else { Ok(()) }
+}
+
+/// Enough sound, and sound that is neither noise nor hum, judged on the
+/// telephone-band signal.
+fn check_content(speech: &[f32], limits: &AudioLimits) -> Result<(), AudioError> {
+    let content = content::analyse(speech, OUTPUT_SAMPLE_RATE, limits.silence_rms_dbfs);
+    tracing::debug!(?content, "prompt audio content");
+    if content.sound < limits.min_sound {
+        return Err(AudioError::TooShort { sound: content.sound, min: limits.min_sound });
+    }
+    if content.speech_band_share < limits.min_speech_band_share {
+        return Err(AudioError::Hum { speech_band_percent: content.speech_band_share * 100.0 });
+    }
+    if content.flatness > limits.max_noise_flatness {
+        return Err(AudioError::Noise { flatness: content.flatness });
     }
     Ok(())
 }

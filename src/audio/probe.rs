@@ -6,6 +6,11 @@
 //! claims to be, so a header claiming hours is refused before a single sample
 //! is decoded, and a chunk claiming more bytes than the file holds (which
 //! would make the demuxer allocate that much up front) is refused as damaged.
+//! A `data` chunk claiming more than the file holds is a file cut short.
+//!
+//! For Ogg we walk the pages: a file must end with a whole page that closes
+//! its stream (the end-of-stream flag every encoder sets), else it was cut
+//! off, which nothing in the decoded audio would show.
 
 use std::time::Duration;
 
@@ -62,8 +67,9 @@ fn is_mpeg_audio_frame_header(bytes: &[u8]) -> bool {
 /// What the RIFF headers of a WAV file say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WavHeader {
-    /// The `data` chunk's declared length, converted to time.
-    Declared(Duration),
+    /// The `data` chunk's declared length, converted to time, and whether
+    /// the file holds all of it (`false`: the file was cut short).
+    Declared { length: Duration, complete: bool },
     /// The length is a placeholder written by tools that stream a WAV before
     /// knowing its length (`ffmpeg` writes `0xFFFFFFFF`, `espeak-ng --stdout`
     /// `0x7FFFF000`); only the cap on decoded samples applies.
@@ -85,7 +91,7 @@ pub(crate) fn wav_header(bytes: &[u8]) -> WavHeader {
         let body = pos + 8;
         let remaining = bytes.len() - body;
         if &id == b"data" {
-            return data_duration(len, byte_rate);
+            return data_duration(len, remaining, byte_rate);
         }
         if len as usize > remaining {
             return WavHeader::Damaged("a header chunk is longer than the file");
@@ -98,7 +104,7 @@ pub(crate) fn wav_header(bytes: &[u8]) -> WavHeader {
     WavHeader::Damaged("no audio data chunk")
 }
 
-fn data_duration(len: u32, byte_rate: Option<u32>) -> WavHeader {
+fn data_duration(len: u32, remaining: usize, byte_rate: Option<u32>) -> WavHeader {
     let Some(byte_rate) = byte_rate else { return WavHeader::Damaged("no format chunk before the audio data") };
     if byte_rate == 0 {
         return WavHeader::Damaged("the format chunk gives a byte rate of zero");
@@ -106,7 +112,8 @@ fn data_duration(len: u32, byte_rate: Option<u32>) -> WavHeader {
     if STREAMING_DATA_LENGTHS.contains(&len) {
         return WavHeader::Unknown;
     }
-    WavHeader::Declared(Duration::from_secs_f64(f64::from(len) / f64::from(byte_rate)))
+    let length = Duration::from_secs_f64(f64::from(len) / f64::from(byte_rate));
+    WavHeader::Declared { length, complete: len as usize <= remaining }
 }
 
 /// The id and declared length of the chunk at `pos`, if a whole chunk header fits.
@@ -119,4 +126,45 @@ fn chunk_header(bytes: &[u8], pos: usize) -> Option<([u8; 4], u32)> {
 /// A little-endian `u32` from exactly four bytes.
 fn le_u32(word: &[u8]) -> Option<u32> {
     Some(u32::from_le_bytes(word.try_into().ok()?))
+}
+
+/// How an Ogg file ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OggEnd {
+    /// The last page is whole and closes its stream.
+    Complete,
+    /// The last page is cut off, or the stream is never closed.
+    Truncated,
+    /// Something other than pages follows (junk the demuxer skips): not ours
+    /// to judge.
+    Unknown,
+}
+
+/// Page header: capture pattern, version, flags, granule position (8),
+/// serial (4), sequence (4), checksum (4), segment count.
+const OGG_HEADER_LEN: usize = 27;
+/// The header-type flag of a stream's last page.
+const OGG_END_OF_STREAM: u8 = 0x04;
+
+/// Walks the Ogg pages from the start (cheap: only headers and segment
+/// tables are read) to see whether the file ends as a finished stream does.
+pub(crate) fn ogg_end(bytes: &[u8]) -> OggEnd {
+    let (mut pos, mut last_flags) = (0usize, None);
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        if !rest.starts_with(&b"OggS"[..rest.len().min(4)]) || rest.get(4).is_some_and(|&v| v != 0) {
+            return OggEnd::Unknown;
+        }
+        let Some(header) = rest.get(..OGG_HEADER_LEN) else { return OggEnd::Truncated };
+        let segments = usize::from(header[26]);
+        let Some(table) = bytes.get(pos + OGG_HEADER_LEN..pos + OGG_HEADER_LEN + segments) else {
+            return OggEnd::Truncated;
+        };
+        pos += OGG_HEADER_LEN + segments + table.iter().map(|&s| usize::from(s)).sum::<usize>();
+        last_flags = Some(header[5]);
+    }
+    match last_flags {
+        Some(flags) if pos == bytes.len() && flags & OGG_END_OF_STREAM != 0 => OggEnd::Complete,
+        _ => OggEnd::Truncated,
+    }
 }

@@ -212,10 +212,8 @@ fn a_text_file_renamed_wav_is_not_audio() {
 
 #[test]
 fn corrupt_files_are_undecodable() {
-    let flac = fixture("tone-440hz-1500ms-22k05-stereo.flac");
     let garbage: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("flac cut after its magic", flac[..42].to_vec()),
         ("ogg magic then noise", [b"OggS".as_slice(), &garbage].concat()),
         ("flac magic then noise", [b"fLaC".as_slice(), &garbage].concat()),
         ("wav without fmt chunk", [b"RIFF\x20\x00\x00\x00WAVEdata\x08\x00\x00\x00".as_slice(), &[0; 8]].concat()),
@@ -360,4 +358,199 @@ fn messages_speak_plainly() {
     assert!(err_text(Duration::from_secs(900), max).contains("about 15 minutes"));
     let none = AudioError::TooLong { length: None, max }.to_string();
     assert!(none.contains("at most 120 seconds"), "{none}");
+}
+
+/// Pseudo-random 16-bit samples (a fixed LCG, so the test is repeatable):
+/// what a WAV header followed by random bytes plays as.
+fn random_samples(n: usize) -> Vec<f32> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            f32::from((state >> 48) as u16 as i16) / 32768.0
+        })
+        .collect()
+}
+
+#[test]
+fn random_bytes_after_a_wav_header_are_refused_as_noise() {
+    let err = process_default(&wav_of(&random_samples(88_200), 44_100, 1)).unwrap_err();
+    let AudioError::Noise { flatness } = err else { panic!("{err:?}") };
+    assert!(flatness > 0.5, "{flatness}");
+    assert!(err.to_string().contains("only noise"), "{err}");
+}
+
+/// A crude voice: a 140 Hz buzz (harmonics falling off 6 dB per octave)
+/// through two formant-like peaks, in syllables of 200 ms with short gaps.
+fn buzzy_syllables(secs: f32, rate: u32) -> Vec<f32> {
+    let harmonics: Vec<(f32, f32)> = (1..=24)
+        .map(|h| {
+            let f = 140.0 * h as f32;
+            let formants = 1.0 / (1.0 + ((f - 700.0) / 150.0).powi(2)) + 0.5 / (1.0 + ((f - 1_800.0) / 200.0).powi(2));
+            (f, 0.2 / h as f32 * (0.1 + formants))
+        })
+        .collect();
+    let mut voice = tones(&harmonics, secs, rate);
+    for (i, s) in voice.iter_mut().enumerate() {
+        let in_syllable = (i as f32 / rate as f32 * 4.0).fract();
+        *s *= if in_syllable < 0.8 { (in_syllable / 0.8 * PI).sin() } else { 0.0 };
+    }
+    voice
+}
+
+#[test]
+fn a_voice_passes_the_noise_check_even_with_noise_behind_it() {
+    let voice = buzzy_syllables(2.0, 16_000);
+    assert!(process_default(&wav_of(&voice, 16_000, 1)).is_ok());
+    // White noise 10 dB below the voice's loud parts: a noisy room.
+    let level = checks::from_dbfs(checks::level(&voice).rms_dbfs - 10.0) * 3f32.sqrt();
+    let noisy: Vec<f32> = voice.iter().zip(random_samples(voice.len())).map(|(v, n)| v + n * level).collect();
+    process_default(&wav_of(&noisy, 16_000, 1)).unwrap();
+    // The same noise alone is refused.
+    let noise: Vec<f32> = random_samples(voice.len()).iter().map(|n| n * level).collect();
+    assert!(matches!(process_default(&wav_of(&noise, 16_000, 1)), Err(AudioError::Noise { .. })));
+}
+
+#[test]
+fn a_hum_below_the_speech_band_is_refused() {
+    let err = process_default(&wav_of(&tones(&[(50.0, 0.4), (100.0, 0.1)], 2.0, 16_000), 16_000, 1)).unwrap_err();
+    assert!(matches!(err, AudioError::Hum { .. }), "{err:?}");
+}
+
+#[test]
+fn a_pure_tone_is_not_noise() {
+    // The check refuses what is broken, not what is merely not speech.
+    for freq in [440.0, 1_000.0, 3_000.0] {
+        process_default(&wav_of(&tones(&[(freq, 0.3)], 1.0, 16_000), 16_000, 1)).unwrap();
+    }
+}
+
+#[test]
+fn clips_with_too_little_sound_are_too_short() {
+    let clip = wav_of(&interleave(&tones(&[(440.0, 0.5)], 0.01, 44_100), 2), 44_100, 2);
+    let err = process_default(&clip).unwrap_err();
+    let AudioError::TooShort { sound, min } = err else { panic!("{err:?}") };
+    assert!(sound <= Duration::from_millis(10), "{sound:?}");
+    assert_eq!(min, Duration::from_millis(250));
+    assert!(err.to_string().contains("0.01 seconds of sound"), "{err}");
+    // A long file holding a 100 ms beep and silence is no better.
+    let mut beep = vec![0.0; 32_000];
+    beep[8_000..9_600].copy_from_slice(&tones(&[(440.0, 0.5)], 0.1, 16_000));
+    assert!(matches!(process_default(&wav_of(&beep, 16_000, 1)), Err(AudioError::TooShort { .. })));
+    // The minimum is a limit like the others.
+    let limits = AudioLimits { min_sound: Duration::from_millis(50), ..AudioLimits::default() };
+    process(&wav_of(&beep, 16_000, 1), &limits).unwrap();
+}
+
+#[test]
+fn a_wav_cut_short_is_truncated() {
+    let whole = wav_of(&tones(&[(440.0, 0.3)], 2.0, 16_000), 16_000, 1);
+    let err = process_default(&whole[..whole.len() * 6 / 10]).unwrap_err();
+    assert!(matches!(err, AudioError::Truncated { format: "wav" }), "{err:?}");
+    assert!(err.to_string().contains("incomplete"), "{err}");
+    // One sample short is cut short too.
+    assert!(matches!(process_default(&whole[..whole.len() - 1]), Err(AudioError::Truncated { .. })));
+}
+
+#[test]
+fn compressed_files_cut_short_are_truncated() {
+    for name in [
+        "tone-440hz-1500ms-44k1-stereo.mp3",
+        "tone-440hz-1500ms-44k1-stereo.ogg",
+        "tone-440hz-1500ms-22k05-stereo.flac",
+    ] {
+        let whole = fixture(name);
+        for cut in [whole.len() * 6 / 10, whole.len() * 9 / 10] {
+            let result = process_default(&whole[..cut]).map(|p| p.duration);
+            assert!(
+                matches!(result, Err(AudioError::Truncated { .. })),
+                "{name} cut at {cut}/{}: {result:?}",
+                whole.len()
+            );
+        }
+    }
+    // Cut while the headers are still being read.
+    let flac = fixture("tone-440hz-1500ms-22k05-stereo.flac");
+    assert!(matches!(process_default(&flac[..42]), Err(AudioError::Truncated { format: "flac" })));
+}
+
+#[test]
+fn damaged_packets_are_refused_not_skipped() {
+    for name in [
+        "tone-440hz-1500ms-44k1-stereo.mp3",
+        "tone-440hz-1500ms-44k1-stereo.ogg",
+        "tone-440hz-1500ms-22k05-stereo.flac",
+    ] {
+        // A kilobyte of garbage in the middle: the demuxer drops the frames
+        // it hits (resynchronising after them), so the file comes out short
+        // of what its header declares.
+        let mut bytes = fixture(name);
+        let middle = bytes.len() / 2;
+        bytes[middle..middle + 1024].iter_mut().for_each(|b| *b ^= 0x5A);
+        let result = process_default(&bytes).map(|p| p.duration);
+        assert!(
+            matches!(result, Err(AudioError::Truncated { .. } | AudioError::Undecodable { .. })),
+            "{name}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn an_ogg_file_ends_with_a_whole_last_page() {
+    let ogg = fixture("tone-440hz-1500ms-44k1-stereo.ogg");
+    assert_eq!(probe::ogg_end(&ogg), probe::OggEnd::Complete);
+    assert_eq!(probe::ogg_end(&ogg[..ogg.len() - 1]), probe::OggEnd::Truncated);
+    assert_eq!(probe::ogg_end(&[ogg.as_slice(), b"junk at the end"].concat()), probe::OggEnd::Unknown);
+}
+
+/// The MP3 fixture (LAME VBR) made into the crafted file: its Xing
+/// header claims `claimed` MPEG frames, and its audio frames are repeated
+/// `repeats` times after it. The decoder trims every sample past the claimed
+/// frames, so the file decodes to almost nothing while every frame is still
+/// decoded; rodio skipped such packets in a loop of its own, unbounded.
+fn mp3_hiding_its_frames(claimed: u32, repeats: usize) -> Vec<u8> {
+    let mp3 = fixture("tone-440hz-1500ms-44k1-stereo.mp3");
+    // The first frame: MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding.
+    assert_eq!(mp3[..4], [0xFF, 0xFB, 0x90, 0x64]);
+    let first = 144 * 128_000 / 44_100;
+    let xing = mp3.windows(4).position(|w| w == b"Xing").unwrap();
+    assert_eq!(mp3[xing + 7] & 1, 1, "the Xing header has a frame count");
+    let mut crafted = mp3[..first].to_vec();
+    crafted[xing + 8..xing + 12].copy_from_slice(&claimed.to_be_bytes());
+    for _ in 0..repeats {
+        crafted.extend_from_slice(&mp3[first..]);
+    }
+    crafted
+}
+
+#[test]
+fn an_mp3_hiding_its_frames_behind_its_header_is_too_long_and_not_decoded_to_the_end() {
+    // 3 frames claimed (37 ms after the encoder delay), 45 s of frames
+    // behind them; the limit is 2 s.
+    let limits = AudioLimits { max_duration: Duration::from_secs(2), ..AudioLimits::default() };
+    let crafted = mp3_hiding_its_frames(3, 30);
+    let err = process(&crafted, &limits).unwrap_err();
+    assert!(matches!(err, AudioError::TooLong { length: None, .. }), "{err:?}");
+    // Within the limit it decodes, and is refused for what it is: 37 ms.
+    let err = process(&mp3_hiding_its_frames(3, 1), &limits).unwrap_err();
+    assert!(matches!(err, AudioError::TooShort { .. }), "{err:?}");
+}
+
+#[test]
+fn a_compressed_file_larger_than_the_longest_recording_is_refused_unread() {
+    // 2 minutes at MP3's highest bitrate is 4.8 MB (+ 2 MiB for tags).
+    let crafted = mp3_hiding_its_frames(3, 1_000);
+    assert!(crafted.len() > 7_000_000, "{}", crafted.len());
+    let err = process_default(&crafted).unwrap_err();
+    let AudioError::TooLarge { format: "mp3", bytes, max_bytes, .. } = err else { panic!("{err:?}") };
+    assert_eq!((bytes, max_bytes), (crafted.len() as u64, 4_800_000 + 2 * 1024 * 1024));
+    assert!(err.to_string().contains("at most 120 seconds"), "{err}");
+}
+
+#[test]
+fn a_cancelled_conversion_stops() {
+    let bytes = fixture("tone-440hz-1500ms-44k1-stereo.ogg");
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let err = process_cancellable(&bytes, &AudioLimits::default(), &cancel).unwrap_err();
+    assert!(matches!(err, AudioError::Cancelled), "{err:?}");
 }

@@ -7,6 +7,9 @@
 //! - `POST /api/v1/prompts/{lang}/{key}/rollback`: the version before the
 //!   active one becomes active.
 //! - `POST /api/v1/prompts/{lang}/{key}/versions/{id}/activate`.
+//! - `DELETE /api/v1/prompts/{lang}/{key}/active`: no version is active any
+//!   more, so callers hear the catalog text again ("use text"); 200 with
+//!   the version that was active, 409 when none was.
 //!
 //! Admins only (403 for anyone else). The language and key are parsed into
 //! types that admit only letters, digits and `_` (400 otherwise), then must
@@ -19,7 +22,7 @@ use axum::{
     extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post, put},
+    routing::{delete, get, post, put},
 };
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -51,6 +54,7 @@ pub fn small_router() -> Router<AppState> {
         .route("/api/v1/prompts/{lang}/{key}/versions", get(versions))
         .route("/api/v1/prompts/{lang}/{key}/rollback", post(rollback))
         .route("/api/v1/prompts/{lang}/{key}/versions/{id}/activate", post(activate))
+        .route("/api/v1/prompts/{lang}/{key}/active", delete(use_text))
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -71,8 +75,9 @@ pub fn library_status(e: &LibraryError) -> StatusCode {
             StatusCode::NOT_FOUND
         }
         LibraryError::Rejected(AudioError::Encode(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        LibraryError::Rejected(AudioError::Cancelled) => StatusCode::REQUEST_TIMEOUT,
         LibraryError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        LibraryError::NoEarlierVersion => StatusCode::CONFLICT,
+        LibraryError::NoEarlierVersion | LibraryError::NothingActive => StatusCode::CONFLICT,
         LibraryError::Conversion(_) | LibraryError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -220,6 +225,28 @@ async fn activate(
     match app.prompts.activate(&language, &key, id).await {
         Ok(version) => {
             audit(&app, &who.user, "prompt_activate", &version).await;
+            Json(version).into_response()
+        }
+        Err(e) => library_error(&e),
+    }
+}
+
+async fn use_text(
+    State(app): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path((lang, key)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(rejected) = admin_only(&who, &headers, true) {
+        return rejected;
+    }
+    let (language, key) = match parse_prompt(&lang, &key) {
+        Ok(prompt) => prompt,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    match app.prompts.use_text(&language, &key).await {
+        Ok(version) => {
+            audit(&app, &who.user, "prompt_use_text", &version).await;
             Json(version).into_response()
         }
         Err(e) => library_error(&e),

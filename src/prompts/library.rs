@@ -7,7 +7,10 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use chrono::{DateTime, Utc};
@@ -39,6 +42,8 @@ pub enum LibraryError {
     NoEarlierVersion,
     #[error("this prompt has no version {0}")]
     NoSuchVersion(i64),
+    #[error("no uploaded recording of this prompt is active: callers already hear the text (or a shipped file)")]
+    NothingActive,
     #[error("converting the recording failed: {0}")]
     Conversion(String),
     #[error(transparent)]
@@ -142,12 +147,17 @@ impl PromptLibrary {
         self.check_prompt(&upload.language, &upload.key)?;
         let limits = self.limits.clone();
         let Upload { language, key, bytes, uploaded_by, synthetic } = upload;
+        // If this future is dropped (the request timed out), the guard tells
+        // the conversion to stop rather than run on unseen.
+        let cancel = CancelOnDrop::default();
+        let flag = cancel.0.clone();
         let (processed, original) = tokio::task::spawn_blocking(move || {
-            let processed = audio::process(&bytes, &limits);
+            let processed = audio::process_cancellable(&bytes, &limits, &flag);
             (processed, bytes)
         })
         .await
         .map_err(|e| LibraryError::Conversion(e.to_string()))?;
+        drop(cancel);
         let processed = processed?;
         let versions = self.store.prompt_versions(&language, &key).await?;
         if let Some(active) = versions.into_iter().find(|v| v.active && v.sha256 == processed.sha256) {
@@ -184,6 +194,18 @@ impl PromptLibrary {
             self.store.activate_prompt_version(language, key, id).await?.ok_or(LibraryError::NoSuchVersion(id))?;
         self.refresh().await?;
         Ok(activated)
+    }
+
+    /// Goes back from the uploaded recording to what played before any
+    /// upload: the catalog text spoken by the gateway (or a file shipped in
+    /// the prompts directory, if there is one). The recording stays as an
+    /// inactive version. Returns the version that was active.
+    pub async fn use_text(&self, language: &Language, key: &PromptKey) -> Result<PromptVersion, LibraryError> {
+        self.check_prompt(language, key)?;
+        let deactivated =
+            self.store.deactivate_prompt_version(language, key).await?.ok_or(LibraryError::NothingActive)?;
+        self.refresh().await?;
+        Ok(deactivated)
     }
 
     /// Every version of a prompt, newest first.
@@ -223,6 +245,17 @@ impl PromptLibrary {
     /// Every prompt the flows can play, in each language, against what voices it.
     pub fn coverage<'a>(&self, flows: impl IntoIterator<Item = &'a Flow>) -> Coverage {
         coverage(&self.catalog, &self.index, flows)
+    }
+}
+
+/// Sets its flag when dropped: handed to blocking work that should stop
+/// once nobody waits for it.
+#[derive(Debug, Default)]
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 

@@ -333,6 +333,14 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
     ) -> Result<Option<PromptVersion>, StoreError>;
 
+    /// Makes no version of a prompt active (callers hear the text again);
+    /// returns the version that was active, `None` when none was.
+    async fn deactivate_prompt_version(
+        &self,
+        language: &Language,
+        key: &PromptKey,
+    ) -> Result<Option<PromptVersion>, StoreError>;
+
     /// Every version of one prompt, newest first.
     async fn prompt_versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError>;
 

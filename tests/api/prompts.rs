@@ -333,3 +333,219 @@ async fn the_longest_recording_accepted_is_a_setting() {
     assert!(json["error"].as_str().unwrap().contains("too long"), "{json}");
     assert_eq!(put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 1500)).await.status(), StatusCode::CREATED);
 }
+
+/// A mono 16-bit WAV of `samples` (full scale ±1.0) at 16 kHz.
+fn wav16k(samples: impl IntoIterator<Item = f32>) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut out, spec).unwrap();
+    for s in samples {
+        writer.write_sample((s * 32767.0) as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+    out.into_inner()
+}
+
+/// What the issue uploaded: a WAV header followed by random bytes (a fixed
+/// generator, so the test is repeatable).
+fn noise_wav() -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    wav16k((0..32_000).map(|_| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        f32::from((state >> 48) as u16 as i16) / 32768.0
+    }))
+}
+
+/// Asserts that `hi/welcome` is spoken from the catalog text: no recording
+/// is served for it and the call's first TwiML says it.
+async fn welcome_is_spoken_from_text(app: &TestApp, sid: &str) {
+    let call = Call::start(app, sid, "+911000000102").await;
+    assert!(!call.twiml.plays.iter().any(|url| url.contains("/prompts/hi/welcome.")), "{}", call.twiml.raw);
+    assert!(call.twiml.raw.contains("<Say"), "{}", call.twiml.raw);
+    assert!(call.twiml.spoken().contains("हेल्पलाइन"), "{}", call.twiml.raw);
+    let served = app.client.get(format!("{}/prompts/hi/welcome.wav", app.address)).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn noise_a_truncated_wav_and_a_10_ms_clip_are_refused_and_nothing_goes_live() {
+    let app = spawn_app().await;
+    let session = admin(&app).await;
+    let whole = laptop_wav(440.0, 2000);
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("random bytes after a WAV header", noise_wav(), "only noise"),
+        ("a WAV cut at 60 %", whole[..whole.len() * 6 / 10].to_vec(), "incomplete"),
+        ("a 10 ms clip", laptop_wav(440.0, 10), "too short"),
+    ];
+    for (what, body, reason) in cases {
+        let response = put_prompt(&app, &session, "hi/welcome", body).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        let json: serde_json::Value = response.json().await.unwrap();
+        let message = json["error"].as_str().unwrap();
+        assert!(message.contains(reason), "{what}: {message}");
+    }
+    welcome_is_spoken_from_text(&app, "CA00000000000000000000000000000731").await;
+    assert_eq!(app.database.scalar("SELECT count(*) FROM prompt_versions").await, 0);
+    assert_eq!(app.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'prompt_upload'").await, 0);
+}
+
+/// The MP3 fixture (LAME VBR) made into the issue's crafted file: its Xing
+/// header claims three MPEG frames, and `repeats` copies of its audio frames
+/// follow. The decoder trims every sample past the claimed frames, so it
+/// decodes frame after frame for almost no output; before the decoder had a
+/// work budget this ran unbounded (7 s of CPU for 30 MB on the test machine,
+/// and the file was accepted as a 0.1 s prompt).
+fn mp3_hiding_its_frames(repeats: usize) -> Vec<u8> {
+    let mp3 =
+        std::fs::read(super::helpers::repo_path("tests/fixtures/audio/tone-440hz-1500ms-44k1-stereo.mp3")).unwrap();
+    // The first frame: MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding.
+    assert_eq!(mp3[..4], [0xFF, 0xFB, 0x90, 0x64]);
+    let first = 144 * 128_000 / 44_100;
+    let xing = mp3.windows(4).position(|w| w == b"Xing").unwrap();
+    let mut crafted = mp3[..first].to_vec();
+    crafted[xing + 8..xing + 12].copy_from_slice(&3u32.to_be_bytes());
+    for _ in 0..repeats {
+        crafted.extend_from_slice(&mp3[first..]);
+    }
+    crafted
+}
+
+#[tokio::test]
+async fn crafted_mp3s_are_refused_with_a_reason() {
+    let app = super::helpers::spawn_app_with(super::helpers::Options {
+        env: vec![("SAMPARK_PROMPT_MAX_SECS", "2".to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let session = admin(&app).await;
+    // 45 s of frames behind a header claiming 37 ms, under a 2 s limit.
+    let hiding = put_prompt(&app, &session, "hi/welcome", mp3_hiding_its_frames(30)).await;
+    assert_eq!(hiding.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = hiding.json().await.unwrap();
+    assert!(json["error"].as_str().unwrap().contains("too long"), "{json}");
+    // The issue's 30 MB: larger than 2 s of MP3 can be, refused unread.
+    let huge = mp3_hiding_its_frames(4_000);
+    assert!(huge.len() > 28_000_000, "{}", huge.len());
+    let response = put_prompt(&app, &session, "hi/welcome", huge).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = response.json().await.unwrap();
+    let message = json["error"].as_str().unwrap();
+    assert!(message.contains("MB") && message.contains("at most 2 seconds"), "{message}");
+    welcome_is_spoken_from_text(&app, "CA00000000000000000000000000000741").await;
+    assert_eq!(app.database.scalar("SELECT count(*) FROM prompt_versions").await, 0);
+}
+
+#[tokio::test]
+async fn use_text_puts_callers_back_on_say_here_at_once_and_elsewhere_at_the_next_refresh() {
+    let options =
+        || super::helpers::Options { env: vec![("SAMPARK_PROMPT_REFRESH_SECS", "1".to_owned())], ..Default::default() };
+    let app = super::helpers::spawn_app_with(options()).await;
+    let other =
+        super::helpers::spawn_app_with(super::helpers::Options { database: Some(app.database.clone()), ..options() })
+            .await;
+    let session = admin(&app).await;
+    let served = |instance: &TestApp| {
+        let url = format!("{}/prompts/hi/welcome.wav", instance.address);
+        let client = instance.client.clone();
+        async move { client.get(url).send().await.unwrap().status() }
+    };
+    let uploaded = put_prompt(&app, &session, "hi/welcome", laptop_wav(440.0, 1500)).await;
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let version: serde_json::Value = uploaded.json().await.unwrap();
+    assert!(welcome_url(&app, "CA00000000000000000000000000000751").await.is_some(), "the recording plays");
+    let mut status = StatusCode::NOT_FOUND;
+    for _ in 0..50 {
+        status = served(&other).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "the other instance serves the upload");
+
+    // Act: back to the text.
+    let response = app.api(&session, Method::DELETE, "/api/v1/prompts/hi/welcome/active").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let deactivated: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(deactivated["id"], version["id"]);
+    assert_eq!(deactivated["active"], false);
+
+    // At once on this instance, at the next refresh on the other.
+    welcome_is_spoken_from_text(&app, "CA00000000000000000000000000000752").await;
+    for _ in 0..50 {
+        status = served(&other).await;
+        if status == StatusCode::NOT_FOUND {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::NOT_FOUND, "the other instance stops serving it");
+    welcome_is_spoken_from_text(&other, "CA00000000000000000000000000000753").await;
+
+    // The recording is kept, and nothing is active: a second DELETE has nothing to do.
+    let versions: Vec<serde_json::Value> = app
+        .api(&session, Method::GET, "/api/v1/prompts/hi/welcome/versions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0]["active"], false);
+    let again = app.api(&session, Method::DELETE, "/api/v1/prompts/hi/welcome/active").send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let audited = app.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'prompt_use_text'").await;
+    assert_eq!(audited, 1);
+
+    // Only admins, with the CSRF check of a changing request.
+    app.add_user("vol2", "volunteer", "9", "hi", "").await;
+    let volunteer = app.api_login("vol2").await;
+    let forbidden = app.api(&volunteer, Method::DELETE, "/api/v1/prompts/hi/welcome/active").send().await.unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+
+    // The version can be made active again, and the admin page goes back to the text too.
+    let path = format!("/api/v1/prompts/hi/welcome/versions/{}/activate", version["id"]);
+    assert_eq!(app.api(&session, Method::POST, &path).send().await.unwrap().status(), StatusCode::OK);
+    assert!(welcome_url(&app, "CA00000000000000000000000000000754").await.is_some());
+    let cookie = format!("sampark_session={}", session.token);
+    let page = app
+        .client
+        .get(format!("{}/admin/prompts/hi/welcome", app.address))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"use-text\""), "{page}");
+    let forged = app
+        .client
+        .post(format!("{}/admin/prompts/hi/welcome/use-text", app.address))
+        .header("Cookie", &cookie)
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let used = app
+        .client
+        .post(format!("{}/admin/prompts/hi/welcome/use-text", app.address))
+        .header("Cookie", &cookie)
+        .form(&[("csrf", session.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), StatusCode::OK, "redirected back to the prompt's page");
+    let page = used.text().await.unwrap();
+    assert!(page.contains("No recording: callers hear the text"), "{page}");
+    welcome_is_spoken_from_text(&app, "CA00000000000000000000000000000755").await;
+    let audited = app.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'prompt_use_text'").await;
+    assert_eq!(audited, 2);
+}

@@ -1,6 +1,7 @@
 //! Admin pages for prompt recordings: the coverage matrix (every prompt of
 //! the active flows in every language: recorded, spoken from text, missing),
-//! and a page per prompt to play, upload and roll back.
+//! and a page per prompt to play, upload and roll back, or go back from the
+//! recordings to the text ("use text").
 
 use axum::{
     Form, Router,
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/prompts/{lang}/{key}", get(prompt_page))
         .route("/admin/prompts/{lang}/{key}/rollback", post(rollback))
         .route("/admin/prompts/{lang}/{key}/versions/{id}/activate", post(activate))
+        .route("/admin/prompts/{lang}/{key}/use-text", post(use_text))
         .route("/admin/prompts/versions/{file}", get(version_audio))
 }
 
@@ -135,6 +137,7 @@ async fn show_prompt(
     };
     let text = app.prompts.catalog().text(&key, &language).map(str::to_owned);
     let current = app.prompts.index().get(&language, &key);
+    let uploaded_active = versions.iter().any(|v| v.active);
     let base = format!("/admin/prompts/{language}/{key}");
     let body = html! {
         p { a href="/admin/prompts" { "← सभी रिकॉर्डिंग · All prompts" } }
@@ -152,6 +155,13 @@ async fn show_prompt(
                 Some(recording) => {
                     p { "Now playing to callers" @if recording.synthetic { " (synthetic placeholder)" } ": " (seconds(recording.duration_ms)) }
                     audio #now-playing controls preload="none" src={ "/prompts/" (language) "/" (key) "." (recording.version) ".wav" } {}
+                    @if uploaded_active {
+                        form method="post" action={ (base) "/use-text" } {
+                            (csrf_field(who))
+                            button.secondary #use-text type="submit" { "टेक्स्ट बोलें · Use the text instead" }
+                        }
+                        p.muted { "Callers then hear the prompt's text read by the gateway's speech engine (or the file shipped with Sampark, if there is one); the recordings stay below." }
+                    }
                 }
                 None => p.muted { "No recording: callers hear the text read by the gateway's speech engine." },
             }
@@ -278,7 +288,7 @@ async fn rollback(
     Path((lang, key)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    change(&app, &who, &lang, &key, form.csrf.as_deref(), None).await
+    change(&app, &who, &lang, &key, form.csrf.as_deref(), Change::Rollback).await
 }
 
 async fn activate(
@@ -287,18 +297,28 @@ async fn activate(
     Path((lang, key, id)): Path<(String, String, i64)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    change(&app, &who, &lang, &key, form.csrf.as_deref(), Some(id)).await
+    change(&app, &who, &lang, &key, form.csrf.as_deref(), Change::Activate(id)).await
 }
 
-/// Rolls back (`id` None) or activates a version, then shows the prompt.
-async fn change(
-    app: &AppState,
-    who: &SignedIn,
-    lang: &str,
-    key: &str,
-    csrf: Option<&str>,
-    id: Option<i64>,
+async fn use_text(
+    State(app): State<AppState>,
+    PageUser(who): PageUser,
+    Path((lang, key)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
+    change(&app, &who, &lang, &key, form.csrf.as_deref(), Change::UseText).await
+}
+
+/// What a form on the prompt page asks for.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Rollback,
+    Activate(i64),
+    UseText,
+}
+
+/// Rolls back, activates a version or goes back to the text, then shows the prompt.
+async fn change(app: &AppState, who: &SignedIn, lang: &str, key: &str, csrf: Option<&str>, change: Change) -> Response {
     if who.user.role != Role::Admin {
         return forbidden();
     }
@@ -308,9 +328,10 @@ async fn change(
     let Ok((language, prompt_key)) = parse_prompt(lang, key) else {
         return (StatusCode::BAD_REQUEST, "not a prompt").into_response();
     };
-    let (action, result) = match id {
-        None => ("prompt_rollback", app.prompts.rollback(&language, &prompt_key).await),
-        Some(id) => ("prompt_activate", app.prompts.activate(&language, &prompt_key, id).await),
+    let (action, result) = match change {
+        Change::Rollback => ("prompt_rollback", app.prompts.rollback(&language, &prompt_key).await),
+        Change::Activate(id) => ("prompt_activate", app.prompts.activate(&language, &prompt_key, id).await),
+        Change::UseText => ("prompt_use_text", app.prompts.use_text(&language, &prompt_key).await),
     };
     match result {
         Ok(version) => {

@@ -111,6 +111,31 @@ pub(super) async fn activate(
     Ok(activated)
 }
 
+pub(super) async fn deactivate(
+    pool: &PgPool,
+    language: &Language,
+    key: &PromptKey,
+) -> Result<Option<PromptVersion>, StoreError> {
+    let mut tx = pool.begin().await?;
+    // Uploads and rollbacks of one prompt take turns (instances may race).
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('prompt_versions/' || $1 || '/' || $2))")
+        .bind(language.as_str())
+        .bind(key.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query(concat!(
+        "UPDATE prompt_versions SET active = FALSE WHERE language = $1 AND prompt_key = $2 AND active = TRUE RETURNING ",
+        version_columns!()
+    ))
+    .bind(language.as_str())
+    .bind(key.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let deactivated = row.as_ref().map(version_from_row).transpose()?;
+    tx.commit().await?;
+    Ok(deactivated)
+}
+
 pub(super) async fn versions(
     pool: &PgPool,
     language: &Language,

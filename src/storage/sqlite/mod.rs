@@ -459,6 +459,14 @@ impl Store for SqliteStore {
         prompts::activate(&self.pool, language, key, id).await
     }
 
+    async fn deactivate_prompt_version(
+        &self,
+        language: &Language,
+        key: &PromptKey,
+    ) -> Result<Option<PromptVersion>, StoreError> {
+        prompts::deactivate(&self.pool, language, key).await
+    }
+
     async fn prompt_versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError> {
         prompts::versions(&self.pool, language, key).await
     }

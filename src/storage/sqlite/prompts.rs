@@ -99,6 +99,24 @@ pub(super) async fn activate(
     Ok(activated)
 }
 
+/// One statement, so it needs no transaction: SQLite runs it whole, and the
+/// partial unique index keeps at most one version active.
+pub(super) async fn deactivate(
+    pool: &SqlitePool,
+    language: &Language,
+    key: &PromptKey,
+) -> Result<Option<PromptVersion>, StoreError> {
+    let row = sqlx::query(concat!(
+        "UPDATE prompt_versions SET active = FALSE WHERE language = $1 AND prompt_key = $2 AND active = TRUE RETURNING ",
+        version_columns!()
+    ))
+    .bind(language.as_str())
+    .bind(key.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(version_from_row).transpose()
+}
+
 pub(super) async fn versions(
     pool: &SqlitePool,
     language: &Language,
