@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod dialects;
 mod gateways;
+mod headers;
 mod helpers;
 mod instances;
 mod journeys;
