@@ -141,6 +141,11 @@ impl Application {
         self.state.spool.clone()
     }
 
+    /// The prompt library, for tools and tests that look inside it.
+    pub fn prompt_library(&self) -> PromptLibrary {
+        self.state.prompts.clone()
+    }
+
     /// The call driver, for tools and tests that act on calls directly.
     pub fn call_service(&self) -> Arc<CallService> {
         self.state.calls.clone()

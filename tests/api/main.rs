@@ -16,5 +16,6 @@ mod outage;
 mod prompts;
 mod robustness;
 mod security;
+mod sequences;
 mod twilio_sim;
 mod volunteers;
