@@ -13,7 +13,7 @@ use crate::{
     config::Settings,
     directory::Directory,
     flow::{Flow, flow_files, load_files},
-    http::{AppState, Gateways, UnsignedGateway, service},
+    http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     prompts::{Catalog, PromptLibrary, PromptVoice, RecordingIndex},
     queue::Desk,
     retention::TwilioRecordings,
@@ -30,6 +30,7 @@ pub struct Application {
     retention: Option<(u32, Option<TwilioRecordings>)>,
     replay_every: Duration,
     prompt_refresh: Duration,
+    limits: ConnectionLimits,
 }
 
 impl Application {
@@ -99,6 +100,19 @@ impl Application {
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
         }
+        let limits = ConnectionLimits {
+            header_read_timeout: settings.header_read_timeout,
+            max_total: settings.max_connections,
+            max_per_peer: settings.max_connections_per_peer,
+            exempt: state.gateways.trusted_proxies.clone(),
+        }
+        .within_file_limit(raise_file_limit());
+        info!(
+            header_read_timeout_secs = limits.header_read_timeout.as_secs(),
+            max_connections = limits.max_total,
+            max_connections_per_peer = limits.max_per_peer,
+            "HTTP connection limits"
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -125,6 +139,7 @@ impl Application {
             retention,
             replay_every,
             prompt_refresh: settings.prompt_refresh_every,
+            limits,
         })
     }
 
@@ -173,7 +188,7 @@ impl Application {
         let retention = self.retention.map(|(days, twilio)| {
             tokio::spawn(retain(self.store.clone(), self.state.desk.clone(), days, twilio, stop_rx))
         });
-        let served = axum::serve(self.listener, service(self.state)).with_graceful_shutdown(shutdown).await;
+        let served = serve(self.listener, router(self.state), self.limits, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;

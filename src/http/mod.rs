@@ -9,13 +9,15 @@ mod metrics_route;
 mod plivo;
 mod prompt_uploads;
 mod prompts;
+mod server;
 mod session;
 mod twilio;
 mod ui;
 
 pub use guard::UnsignedGateway;
+pub use server::{ConnectionLimits, raise_file_limit, serve};
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -121,12 +123,6 @@ pub fn router(state: AppState) -> Router {
 /// (clickjacking a volunteer into "take next" or "call now").
 const CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// The router as a service that knows each connection's peer address (the
-/// unsigned gateways' allow-lists need it).
-pub fn service(state: AppState) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
-    router(state).into_make_service_with_connect_info::<SocketAddr>()
-}
 
 /// A webhook the database could not take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 
 mod browser;
 mod cli;
+mod connections;
 mod crash;
 mod dialects;
 mod gateways;
