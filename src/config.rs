@@ -102,6 +102,12 @@ pub struct Settings {
     /// Where each gateway keeps voice messages: the player fetches from
     /// nowhere else.
     pub recording_sources: RecordingSources,
+    /// A request's headers must arrive within this, or the connection closes.
+    pub header_read_timeout: Duration,
+    /// Open HTTP connections at most, in total.
+    pub max_connections: usize,
+    /// Open HTTP connections at most from one address (trusted proxies excepted).
+    pub max_connections_per_peer: usize,
 }
 
 /// Shortest secret path segment accepted: it is the only thing keeping
@@ -307,8 +313,20 @@ impl Settings {
             None => 15,
         };
         let recording_sources = recording_sources(&env, &file_hosts, &twilio_api_url)?;
+        let number = |var: &str, default: u64| -> anyhow::Result<u64> {
+            match env(var).filter(|v| !v.is_empty()) {
+                Some(v) => v.parse().with_context(|| format!("{var} is not a whole number")),
+                None => Ok(default),
+            }
+        };
+        let header_read_secs = number("SAMPARK_HEADER_READ_TIMEOUT_SECS", 5)?;
+        let max_connections = number("SAMPARK_MAX_CONNECTIONS", 1024)?;
+        let max_connections_per_peer = number("SAMPARK_MAX_CONNECTIONS_PER_PEER", 128)?;
         Ok(Self {
             recording_sources,
+            header_read_timeout: Duration::from_secs(header_read_secs.max(1)),
+            max_connections: usize::try_from(max_connections.max(1)).unwrap_or(usize::MAX),
+            max_connections_per_peer: usize::try_from(max_connections_per_peer.max(1)).unwrap_or(usize::MAX),
             group_commit,
             sqlite_page_limit: None,
             prompt_refresh_every: Duration::from_secs(prompt_refresh_secs.max(1)),
@@ -431,6 +449,16 @@ mod tests {
         let nets = env(&[("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "10.0.0.0/8, 203.0.113.7")]);
         assert_eq!(Settings::from_sources(None, nets).unwrap().exotel_allowed_networks.len(), 2);
         assert!(Settings::from_sources(None, env(&[("SAMPARK_TRUSTED_PROXIES", "nope")])).is_err());
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_refuse_nonsense() {
+        let s = Settings::from_sources(None, env(&[])).unwrap();
+        assert_eq!((s.header_read_timeout.as_secs(), s.max_connections, s.max_connections_per_peer), (5, 1024, 128));
+        let set = env(&[("SAMPARK_HEADER_READ_TIMEOUT_SECS", "2"), ("SAMPARK_MAX_CONNECTIONS_PER_PEER", "8")]);
+        let s = Settings::from_sources(None, set).unwrap();
+        assert_eq!((s.header_read_timeout.as_secs(), s.max_connections_per_peer), (2, 8));
+        assert!(Settings::from_sources(None, env(&[("SAMPARK_MAX_CONNECTIONS", "lots")])).is_err());
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub const WEBHOOK_SECONDS: &str = "sampark_webhook_duration_seconds";
 pub const CLAIM_SECONDS: &str = "sampark_claim_duration_seconds";
 pub const CALLS_IN_PROGRESS: &str = "sampark_calls_in_progress";
 pub const QUEUE_WAITING: &str = "sampark_queue_waiting";
+pub const SEQUENCE_JOINS: &str = "sampark_prompt_sequence_joins_total";
+pub const CONNECTIONS_OPEN: &str = "sampark_connections_open";
+pub const CONNECTIONS_REFUSED: &str = "sampark_connections_refused_total";
 
 /// The process's metrics recorder, installed on first use.
 pub fn handle() -> &'static PrometheusHandle {
@@ -39,6 +42,21 @@ pub fn webhook(gateway: &'static str, outcome: &'static str) {
 
 pub fn webhook_latency(gateway: &'static str, elapsed: Duration) {
     metrics::histogram!(WEBHOOK_SECONDS, "gateway" => gateway).record(elapsed.as_secs_f64());
+}
+
+/// Counts one join of recordings into a sequence (each should be rare).
+pub fn sequence_join() {
+    metrics::counter!(SEQUENCE_JOINS).increment(1);
+}
+
+/// HTTP connections open now.
+pub fn connections_open(open: usize) {
+    metrics::gauge!(CONNECTIONS_OPEN).set(open as f64);
+}
+
+/// Counts a connection closed at once: `cap` is `total` or `peer`.
+pub fn connection_refused(cap: &'static str) {
+    metrics::counter!(CONNECTIONS_REFUSED, "cap" => cap).increment(1);
 }
 
 pub fn claim_latency(elapsed: Duration) {

@@ -13,7 +13,7 @@ use crate::{
     config::Settings,
     directory::Directory,
     flow::{Flow, flow_files, load_files},
-    http::{AppState, Gateways, UnsignedGateway, service},
+    http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
     prompts::{Catalog, PromptLibrary, PromptVoice, RecordingIndex},
     queue::Desk,
@@ -31,6 +31,7 @@ pub struct Application {
     retention: Option<(u32, Option<TwilioRecordings>)>,
     replay_every: Duration,
     prompt_refresh: Duration,
+    limits: ConnectionLimits,
 }
 
 impl Application {
@@ -112,6 +113,19 @@ impl Application {
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
         }
+        let limits = ConnectionLimits {
+            header_read_timeout: settings.header_read_timeout,
+            max_total: settings.max_connections,
+            max_per_peer: settings.max_connections_per_peer,
+            exempt: state.gateways.trusted_proxies.clone(),
+        }
+        .within_file_limit(raise_file_limit());
+        info!(
+            header_read_timeout_secs = limits.header_read_timeout.as_secs(),
+            max_connections = limits.max_total,
+            max_connections_per_peer = limits.max_per_peer,
+            "HTTP connection limits"
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -138,6 +152,7 @@ impl Application {
             retention,
             replay_every,
             prompt_refresh: settings.prompt_refresh_every,
+            limits,
         })
     }
 
@@ -152,6 +167,11 @@ impl Application {
     /// The spool, for tools and tests that replay it directly.
     pub fn spool(&self) -> Arc<Spool> {
         self.state.spool.clone()
+    }
+
+    /// The prompt library, for tools and tests that look inside it.
+    pub fn prompt_library(&self) -> PromptLibrary {
+        self.state.prompts.clone()
     }
 
     /// The call driver, for tools and tests that act on calls directly.
@@ -181,7 +201,7 @@ impl Application {
         let retention = self.retention.map(|(days, twilio)| {
             tokio::spawn(retain(self.store.clone(), self.state.desk.clone(), days, twilio, stop_rx))
         });
-        let served = axum::serve(self.listener, service(self.state)).with_graceful_shutdown(shutdown).await;
+        let served = serve(self.listener, router(self.state), self.limits, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;

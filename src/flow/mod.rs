@@ -12,12 +12,14 @@ mod files;
 pub mod keypad;
 mod machine;
 mod model;
+mod questions;
 
 pub use check::Problem;
 pub use definition::{Flow, FlowFileError, InputPolicy, Node, PromptRef, Slot, SlotValue};
 pub use files::{LoadedFile, flow_files, load_files};
 pub use machine::{FlowError, Transition, reprompt, start, step};
 pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt, VoiceMessage};
+pub use questions::Recorded;
 
 #[cfg(test)]
 mod tests;

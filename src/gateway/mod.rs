@@ -103,6 +103,27 @@ pub struct Reply {
     pub body: String,
 }
 
+/// The content type of every XML dialect's reply. Without the charset a
+/// common HTTP client decoded the Hindi prompts as ISO-8859-1.
+pub const XML: &str = "text/xml; charset=utf-8";
+
+/// Text answers (Exotel's Greeting applet), which may hold Hindi words.
+pub const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
+
+impl Reply {
+    /// The reply with `charset=utf-8` on a text type that names no charset:
+    /// replies stored before the charset was sent are replayed with it too.
+    #[must_use]
+    pub fn with_charset(mut self) -> Self {
+        let lower = self.content_type.to_ascii_lowercase();
+        let text = lower.split(';').next().is_some_and(|mime| mime.trim().starts_with("text/"));
+        if text && !lower.contains("charset") {
+            self.content_type = format!("{}; charset=utf-8", self.content_type.trim());
+        }
+        self
+    }
+}
+
 /// Request parameters in arrival order (names may repeat).
 pub type Params = Vec<(String, String)>;
 
@@ -132,4 +153,22 @@ pub fn request_hash(params: &[(String, String)]) -> String {
         hasher.update([0]);
     }
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(content_type: &str) -> Reply {
+        Reply { content_type: content_type.to_owned(), body: String::new() }
+    }
+
+    #[test]
+    fn text_replies_stored_without_a_charset_are_sent_with_utf8() {
+        assert_eq!(reply("text/xml").with_charset().content_type, XML);
+        assert_eq!(reply("text/plain").with_charset().content_type, PLAIN_TEXT);
+        assert_eq!(reply(XML).with_charset().content_type, XML, "already there: unchanged");
+        assert_eq!(reply("text/xml;Charset=UTF-8").with_charset().content_type, "text/xml;Charset=UTF-8");
+        assert_eq!(reply("application/json").with_charset().content_type, "application/json", "JSON is UTF-8");
+    }
 }

@@ -198,7 +198,7 @@ async fn greeting(
         Ok(_) => apology(&app, Failed::Spooled),
         Err(()) => spool_and_apologise(&app, &params).await,
     };
-    ([(header::CONTENT_TYPE, "text/plain")], step.greeting().to_owned()).into_response()
+    ([(header::CONTENT_TYPE, crate::gateway::PLAIN_TEXT)], step.greeting().to_owned()).into_response()
 }
 
 /// A POSTed body's parameters: URL-encoded, or multipart/form-data (which

@@ -43,7 +43,7 @@ async fn event(
     };
     let sid = inbound.call_id.clone();
     let render = |actions: &[Action], turn: u32| Reply {
-        content_type: "text/xml".to_owned(),
+        content_type: crate::gateway::XML.to_owned(),
         body: kookoo::render(actions, &app.voice, &sid, turn),
     };
     let reply = match run_call(&app, &inbound, &render).await {

@@ -99,13 +99,13 @@ async fn voice(State(app): State<AppState>, request: PlivoRequest) -> Response {
         Err(e) => return bad_request(&e),
     };
     let render = |actions: &[Action], turn: u32| Reply {
-        content_type: "text/xml".to_owned(),
+        content_type: crate::gateway::XML.to_owned(),
         body: plivo::render(actions, &app.voice, &app.public_url, turn),
     };
     match run_call(&app, &inbound, &render).await {
         Ok(reply) => xml(reply),
         Err(failed) => xml(Reply {
-            content_type: "text/xml".to_owned(),
+            content_type: crate::gateway::XML.to_owned(),
             body: plivo::render(&apology_actions(&app, failed), &app.voice, &app.public_url, 0),
         }),
     }

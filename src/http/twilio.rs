@@ -74,7 +74,7 @@ async fn voice(State(app): State<AppState>, request: TwilioRequest) -> Response 
         Err(e) => return bad_request(&e),
     };
     let render = |actions: &[Action], turn: u32| Reply {
-        content_type: "text/xml".to_owned(),
+        content_type: crate::gateway::XML.to_owned(),
         body: twilio::render(actions, &app.voice, &app.public_url, turn),
     };
     match run_call(&app, &inbound, &render).await {
@@ -110,7 +110,7 @@ async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>)
 /// instead of Twilio's application-error message.
 fn apology(app: &AppState, failed: Failed) -> Reply {
     let body = twilio::render(&super::apology_actions(app, failed), &app.voice, &app.public_url, 0);
-    Reply { content_type: "text/xml".to_owned(), body }
+    Reply { content_type: crate::gateway::XML.to_owned(), body }
 }
 
 /// The TwiML for a "Call now" call the volunteer has answered: dial the
@@ -124,11 +124,11 @@ async fn bridge(State(app): State<AppState>, request: TwilioRequest) -> Response
     };
     match app.desk.store().attempt_caller(attempt).await {
         Ok(Some(caller)) => twiml(Reply {
-            content_type: "text/xml".to_owned(),
+            content_type: crate::gateway::XML.to_owned(),
             body: twilio::render_bridge(&caller, bridge.caller_id()),
         }),
         Ok(None) => twiml(Reply {
-            content_type: "text/xml".to_owned(),
+            content_type: crate::gateway::XML.to_owned(),
             body: twilio::render(&[Action::Hangup], &app.voice, &app.public_url, 0),
         }),
         Err(e) => super::internal(&e),

@@ -16,7 +16,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Catalog, PromptKey, Recording, RecordingIndex, RecordingSource};
+use super::{Catalog, PromptKey, Recording, RecordingIndex, RecordingSource, Sequences};
 use crate::{
     audio::{self, AudioError, AudioLimits},
     directory::Directory,
@@ -79,6 +79,7 @@ pub struct PromptLibrary {
     catalog: Arc<Catalog>,
     directory: &'static Directory,
     limits: AudioLimits,
+    sequences: Arc<Sequences>,
 }
 
 impl std::fmt::Debug for PromptLibrary {
@@ -95,7 +96,12 @@ impl PromptLibrary {
         directory: &'static Directory,
         limits: AudioLimits,
     ) -> Self {
-        Self { store, index, catalog, directory, limits }
+        Self { store, index, catalog, directory, limits, sequences: Arc::default() }
+    }
+
+    /// Joined recordings, cached (see [`Sequences`]).
+    pub fn sequences(&self) -> &Sequences {
+        &self.sequences
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -10,6 +10,7 @@
 mod catalog;
 mod library;
 mod recordings;
+mod sequences;
 mod voice;
 
 pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
@@ -18,4 +19,5 @@ pub use library::{
     coverage,
 };
 pub use recordings::{Recording, RecordingIndex, RecordingSource, WavFormat, version_tag};
-pub use voice::{PromptVoice, Speech, sequence_version};
+pub use sequences::Sequences;
+pub use voice::{PromptVoice, Speech, recording_key, sequence_version};

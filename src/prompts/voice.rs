@@ -97,11 +97,7 @@ impl PromptVoice {
     }
 
     fn recording<'a>(&'a self, prompt: &'a Prompt) -> Option<(&'a Language, PromptKey, Recording)> {
-        let key = match prompt {
-            Prompt::Catalog { key, .. } => key.clone(),
-            Prompt::StateName { code, .. } => PromptKey::parse(&format!("state_{code}")).ok()?,
-            Prompt::DistrictName { code, .. } => PromptKey::parse(&format!("district_{code}")).ok()?,
-        };
+        let key = recording_key(prompt)?;
         let language = prompt.language();
         let recording = self.recordings.get(language, &key)?;
         Some((language, key, recording))
@@ -109,6 +105,16 @@ impl PromptVoice {
 
     pub fn recordings(&self) -> &RecordingIndex {
         &self.recordings
+    }
+}
+
+/// The key a prompt's recording is filed under: the catalog key, or
+/// `state_<code>` / `district_<code>` for a name read back.
+pub fn recording_key(prompt: &Prompt) -> Option<PromptKey> {
+    match prompt {
+        Prompt::Catalog { key, .. } => Some(key.clone()),
+        Prompt::StateName { code, .. } => PromptKey::parse(&format!("state_{code}")).ok(),
+        Prompt::DistrictName { code, .. } => PromptKey::parse(&format!("district_{code}")).ok(),
     }
 }
 

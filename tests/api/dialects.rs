@@ -426,7 +426,7 @@ impl<'a> Phone<'a> {
         let url = format!("{}{path}", self.app.address);
         let head = self.app.client.head(&url).query(&params).send().await.unwrap();
         assert_eq!(head.status(), 200);
-        assert_eq!(head.headers()["content-type"], "text/plain");
+        assert_eq!(head.headers()["content-type"], "text/plain; charset=utf-8");
         let (status, body) = self.send("GET", &path, &[]).await;
         assert_eq!(status, 200);
         let mut heard = Heard::default();

@@ -175,6 +175,7 @@ pub struct TestApp {
     pub database_url: String,
     pub database: Arc<TestDatabase>,
     pub calls: Arc<CallService>,
+    pub prompts: sampark::prompts::PromptLibrary,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -231,6 +232,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let spool = app.spool();
     let address = format!("http://127.0.0.1:{}", app.port());
     let calls = app.call_service();
+    let prompts = app.prompt_library();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -246,6 +248,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         database_url,
         database,
         calls,
+        prompts,
         shutdown: Some(tx),
         server: Some(server),
     }

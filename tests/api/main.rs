@@ -4,10 +4,12 @@
 
 mod browser;
 mod cli;
+mod connections;
 mod crash;
 mod dialects;
 mod disk_full;
 mod gateways;
+mod headers;
 mod helpers;
 mod instances;
 mod journeys;
@@ -16,5 +18,6 @@ mod outage;
 mod prompts;
 mod robustness;
 mod security;
+mod sequences;
 mod twilio_sim;
 mod volunteers;

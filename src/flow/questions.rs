@@ -1,0 +1,267 @@
+//! What a flow's questions can play, as recordings: so that joined
+//! recordings (`/prompts/sequence…`, one audio URL per question for
+//! gateways that take only one) are made for lists a flow really asks, and
+//! a stranger's list gets nothing.
+//!
+//! The engine asks a question (`machine.rs`: `ask`) with its node's prompts
+//! after a lead, which is nothing (a first ask or a re-ask), the node's
+//! invalid or timeout prompts (a retry), or the prompts of the play nodes
+//! passed on the way in. A slot read back (`{home_district}`) plays the
+//! state or district's recording (`state_<code>`, `district_<code>`), or
+//! nothing while the slot is empty. Prompts are in the caller's language
+//! unless pinned (`welcome@hi`).
+
+use super::definition::{Flow, Node, PromptRef, Slot};
+use crate::{directory::Directory, domain::Language, prompts::PromptKey};
+
+/// One recording in a list: its language and key.
+pub type Recorded = (Language, PromptKey);
+
+impl Flow {
+    /// Whether one of this flow's questions plays exactly `recordings`, in
+    /// this order, in one language.
+    pub fn asks(&self, directory: &Directory, recordings: &[Recorded]) -> bool {
+        if recordings.is_empty() || !one_place(directory, recordings) {
+            return false;
+        }
+        let questions = self.questions();
+        let languages = self.languages.iter().chain(std::iter::once(&self.default_language));
+        languages.into_iter().any(|language| questions.iter().any(|refs| plays(directory, refs, language, recordings)))
+    }
+
+    /// Every list of prompt references a question can play, lead first.
+    fn questions(&self) -> Vec<Vec<&PromptRef>> {
+        let mut lists = Vec::new();
+        for (id, node) in &self.nodes {
+            let (Node::Menu { input, .. } | Node::Collect { input, .. } | Node::Confirm { input, .. }) = node else {
+                continue;
+            };
+            let own: Vec<&PromptRef> = node.prompts().iter().collect();
+            for lead in [&[][..], &input.invalid_prompts, &input.timeout_prompts] {
+                lists.push(lead.iter().chain(own.iter().copied()).collect());
+            }
+            for start in self.nodes.keys() {
+                if let Some(lead) = self.play_lead(start, id) {
+                    lists.push(lead.into_iter().chain(own.iter().copied()).collect());
+                }
+            }
+        }
+        lists
+    }
+
+    /// The prompts of the play nodes from `start` until `target`, when
+    /// `start` is a play node whose chain of play nodes leads there.
+    fn play_lead(&self, start: &str, target: &str) -> Option<Vec<&PromptRef>> {
+        let mut lead = Vec::new();
+        let mut at = start;
+        for _ in 0..self.nodes.len() {
+            let Some(Node::Play { prompts, next }) = self.nodes.get(at) else { return None };
+            lead.extend(prompts);
+            if next == target {
+                return Some(lead);
+            }
+            at = next;
+        }
+        None
+    }
+}
+
+/// Whether the references, in `language`, play exactly `recordings`.
+fn plays(directory: &Directory, refs: &[&PromptRef], language: &Language, recordings: &[Recorded]) -> bool {
+    let Some((first, rest)) = refs.split_first() else { return recordings.is_empty() };
+    let next = recordings.first();
+    match first {
+        PromptRef::Catalog { key, language: pinned } => {
+            let wanted = pinned.as_ref().unwrap_or(language);
+            next.is_some_and(|(l, k)| l == wanted && k == key) && plays(directory, rest, language, &recordings[1..])
+        }
+        PromptRef::Slot(slot) => {
+            let named = next.is_some_and(|(l, k)| l == language && names(directory, *slot, k));
+            (named && plays(directory, rest, language, &recordings[1..]))
+                || plays(directory, rest, language, recordings)
+        }
+    }
+}
+
+/// Whether `key` is the recording a slot reads back: a state's or a
+/// district's name, spelt as the engine spells it.
+fn names(directory: &Directory, slot: Slot, key: &PromptKey) -> bool {
+    let key = key.as_str();
+    match slot {
+        Slot::HomeState => state_code(key).is_some_and(|code| directory.state(code).is_some()),
+        Slot::HomeDistrict => district_code(key).is_some_and(|code| directory.district(code).is_some()),
+        Slot::Language | Slot::Consent | Slot::Need => false,
+    }
+}
+
+fn state_code(key: &str) -> Option<u8> {
+    let code = key.strip_prefix("state_")?.parse().ok()?;
+    (key == format!("state_{code}")).then_some(code)
+}
+
+fn district_code(key: &str) -> Option<u16> {
+    let code = key.strip_prefix("district_")?.parse().ok()?;
+    (key == format!("district_{code}")).then_some(code)
+}
+
+/// A call has one home state and one district, in that state.
+fn one_place(directory: &Directory, recordings: &[Recorded]) -> bool {
+    let keys = || recordings.iter().map(|(_, k)| k.as_str());
+    let states: Vec<u8> = keys().filter_map(state_code).collect();
+    let districts: Vec<u16> = keys().filter_map(district_code).collect();
+    if !all_same(&states) || !all_same(&districts) {
+        return false;
+    }
+    match (states.first(), districts.first().and_then(|d| directory.district(*d))) {
+        (Some(state), Some(district)) => district.state == *state,
+        _ => true,
+    }
+}
+
+fn all_same<T: PartialEq>(codes: &[T]) -> bool {
+    codes.windows(2).all(|w| w[0] == w[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::BTreeSet, path::Path};
+
+    use super::*;
+    use crate::{
+        flow::{Action, CallEvent, VoiceMessage, start, step},
+        prompts::{Catalog, recording_key},
+    };
+
+    fn catalog() -> Catalog {
+        Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")).unwrap()
+    }
+
+    fn flow_file(path: &str) -> Flow {
+        let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+        Flow::parse(&source, Some(&catalog())).unwrap()
+    }
+
+    fn list(items: &[&str]) -> Vec<Recorded> {
+        items
+            .iter()
+            .map(|item| {
+                let (lang, key) = item.split_once('/').unwrap();
+                (Language::parse(lang).unwrap(), PromptKey::parse(key).unwrap())
+            })
+            .collect()
+    }
+
+    fn recordings(prompts: &[crate::flow::Prompt]) -> Vec<Recorded> {
+        prompts.iter().map(|p| (p.language().clone(), recording_key(p).unwrap())).collect()
+    }
+
+    /// Every question the engine asks on the way through `flow`, following
+    /// every answer in `answers` (and silence) from every state reached.
+    fn every_question(flow: &Flow, answers: &[&str]) -> BTreeSet<Vec<Recorded>> {
+        let mut events: Vec<CallEvent> =
+            answers.iter().map(|d| CallEvent::Digits { digits: (*d).to_owned() }).collect();
+        events.push(CallEvent::NoInput);
+        events.push(CallEvent::Recorded {
+            message: VoiceMessage { url: "https://rec.example/1".to_owned(), duration_secs: None },
+        });
+        let first = start(flow).unwrap();
+        let mut seen = BTreeSet::new();
+        let mut asked = BTreeSet::new();
+        let mut todo = vec![first];
+        while let Some(t) = todo.pop() {
+            for action in &t.actions {
+                if let Action::Gather { prompts, .. } = action {
+                    asked.insert(recordings(prompts));
+                }
+            }
+            if t.state.ended.is_some() || !seen.insert(serde_json::to_string(&t.state).unwrap()) {
+                continue;
+            }
+            for event in &events {
+                if let Ok(next) = step(flow, Directory::bundled(), &t.state, event) {
+                    todo.push(next);
+                }
+            }
+        }
+        asked
+    }
+
+    #[test]
+    fn every_question_the_default_flow_asks_is_one_it_asks() {
+        let flow = flow_file("call_flows/helpline.toml");
+        let asked = every_question(&flow, &["1", "2", "3", "4", "9", "19", "187", "305"]);
+        assert!(asked.len() > 20, "the walk reached the questions: {}", asked.len());
+        for question in &asked {
+            assert!(flow.asks(Directory::bundled(), question), "{question:?}");
+        }
+        let readback = asked.iter().find(|q| q.iter().any(|(_, k)| k.as_str() == "district_187"));
+        assert!(readback.is_some(), "a district was read back");
+    }
+
+    #[test]
+    fn a_list_no_question_plays_is_not_asked() {
+        let flow = flow_file("call_flows/helpline.toml");
+        let directory = Directory::bundled();
+        let first = list(&["hi/welcome", "hi/choose_language", "bn/choose_language", "or/choose_language"]);
+        assert!(flow.asks(directory, &[first.clone(), list(&["en/choose_language"])].concat()));
+        assert!(!flow.asks(directory, &first), "a question cut short");
+        assert!(!flow.asks(directory, &list(&["hi/choose_language", "hi/welcome"])), "another order");
+        assert!(!flow.asks(directory, &list(&["hi/consent", "hi/consent"])), "a prompt twice");
+        assert!(flow.asks(directory, &list(&["bn/invalid_choice", "bn/consent"])));
+        assert!(!flow.asks(directory, &list(&["bn/invalid_choice", "hi/consent"])), "two languages");
+        assert!(!flow.asks(directory, &list(&["hi/thanks"])), "last words are no question");
+        assert!(!flow.asks(directory, &[]), "nothing");
+    }
+
+    #[test]
+    fn a_read_back_names_one_district_in_its_own_state() {
+        let flow = flow_file("call_flows/helpline.toml");
+        let directory = Directory::bundled();
+        let district = directory.district(187).unwrap();
+        let state = format!("hi/state_{}", district.state);
+        let readback =
+            |district: &str, state: &str| list(&["hi/district_readback", district, state, "hi/confirm_or_reenter"]);
+        assert!(flow.asks(directory, &readback("hi/district_187", &state)));
+        let elsewhere = directory.states().find(|s| s.code != district.state).unwrap().code;
+        assert!(!flow.asks(directory, &readback("hi/district_187", &format!("hi/state_{elsewhere}"))));
+        assert!(!flow.asks(directory, &readback("hi/district_9999", &state)), "no such district");
+        assert!(!flow.asks(directory, &readback("hi/district_0187", &state)), "not as the engine spells it");
+    }
+
+    #[test]
+    fn play_nodes_on_the_way_in_lead_the_question() {
+        let source = r#"
+            id = "t"
+            start = "hello"
+            languages = ["hi", "en"]
+            default_language = "hi"
+            [nodes.hello]
+            kind = "play"
+            prompts = ["welcome"]
+            next = "consent_said"
+            [nodes.consent_said]
+            kind = "play"
+            prompts = ["consent_declined"]
+            next = "ask"
+            [nodes.ask]
+            kind = "menu"
+            prompts = ["consent"]
+            store = "consent"
+            invalid_prompts = ["invalid_choice"]
+            fallback = "end"
+            options.1 = { value = "yes", next = "end" }
+            options.2 = { value = "no", next = "consent_said" }
+            [nodes.end]
+            kind = "end"
+        "#;
+        let flow = Flow::parse(source, Some(&catalog())).unwrap();
+        let asked = every_question(&flow, &["1", "2", "7"]);
+        for question in &asked {
+            assert!(flow.asks(Directory::bundled(), question), "{question:?}");
+        }
+        let directory = Directory::bundled();
+        assert!(flow.asks(directory, &list(&["hi/welcome", "hi/consent_declined", "hi/consent"])));
+        assert!(flow.asks(directory, &list(&["hi/consent_declined", "hi/consent"])));
+        assert!(!flow.asks(directory, &list(&["hi/welcome", "hi/consent"])), "a play node skipped");
+    }
+}
