@@ -1,6 +1,6 @@
 //! Prometheus metrics at `/metrics`: webhooks by gateway and outcome, webhook
-//! latency, calls in progress, queue depth by state, claim latency. No
-//! label ever carries a phone number, a call id or a user name.
+//! latency, calls in progress, queue depth by state, claim latency, password
+//! checks. No label ever carries a phone number, a call id or a user name.
 
 use std::{sync::OnceLock, time::Duration};
 
@@ -14,6 +14,11 @@ pub const WEBHOOK_SECONDS: &str = "sampark_webhook_duration_seconds";
 pub const CLAIM_SECONDS: &str = "sampark_claim_duration_seconds";
 pub const CALLS_IN_PROGRESS: &str = "sampark_calls_in_progress";
 pub const QUEUE_WAITING: &str = "sampark_queue_waiting";
+/// Password verifications by outcome: `checked`, or `busy` (refused: every
+/// turn was taken).
+pub const PASSWORD_CHECKS: &str = "sampark_password_checks_total";
+/// Password verifications running now (never more than the cap).
+pub const PASSWORD_CHECKS_RUNNING: &str = "sampark_password_checks_running";
 
 /// The process's metrics recorder, installed on first use.
 pub fn handle() -> &'static PrometheusHandle {

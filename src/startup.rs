@@ -9,6 +9,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     audio::AudioLimits,
+    auth::checks::PasswordChecks,
     calls::{CallService, Clock, FlowRegistry, system_clock},
     config::Settings,
     directory::Directory,
@@ -95,6 +96,7 @@ impl Application {
                 .context("cannot build the HTTP client")?,
             twilio_account_sid: settings.twilio_account_sid.clone(),
             spool: Arc::new(Spool::new(&settings.spool_path)),
+            password_checks: PasswordChecks::new(settings.login_concurrency, settings.login_wait),
         };
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
@@ -139,6 +141,11 @@ impl Application {
     /// The spool, for tools and tests that replay it directly.
     pub fn spool(&self) -> Arc<Spool> {
         self.state.spool.clone()
+    }
+
+    /// Sign-ins' password checks, for tests that count them.
+    pub fn password_checks(&self) -> PasswordChecks {
+        self.state.password_checks.clone()
     }
 
     /// The call driver, for tools and tests that act on calls directly.

@@ -15,5 +15,6 @@ mod outage;
 mod prompts;
 mod robustness;
 mod security;
+mod sign_in;
 mod twilio_sim;
 mod volunteers;
