@@ -78,7 +78,7 @@ async fn a_login_flood_runs_at_most_the_cap_of_hashes_and_webhooks_still_answer(
     assert_eq!(app.password_checks.peak(), 1, "never more hashes at once than the cap");
     let wrong = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     assert_eq!(app.password_checks.checked(), wrong, "a refused sign-in hashed nothing");
-    let counted = "SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE key LIKE 'addr:%'";
+    let counted = "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_failures WHERE key LIKE 'addr:%'";
     let counted = usize::try_from(app.database.scalar(counted).await).unwrap();
     assert_eq!(counted, wrong, "each checked attempt was counted; a busy one touched nothing");
     assert!(call.twiml.gather.is_some() && !call.twiml.hangup, "the caller hears the menu: {}", call.twiml.raw);
