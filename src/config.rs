@@ -74,8 +74,13 @@ pub struct Settings {
     pub kookoo_allowed_networks: Vec<IpNet>,
     /// When not empty, only these networks may call the Exotel URLs.
     pub exotel_allowed_networks: Vec<IpNet>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed for allow-lists.
+    /// Reverse proxies whose `X-Forwarded-For` is believed for allow-lists
+    /// and the sign-in throttle.
     pub trusted_proxies: Vec<IpNet>,
+    /// Sign-in password checks (argon2id, 19 MiB each) running at once.
+    pub login_concurrency: usize,
+    /// How long a sign-in waits for a check to free up before a 503.
+    pub login_wait: Duration,
     /// The Twilio account (for "Call now" and for fetching recordings).
     pub twilio_account_sid: Option<String>,
     /// How "Call now" reaches the gateway; `None` shows a `tel:` link instead.
@@ -308,6 +313,14 @@ impl Settings {
             Some(v) => v.parse().context("SAMPARK_PROMPT_MIN_MS is not a number of milliseconds")?,
             None => 250,
         };
+        let login_concurrency = match env("SAMPARK_LOGIN_CONCURRENCY").filter(|v| !v.is_empty()) {
+            Some(v) => v.parse().context("SAMPARK_LOGIN_CONCURRENCY is not a number")?,
+            None => crate::auth::checks::default_cap(),
+        };
+        let login_wait_ms: u64 = match env("SAMPARK_LOGIN_WAIT_MS").filter(|v| !v.is_empty()) {
+            Some(v) => v.parse().context("SAMPARK_LOGIN_WAIT_MS is not a number of milliseconds")?,
+            None => 500,
+        };
         let prompt_refresh_secs: u64 = match env("SAMPARK_PROMPT_REFRESH_SECS") {
             Some(v) => v.parse().context("SAMPARK_PROMPT_REFRESH_SECS is not a number of seconds")?,
             None => 15,
@@ -348,6 +361,8 @@ impl Settings {
             kookoo_allowed_networks: networks("SAMPARK_KOOKOO_ALLOWED_NETWORKS", file.kookoo_allowed_networks)?,
             exotel_allowed_networks: networks("SAMPARK_EXOTEL_ALLOWED_NETWORKS", file.exotel_allowed_networks)?,
             trusted_proxies: networks("SAMPARK_TRUSTED_PROXIES", file.trusted_proxies)?,
+            login_concurrency: login_concurrency.max(1),
+            login_wait: Duration::from_millis(login_wait_ms),
             listen,
             database_url: pick("SAMPARK_DATABASE_URL", file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),

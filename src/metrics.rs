@@ -1,6 +1,6 @@
 //! Prometheus metrics at `/metrics`: webhooks by gateway and outcome, webhook
-//! latency, calls in progress, queue depth by state, claim latency. No
-//! label ever carries a phone number, a call id or a user name.
+//! latency, calls in progress, queue depth by state, claim latency, password
+//! checks. No label ever carries a phone number, a call id or a user name.
 
 use std::{sync::OnceLock, time::Duration};
 
@@ -17,6 +17,11 @@ pub const QUEUE_WAITING: &str = "sampark_queue_waiting";
 pub const SEQUENCE_JOINS: &str = "sampark_prompt_sequence_joins_total";
 pub const CONNECTIONS_OPEN: &str = "sampark_connections_open";
 pub const CONNECTIONS_REFUSED: &str = "sampark_connections_refused_total";
+/// Password verifications by outcome: `checked`, or `busy` (refused: every
+/// turn was taken).
+pub const PASSWORD_CHECKS: &str = "sampark_password_checks_total";
+/// Password verifications running now (never more than the cap).
+pub const PASSWORD_CHECKS_RUNNING: &str = "sampark_password_checks_running";
 
 /// The process's metrics recorder, installed on first use.
 pub fn handle() -> &'static PrometheusHandle {

@@ -9,6 +9,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     audio::AudioLimits,
+    auth::checks::PasswordChecks,
     calls::{CallService, Clock, FlowRegistry, system_clock},
     config::Settings,
     directory::Directory,
@@ -109,6 +110,7 @@ impl Application {
             twilio_api_url: settings.twilio_api_url.as_str().into(),
             media: MediaClient::new(settings.recording_sources.clone()).context("cannot build the HTTP client")?,
             spool: Arc::new(Spool::new(&settings.spool_path)),
+            password_checks: PasswordChecks::new(settings.login_concurrency, settings.login_wait),
         };
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
@@ -172,6 +174,11 @@ impl Application {
     /// The prompt library, for tools and tests that look inside it.
     pub fn prompt_library(&self) -> PromptLibrary {
         self.state.prompts.clone()
+    }
+
+    /// Sign-ins' password checks, for tests that count them.
+    pub fn password_checks(&self) -> PasswordChecks {
+        self.state.password_checks.clone()
     }
 
     /// The call driver, for tools and tests that act on calls directly.

@@ -6,13 +6,19 @@
 //! stored, so a copy of the database does not hand out sessions. Each
 //! session has its own CSRF token, required on every form and on
 //! cookie-authenticated API calls that change something.
+//!
+//! Passwords that are blank, one character repeated or easy to guess
+//! (zxcvbn, Dropbox's estimator, scores them) are refused wherever one is
+//! set. Sign-ins are throttled ([`throttle`], [`device`]) and at most a few
+//! verify a password at once ([`checks`]).
+
+pub mod checks;
+pub mod device;
+pub mod throttle;
 
 use std::{fmt, str::FromStr};
 
-use argon2::{
-    Argon2,
-    password_hash::{PasswordHasher, PasswordVerifier},
-};
+use argon2::{Argon2, password_hash::PasswordHasher};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -96,19 +102,61 @@ pub fn valid_username(name: &str) -> bool {
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// The weakest password accepted, on zxcvbn's 0–4 scale: three means an
+/// estimated 10^8 guesses or more, beyond online guessing and slow offline
+/// against argon2id.
+pub const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
+    #[error("the password is blank")]
+    Blank,
     #[error("the password must have at least {MIN_PASSWORD_LEN} characters")]
     TooShort,
+    #[error("the password is one character repeated")]
+    Repeated,
+    /// With zxcvbn's advice, when it has some.
+    #[error("the password is too easy to guess{0}")]
+    Guessable(String),
     #[error("could not hash the password: {0}")]
     Hash(String),
 }
 
-/// Hashes a password with argon2id and a fresh salt (PHC string).
-pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+/// Refuses a password that is blank, short, one character repeated or easy
+/// to guess; `context` holds words an attacker would try first (the
+/// username).
+pub fn check_password(password: &str, context: &[&str]) -> Result<(), PasswordError> {
+    if password.trim().is_empty() {
+        return Err(PasswordError::Blank);
+    }
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(PasswordError::TooShort);
     }
+    let mut chars = password.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(PasswordError::Repeated);
+    }
+    let estimate = zxcvbn::zxcvbn(password, context);
+    if estimate.score() >= MIN_PASSWORD_SCORE {
+        return Ok(());
+    }
+    let advice = estimate.feedback().map(|f| {
+        let warning = f.warning().map(|w| w.to_string());
+        let suggestions = f.suggestions().iter().map(ToString::to_string);
+        warning.into_iter().chain(suggestions).collect::<Vec<_>>().join(" ")
+    });
+    Err(PasswordError::Guessable(advice.filter(|a| !a.is_empty()).map_or_else(String::new, |a| format!(": {a}"))))
+}
+
+/// Hashes a password with argon2id and a fresh salt (PHC string), once
+/// [`check_password`] accepts it.
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    check_password(password, &[])?;
+    hash_unchecked(password)
+}
+
+fn hash_unchecked(password: &str) -> Result<String, PasswordError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -117,28 +165,35 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
 
 /// Checks a password against a stored hash, in constant time.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    verify_password_in(password, hash, &mut Vec::new())
+}
+
+/// As [`verify_password`], hashing in `memory` (grown to the hash's memory
+/// cost if smaller), so a caller that keeps it allocates the 19 MiB once
+/// rather than per check: freed and allocated again from many threads, the
+/// allocator keeps a copy per thread and never gives them back.
+pub fn verify_password_in(password: &str, hash: &str, memory: &mut Vec<argon2::Block>) -> bool {
+    let Ok(parsed) = argon2::PasswordHash::new(hash) else { return false };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else { return false };
+    let Ok(params) = argon2::Params::try_from(&parsed) else { return false };
+    let Ok(algorithm) = argon2::Algorithm::try_from(parsed.algorithm.as_str()) else { return false };
+    let version = parsed.version.map_or(Ok(argon2::Version::default()), argon2::Version::try_from);
+    let Ok(version) = version else { return false };
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), argon2::Block::new());
+    }
+    let blocks = params.block_count();
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params);
+    argon2.hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), &mut out, &mut memory[..blocks]).is_ok()
+        && argon2::password_hash::phc::Output::new(&out).is_ok_and(|out| out == *expected)
 }
 
 /// A hash to verify against when the username does not exist, so a wrong
 /// username takes as long as a wrong password.
 pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").expect("hashing a constant works"))
-}
-
-/// Failed sign-ins allowed before each further attempt must wait.
-pub const FREE_LOGIN_FAILURES: u32 = 5;
-
-/// How long after its last failure a username or an address must wait
-/// before trying again: nothing for the first few, then 30 s doubling per
-/// failure up to 15 minutes.
-pub fn login_wait(failures: u32) -> std::time::Duration {
-    if failures < FREE_LOGIN_FAILURES {
-        return std::time::Duration::ZERO;
-    }
-    let doublings = (failures - FREE_LOGIN_FAILURES).min(5);
-    std::time::Duration::from_secs(30 << doublings).min(std::time::Duration::from_secs(15 * 60))
+    DECOY.get_or_init(|| hash_unchecked("decoy-password-never-matches").expect("hashing a constant works"))
 }
 
 /// Compares two secrets without stopping at the first difference.
@@ -195,7 +250,8 @@ pub fn new_user(
         "" => None,
         p => Some(PhoneNumber::parse(p).ok_or("phone is not a phone number")?.as_e164().to_owned()),
     };
-    let password_hash = hash_password(password).map_err(|e| e.to_string())?;
+    check_password(password, &[&username]).map_err(|e| e.to_string())?;
+    let password_hash = hash_unchecked(password).map_err(|e| e.to_string())?;
     Ok(NewUser { username, role, states, languages, phone, password_hash })
 }
 
@@ -223,11 +279,25 @@ mod tests {
     }
 
     #[test]
-    fn repeated_failures_wait_longer_and_longer() {
-        assert_eq!(login_wait(4), std::time::Duration::ZERO);
-        assert_eq!(login_wait(5).as_secs(), 30);
-        assert_eq!(login_wait(6).as_secs(), 60);
-        assert_eq!(login_wait(50).as_secs(), 900);
+    fn blank_repeated_and_common_passwords_are_refused() {
+        assert!(matches!(check_password("", &[]), Err(PasswordError::Blank)));
+        assert!(matches!(check_password("            ", &[]), Err(PasswordError::Blank)));
+        assert!(matches!(check_password("aaaaaaaaaaaa", &[]), Err(PasswordError::Repeated)));
+        assert!(matches!(check_password("1111111111", &[]), Err(PasswordError::Repeated)));
+        for common in ["password123", "qwertyuiop", "1234567890", "iloveyou12", "Password1!"] {
+            assert!(matches!(check_password(common, &[]), Err(PasswordError::Guessable(_))), "{common}");
+        }
+        assert!(matches!(check_password("asha.kumari1", &["asha.kumari"]), Err(PasswordError::Guessable(_))));
+        assert!(matches!(hash_password("password123"), Err(PasswordError::Guessable(_))));
+        check_password("correct horse battery", &[]).unwrap();
+        check_password("पानी की बोतल नीली है", &[]).unwrap();
+    }
+
+    #[test]
+    fn new_users_need_a_strong_password() {
+        let weak = new_user("asha", "volunteer", "9", "hi", "", "asha123456");
+        assert!(weak.unwrap_err().contains("too easy to guess"));
+        assert!(new_user("asha", "volunteer", "9", "hi", "", "").unwrap_err().contains("blank"));
     }
 
     #[test]

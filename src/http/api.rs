@@ -9,7 +9,7 @@ use axum::{
     Json, Router,
     extract::{ConnectInfo, Path, State},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::{AppendHeaders, IntoResponse, Response},
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,9 @@ use serde_json::json;
 
 use super::{
     AppState, internal,
-    session::{ApiUser, SignInError, SignedIn, client_key, session_cookie, sign_in},
+    session::{
+        ApiUser, Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in,
+    },
 };
 use crate::{
     directory::Directory,
@@ -48,29 +50,43 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 async fn login(
     State(app): State<AppState>,
+    _: SameOrigin,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(credentials): Json<Credentials>,
 ) -> Response {
-    let client = client_key(&app, &peer, &headers);
-    match sign_in(&app, &credentials.username, &credentials.password, &client).await {
+    let attempt = Attempt::new(&app, &peer, &headers, &credentials.username, &credentials.password);
+    match sign_in(&app, attempt).await {
         Ok(session) => {
             let body = json!({
                 "token": session.token,
                 "csrf_token": session.csrf,
                 "user": session.user,
             });
-            ([(header::SET_COOKIE, session_cookie(&app, Some(&session.token)))], Json(body)).into_response()
+            let cookies = [
+                (header::SET_COOKIE, session_cookie(&app, Some(&session.token))),
+                (header::SET_COOKIE, device_cookie(&app, &session.device)),
+            ];
+            (AppendHeaders(cookies), Json(body)).into_response()
         }
         Err(SignInError::Invalid) => error(StatusCode::UNAUTHORIZED, "wrong username or password"),
         Err(SignInError::Throttled(wait)) => {
-            let retry = wait.as_secs().max(1).to_string();
-            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many failed sign-ins; wait and try again");
-            response.headers_mut().insert(header::RETRY_AFTER, retry.parse().expect("digits"));
-            response
+            retry_later(StatusCode::TOO_MANY_REQUESTS, wait, "too many failed sign-ins; wait and try again")
         }
+        Err(SignInError::Busy) => retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            BUSY_RETRY_AFTER,
+            "the server is busy checking other sign-ins; try again in a few seconds",
+        ),
         Err(SignInError::Store(e)) => internal(&e),
     }
+}
+
+/// An error with a `Retry-After` in whole seconds.
+fn retry_later(status: StatusCode, wait: std::time::Duration, message: &str) -> Response {
+    let mut response = error(status, message);
+    response.headers_mut().insert(header::RETRY_AFTER, wait.as_secs().max(1).into());
+    response
 }
 
 fn csrf_rejected(who: &SignedIn, headers: &HeaderMap) -> Option<Response> {

@@ -83,6 +83,8 @@ pub struct AppState {
     pub media: MediaClient,
     /// Where webhooks write calls down when the database fails them.
     pub spool: Arc<Spool>,
+    /// Sign-ins' password checks, a few at once.
+    pub password_checks: crate::auth::checks::PasswordChecks,
 }
 
 /// Webhook bodies are small forms; anything bigger is not a gateway.

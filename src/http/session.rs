@@ -6,8 +6,17 @@
 //! a `csrf` field; cookie-authenticated API calls that change something
 //! carry it in `X-CSRF-Token`. Bearer calls need none: a browser never
 //! attaches a bearer token by itself.
+//!
+//! Signing in is guarded three ways: [`SameOrigin`] refuses a sign-in a
+//! page elsewhere made the browser send (login CSRF); every attempt is
+//! counted by the throttle before its password is checked
+//! ([`crate::auth::throttle`]); and the check waits for one of a few turns
+//! ([`crate::auth::checks`]), refused with 503 when none frees up.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
@@ -17,8 +26,12 @@ use axum::{
 
 use super::{AppState, guard::client_ip};
 use crate::{
-    auth::{self, User, constant_time_eq, login_wait, new_token, token_hash, verify_password},
-    storage::StoreError,
+    auth::{
+        self, User, constant_time_eq, device, new_token,
+        throttle::{self, Counter},
+        token_hash,
+    },
+    storage::{Store, StoreError},
 };
 
 pub const SESSION_COOKIE: &str = "sampark_session";
@@ -47,12 +60,17 @@ fn session_token(headers: &HeaderMap) -> Option<(String, bool)> {
     {
         return Some((bearer.trim().to_owned(), true));
     }
+    cookie(headers, SESSION_COOKIE).map(|value| (value.to_owned(), false))
+}
+
+/// The value of the cookie `name`, if the request carries it.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     let cookies = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
     cookies
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| (value.to_owned(), false))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
 }
 
 async fn signed_in(parts: &Parts, app: &AppState) -> Result<Option<SignedIn>, StoreError> {
@@ -98,10 +116,15 @@ impl FromRequestParts<AppState> for PageUser {
 pub enum SignInError {
     /// Wrong username or password, or a disabled user (not told apart).
     Invalid,
-    /// Too many failures: wait this long.
+    /// Too many attempts: wait this long.
     Throttled(Duration),
+    /// Every password-check turn was taken: try again in a moment.
+    Busy,
     Store(StoreError),
 }
+
+/// What a [`SignInError::Busy`] sign-in is told to wait.
+pub const BUSY_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 impl From<StoreError> for SignInError {
     fn from(e: StoreError) -> Self {
@@ -109,51 +132,137 @@ impl From<StoreError> for SignInError {
     }
 }
 
-/// A new session: its token (for the cookie or bearer header) and CSRF token.
+/// One sign-in attempt, as a handler read it.
+pub struct Attempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The client's address (see [`client_ip`]).
+    pub client: IpAddr,
+    /// The device cookie the browser sent, if any.
+    pub device: Option<&'a str>,
+}
+
+impl<'a> Attempt<'a> {
+    pub fn new(
+        app: &AppState,
+        peer: &ConnectInfo<SocketAddr>,
+        headers: &'a HeaderMap,
+        username: &'a str,
+        password: &'a str,
+    ) -> Self {
+        let client = client_ip(peer.0.ip(), headers, &app.gateways.trusted_proxies);
+        Self { username, password, client, device: cookie(headers, device::DEVICE_COOKIE) }
+    }
+}
+
+/// A new session: its token (for the cookie or bearer header) and CSRF
+/// token, and a fresh device cookie for the browser.
 pub struct NewSession {
     pub token: String,
     pub csrf: String,
     pub user: User,
+    pub device: String,
 }
 
-/// Checks the password (as slowly for unknown users), applies the failure
-/// throttle per username and per client address, and opens a session.
-pub async fn sign_in(app: &AppState, username: &str, password: &str, client: &str) -> Result<NewSession, SignInError> {
+/// Takes a turn, counts the attempt under its throttle counters, checks the
+/// password (as slowly for unknown users) and opens a session.
+pub async fn sign_in(app: &AppState, attempt: Attempt<'_>) -> Result<NewSession, SignInError> {
+    let turn = app.password_checks.turn().await.map_err(|_| SignInError::Busy)?;
     let store = app.desk.store();
     let now = app.desk.now();
-    let keys = [format!("user:{username}"), format!("addr:{client}")];
-    for key in &keys {
-        if let Some((failures, last)) = store.login_failures(key).await? {
-            let wait = login_wait(failures);
-            let elapsed = (now - last).to_std().unwrap_or_default();
-            if elapsed < wait {
-                return Err(SignInError::Throttled(wait - elapsed));
-            }
-        }
+    let known = auth::valid_username(attempt.username);
+    let found = if known { store.user_with_password(attempt.username).await? } else { None };
+    let device = found
+        .as_ref()
+        .zip(attempt.device)
+        .and_then(|((user, hash), cookie)| device::recognise(cookie, &user.username, hash, now));
+    let counters = throttle::counters(attempt.username, attempt.client, device);
+    admit(store.as_ref(), &counters, now).await?;
+    if !known {
+        // No such user can exist: nothing to check, nor to hide.
+        return Err(SignInError::Invalid);
     }
-    let found = store.user_with_password(username).await?;
     let hash = found.as_ref().map_or(auth::decoy_hash(), |(_, h)| h.as_str()).to_owned();
-    let password = password.to_owned();
-    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
-    let user = match found {
-        Some((user, _)) if valid && !user.disabled => user,
-        _ => {
-            for key in &keys {
-                store.note_login_failure(key, now).await?;
-            }
-            return Err(SignInError::Invalid);
-        }
+    let valid = turn.verify(attempt.password.to_owned(), hash).await;
+    let (user, hash) = match found {
+        Some((user, hash)) if valid && !user.disabled => (user, hash),
+        _ => return Err(SignInError::Invalid),
     };
-    store.clear_login_failures(&keys[0]).await?;
+    forgive(store.as_ref(), &counters, now).await?;
     let (token, csrf) = (new_token(), new_token());
     let expires = now + chrono::Duration::from_std(SESSION_TTL).expect("a small duration");
     store.create_session(&token_hash(&token), user.id, &csrf, now, expires).await?;
-    Ok(NewSession { token, csrf, user })
+    let device = device::issue(&user.username, &hash, now);
+    Ok(NewSession { token, csrf, user, device })
 }
 
-/// The client's address for the sign-in throttle.
-pub fn client_key(app: &AppState, peer: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> String {
-    client_ip(peer.0.ip(), headers, &app.gateways.trusted_proxies).to_string()
+/// Counts the attempt under each counter, or refuses it with how long to
+/// wait; a refused attempt is taken back from the counters it passed.
+async fn admit(store: &dyn Store, counters: &[Counter], now: chrono::DateTime<chrono::Utc>) -> Result<(), SignInError> {
+    for (passed, counter) in counters.iter().enumerate() {
+        let key = counter.key();
+        if store.admit_login_attempt(&key, now, &counter.limit(now)).await?.is_some() {
+            continue;
+        }
+        for earlier in &counters[..passed] {
+            store.refund_login_attempt(&earlier.key()).await?;
+        }
+        let wait = match store.login_failures(&key).await? {
+            Some((count, last)) => counter.wait_after(count).saturating_sub((now - last).to_std().unwrap_or_default()),
+            None => Duration::ZERO,
+        };
+        return Err(SignInError::Throttled(wait.max(Duration::from_secs(1))));
+    }
+    Ok(())
+}
+
+/// After the right password: the device's and the (user, address)'s
+/// attempts are forgotten, and the address gets this attempt back.
+async fn forgive(
+    store: &dyn Store,
+    counters: &[Counter],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    for counter in counters {
+        match counter {
+            Counter::Address(_) => store.refund_login_attempt(&counter.key()).await?,
+            _ => store.clear_login_failures(&counter.key(), counter.limit(now).forget_before).await?,
+        }
+    }
+    Ok(())
+}
+
+/// A sign-in sent from this server's own page, or by a script: refused
+/// when the browser says another site's page sent it (login CSRF, which
+/// would sign the victim in as the attacker). Browsers send `Origin` and
+/// `Sec-Fetch-Site` on every cross-site POST; scripts send neither.
+pub struct SameOrigin;
+
+impl FromRequestParts<AppState> for SameOrigin {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        if same_origin(&parts.headers, &app.public_url) {
+            return Ok(Self);
+        }
+        tracing::warn!("refused a sign-in sent from another site");
+        Err((StatusCode::FORBIDDEN, "sign in from Sampark's own sign-in page").into_response())
+    }
+}
+
+/// `Sec-Fetch-Site`, when sent, says same-origin (or none: typed or
+/// bookmarked); `Origin`, when sent, is the public URL's or names the host
+/// the request was sent to.
+fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
+    if text("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none") {
+        return false;
+    }
+    let Some(origin) = text("origin") else { return true };
+    let authority =
+        |url: &str| url.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned());
+    let Some(given) = authority(&origin) else { return false };
+    origin.trim_end_matches('/') == public_url.to_ascii_lowercase().trim_end_matches('/')
+        || text("host").is_some_and(|host| !given.is_empty() && host == given)
 }
 
 /// `Set-Cookie` for a new session (or, with `None`, one that clears it).
@@ -167,5 +276,38 @@ pub fn session_cookie(app: &AppState, token: Option<&str>) -> String {
             )
         }
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+/// `Set-Cookie` for a device cookie (see [`crate::auth::device`]).
+pub fn device_cookie(app: &AppState, value: &str) -> String {
+    let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        device::DEVICE_COOKIE,
+        device::DEVICE_TTL.as_secs()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn only_sign_ins_from_this_server_or_from_scripts_are_same_origin() {
+        let ours = "https://helpline.example";
+        assert!(same_origin(&headers(&[]), ours), "a script sends no Origin");
+        assert!(same_origin(&headers(&[("origin", "https://helpline.example")]), ours));
+        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]), ours));
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")]), ours));
+        assert!(!same_origin(&headers(&[("origin", "https://evil.example"), ("host", "helpline.example")]), ours));
+        assert!(!same_origin(&headers(&[("origin", "https://helpline.example.evil.example")]), ours));
+        assert!(!same_origin(&headers(&[("origin", "null"), ("host", "helpline.example")]), ours));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")]), ours));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")]), ours));
     }
 }

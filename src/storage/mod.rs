@@ -8,6 +8,7 @@
 //! computed from and is refused ([`CommitOutcome::Conflict`]) if the call has
 //! moved on, so webhooks for one call may land on any server instance.
 
+mod login_attempts;
 mod postgres;
 mod sqlite;
 mod views;
@@ -140,6 +141,20 @@ pub struct PurgedRecording {
     pub gateway: Option<String>,
 }
 
+/// When a sign-in counter lets one more attempt through
+/// ([`Store::admit_login_attempt`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptLimit {
+    /// Attempts let through one after another.
+    pub free: u32,
+    /// Past the allowance, the `k`-th further attempt goes through only if
+    /// the previous one was counted at or before `cutoffs[k]` (the last
+    /// cutoff holds for all later attempts).
+    pub cutoffs: [DateTime<Utc>; 6],
+    /// A counter untouched since then starts again from zero.
+    pub forget_before: DateTime<Utc>,
+}
+
 /// A call nobody has heard from for a while.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdleCall {
@@ -208,12 +223,26 @@ pub trait Store: Send + Sync + 'static {
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
-    /// Failed sign-ins recorded under `key` (a username or an address).
+    /// Sign-in attempts counted under `key` (see [`crate::auth::throttle`])
+    /// and when the last was counted.
     async fn login_failures(&self, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, StoreError>;
 
-    async fn note_login_failure(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Counts a sign-in attempt under `key` unless `limit` refuses it, in
+    /// one statement, so concurrent attempts cannot all pass: the count
+    /// with this attempt, or `None` when refused (and not counted).
+    async fn admit_login_attempt(
+        &self,
+        key: &str,
+        at: DateTime<Utc>,
+        limit: &AttemptLimit,
+    ) -> Result<Option<u32>, StoreError>;
 
-    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+    /// Takes back one counted attempt (it was never checked, or it was right).
+    async fn refund_login_attempt(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Forgets `key`'s attempts (a right password), and every counter
+    /// untouched since `idle_since`.
+    async fn clear_login_failures(&self, key: &str, idle_since: DateTime<Utc>) -> Result<(), StoreError>;
 
     // ---- the callback queue ---------------------------------------------
 

@@ -13,7 +13,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
-use super::{helpers::spawn_app, twilio_sim::Call};
+use super::{
+    helpers::{password, spawn_app},
+    twilio_sim::Call,
+};
 
 fn which(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?.to_str()?.split(':').map(|dir| PathBuf::from(dir).join(program)).find(|p| p.is_file())
@@ -89,7 +92,7 @@ async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
     assert_eq!(width, json!(360), "a 360-pixel phone screen");
     screenshot(&client, "1-sign-in.png").await;
     client.find(Locator::Id("username")).await.unwrap().send_keys("asha").await.unwrap();
-    client.find(Locator::Id("password")).await.unwrap().send_keys("password-asha").await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(&password("asha")).await.unwrap();
     client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
 
     client.wait().for_element(Locator::Id("take-next")).await.expect("the queue page");
@@ -146,7 +149,7 @@ async fn an_admin_on_a_phone_uploads_a_prompt_and_rolls_it_back() {
 
     client.goto(&format!("{}/login", app.address)).await.unwrap();
     client.find(Locator::Id("username")).await.unwrap().send_keys("meera").await.unwrap();
-    client.find(Locator::Id("password")).await.unwrap().send_keys("password-meera").await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(&password("meera")).await.unwrap();
     client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Css("header .who")).await.unwrap();
     client.goto(&format!("{}/admin/prompts", app.address)).await.unwrap();

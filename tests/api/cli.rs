@@ -141,6 +141,29 @@ fn users_are_added_with_the_password_from_standard_input_and_listed() {
     assert!(String::from_utf8_lossy(&bad_state.stderr).contains("not an LGD state code"));
 }
 
+#[test]
+fn users_add_refuses_a_weak_password_and_says_why() {
+    use std::io::Write;
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("users.db").display());
+    for (weak, why) in [("aaaaaaaaaaaaaa", "one character repeated"), ("password1234", "too easy to guess")] {
+        let mut add = sampark()
+            .args(["users", "add", "asha", "--role", "volunteer", "--states", "9", "--languages", "hi"])
+            .arg("--password-stdin")
+            .env("SAMPARK_DATABASE_URL", &url)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        add.stdin.take().unwrap().write_all(format!("{weak}\n").as_bytes()).unwrap();
+        let output = add.wait_with_output().unwrap();
+        assert!(!output.status.success(), "{weak}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains(why), "{weak}");
+    }
+    let list = sampark().args(["users", "list"]).env("SAMPARK_DATABASE_URL", &url).output().unwrap();
+    assert!(!String::from_utf8(list.stdout).unwrap().contains("asha"), "no user was added");
+}
+
 /// `sampark prompts …` on a scratch database.
 fn prompts_command(url: &str, args: &[&str]) -> std::process::Output {
     sampark().arg("prompts").args(args).env("SAMPARK_DATABASE_URL", url).output().unwrap()

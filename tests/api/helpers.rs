@@ -176,6 +176,8 @@ pub struct TestApp {
     pub database: Arc<TestDatabase>,
     pub calls: Arc<CallService>,
     pub prompts: sampark::prompts::PromptLibrary,
+    /// The server's password checks, to count them.
+    pub password_checks: sampark::auth::checks::PasswordChecks,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -233,6 +235,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let calls = app.call_service();
     let prompts = app.prompt_library();
+    let password_checks = app.password_checks();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -249,6 +252,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         database,
         calls,
         prompts,
+        password_checks,
         shutdown: Some(tx),
         server: Some(server),
     }
@@ -352,16 +356,22 @@ pub struct ApiSession {
     pub csrf: String,
 }
 
+/// The password [`TestApp::add_user`] gives `name`: strong enough for the
+/// strength check (`password-<name>` alone is not).
+pub fn password(name: &str) -> String {
+    format!("password-{name}-kite-river")
+}
+
 impl TestApp {
-    /// Adds a user straight into the store (password `password-<name>`).
+    /// Adds a user straight into the store (password [`password`]).
     pub async fn add_user(&self, name: &str, role: &str, states: &str, languages: &str, phone: &str) {
-        let user = sampark::auth::new_user(name, role, states, languages, phone, &format!("password-{name}")).unwrap();
+        let user = sampark::auth::new_user(name, role, states, languages, phone, &password(name)).unwrap();
         self.calls.store().create_user(&user, chrono::Utc::now()).await.unwrap();
     }
 
     /// Signs in through the API.
     pub async fn api_login(&self, name: &str) -> ApiSession {
-        let body = serde_json::json!({ "username": name, "password": format!("password-{name}") });
+        let body = serde_json::json!({ "username": name, "password": password(name) });
         let response = self.client.post(format!("{}/api/v1/login", self.address)).json(&body).send().await.unwrap();
         assert_eq!(response.status(), 200, "login {name}");
         let json: serde_json::Value = response.json().await.unwrap();

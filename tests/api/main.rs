@@ -19,5 +19,6 @@ mod prompts;
 mod robustness;
 mod security;
 mod sequences;
+mod sign_in;
 mod twilio_sim;
 mod volunteers;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::helpers::{Options, TestApp, fake_gateway, spawn_app, spawn_app_with};
+use super::helpers::{Options, TestApp, fake_gateway, password, spawn_app, spawn_app_with};
 
 async fn claim(app: &TestApp, session: &super::helpers::ApiSession) -> Option<Value> {
     let response = app.api(session, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
@@ -271,7 +271,7 @@ async fn repeated_failed_sign_ins_are_slowed_down() {
     for _ in 0..5 {
         assert_eq!(app.client.post(&url).json(&wrong).send().await.unwrap().status(), 401);
     }
-    let right = json!({"username": "target", "password": "password-target"});
+    let right = json!({"username": "target", "password": password("target")});
     let throttled = app.client.post(&url).json(&right).send().await.unwrap();
     assert_eq!(throttled.status(), 429, "even the right password waits");
     assert!(throttled.headers().contains_key("retry-after"));

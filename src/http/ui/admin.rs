@@ -66,7 +66,7 @@ async fn users_page(app: &AppState, who: &crate::http::session::SignedIn, messag
             label for="states" { "राज्य कोड (कॉमा से) · State codes, comma-separated" } input id="states" name="states" placeholder="9,10";
             label for="languages" { "भाषाएँ · Languages" } input id="languages" name="languages" placeholder="hi,bn";
             label for="phone" { "फ़ोन (कॉल के लिए) · Phone (for Call now)" } input id="phone" name="phone" type="tel";
-            label for="password" { "पासवर्ड · Password (10+ characters)" } input id="password" name="password" type="password" required;
+            label for="password" { "पासवर्ड · Password (10+ characters, hard to guess)" } input id="password" name="password" type="password" required;
             p { button type="submit" { "जोड़ें · Add" } }
         }
     };

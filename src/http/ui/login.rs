@@ -6,7 +6,7 @@ use axum::{
     Form, Router,
     extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{AppendHeaders, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use maud::html;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{csrf_rejected, page};
 use crate::http::{
     AppState, internal,
-    session::{PageUser, SignInError, client_key, session_cookie, sign_in},
+    session::{Attempt, BUSY_RETRY_AFTER, PageUser, SameOrigin, SignInError, device_cookie, session_cookie, sign_in},
 };
 
 pub fn router() -> Router<AppState> {
@@ -52,14 +52,19 @@ struct LoginForm {
 
 async fn login(
     State(app): State<AppState>,
+    _: SameOrigin,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let client = client_key(&app, &peer, &headers);
-    match sign_in(&app, form.username.trim(), &form.password, &client).await {
+    let attempt = Attempt::new(&app, &peer, &headers, form.username.trim(), &form.password);
+    match sign_in(&app, attempt).await {
         Ok(session) => {
-            ([(header::SET_COOKIE, session_cookie(&app, Some(&session.token)))], Redirect::to("/")).into_response()
+            let cookies = [
+                (header::SET_COOKIE, session_cookie(&app, Some(&session.token))),
+                (header::SET_COOKIE, device_cookie(&app, &session.device)),
+            ];
+            (AppendHeaders(cookies), Redirect::to("/")).into_response()
         }
         Err(SignInError::Invalid) => {
             (StatusCode::UNAUTHORIZED, login_form(Some("गलत यूज़रनेम या पासवर्ड · Wrong username or password")))
@@ -71,10 +76,21 @@ async fn login(
                 wait.as_secs().max(1),
                 wait.as_secs().max(1)
             );
-            (StatusCode::TOO_MANY_REQUESTS, login_form(Some(&message))).into_response()
+            retry_later(StatusCode::TOO_MANY_REQUESTS, wait, &message)
         }
+        Err(SignInError::Busy) => retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            BUSY_RETRY_AFTER,
+            "सर्वर अभी व्यस्त है। कुछ सेकंड बाद फिर कोशिश करें · The server is busy: try again in a few seconds",
+        ),
         Err(SignInError::Store(e)) => internal(&e),
     }
+}
+
+/// The sign-in form again, with why and a `Retry-After`.
+fn retry_later(status: StatusCode, wait: std::time::Duration, message: &str) -> Response {
+    let retry = wait.as_secs().max(1).to_string();
+    (status, [(header::RETRY_AFTER, retry)], login_form(Some(message))).into_response()
 }
 
 #[derive(Deserialize)]

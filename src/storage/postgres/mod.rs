@@ -264,12 +264,21 @@ impl Store for PgStore {
         users::login_failures(&self.pool, key).await
     }
 
-    async fn note_login_failure(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        users::note_login_failure(&self.pool, key, at).await
+    async fn admit_login_attempt(
+        &self,
+        key: &str,
+        at: DateTime<Utc>,
+        limit: &super::AttemptLimit,
+    ) -> Result<Option<u32>, StoreError> {
+        users::admit_login_attempt(&self.pool, key, at, limit).await
     }
 
-    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        users::clear_login_failures(&self.pool, key).await
+    async fn refund_login_attempt(&self, key: &str) -> Result<(), StoreError> {
+        users::refund_login_attempt(&self.pool, key).await
+    }
+
+    async fn clear_login_failures(&self, key: &str, idle_since: DateTime<Utc>) -> Result<(), StoreError> {
+        users::clear_login_failures(&self.pool, key, idle_since).await
     }
 
     async fn queue_counts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError> {

@@ -7,7 +7,7 @@ use crate::{
     auth::{NewUser, Role, User},
     directory::StateCode,
     domain::Language,
-    storage::StoreError,
+    storage::{AttemptLimit, StoreError, login_attempts as sql},
 };
 
 /// The user columns [`user_from_row`] reads, with states and languages as
@@ -166,26 +166,39 @@ pub(super) async fn delete_session(pool: &PgPool, token_hash: &str) -> Result<()
 }
 
 pub(super) async fn login_failures(pool: &PgPool, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, StoreError> {
-    let row = sqlx::query("SELECT failures, last_failure_at FROM login_failures WHERE key = $1")
-        .bind(key)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.map(|r| (r.get::<i64, _>(0) as u32, r.get(1))))
+    let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(sql::READ).bind(key).fetch_optional(pool).await?;
+    row.map(|(count, at)| Ok((count_from(count)?, at))).transpose()
 }
 
-pub(super) async fn note_login_failure(pool: &PgPool, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-    sqlx::query(
-        r#"INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2)
-           ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at"#,
-    )
-    .bind(key)
-    .bind(at)
-    .execute(pool)
-    .await?;
+fn count_from(count: i64) -> Result<u32, StoreError> {
+    u32::try_from(count).map_err(|_| StoreError::Corrupt(format!("sign-in attempt count {count}")))
+}
+
+pub(super) async fn admit_login_attempt(
+    pool: &PgPool,
+    key: &str,
+    at: DateTime<Utc>,
+    limit: &AttemptLimit,
+) -> Result<Option<u32>, StoreError> {
+    let mut query =
+        sqlx::query_scalar(sql::ADMIT).bind(key).bind(at).bind(limit.forget_before).bind(i64::from(limit.free));
+    for cutoff in limit.cutoffs {
+        query = query.bind(cutoff);
+    }
+    let count: Option<i64> = query.fetch_optional(pool).await?;
+    count.map(count_from).transpose()
+}
+
+pub(super) async fn refund_login_attempt(pool: &PgPool, key: &str) -> Result<(), StoreError> {
+    sqlx::query(sql::REFUND).bind(key).execute(pool).await?;
     Ok(())
 }
 
-pub(super) async fn clear_login_failures(pool: &PgPool, key: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(pool).await?;
+pub(super) async fn clear_login_failures(
+    pool: &PgPool,
+    key: &str,
+    idle_since: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(sql::CLEAR).bind(key).bind(idle_since).execute(pool).await?;
     Ok(())
 }
