@@ -73,18 +73,15 @@ async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
 }
 
 /// Claims (and releases) as three users; the median for each.
-async fn claim_as_volunteers(
-    store: std::sync::Arc<dyn storage::Store>,
-    label: &str,
-    claims: usize,
-) -> Vec<(String, Duration)> {
+async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) -> Vec<(String, Duration)> {
+    let store = storage::from_db(&db);
     let mut results = Vec::new();
     for (username, name, role, states, languages) in [
         ("up.volunteer", "volunteer, UP, Hindi", "volunteer", "9", "hi"),
         ("goa.volunteer", "volunteer, Goa (rare), Hindi", "volunteer", "30", "hi"),
         ("admin", "admin (all states)", "admin", "", ""),
     ] {
-        let user = new_user(username, role, states, languages, "", "bench-password").unwrap();
+        let user = new_user(username, role, states, languages, "", "bench-password-kite-river").unwrap();
         let id = match store.create_user(&user, Utc::now()).await {
             Ok(id) => id,
             // A database measured before already has the bench's users.
@@ -104,7 +101,7 @@ async fn claim_as_volunteers(
         let median = summary(&format!("{label:>14} · {name}"), samples);
         results.push((name.to_owned(), median));
     }
-    store.close().await;
+    db.close().await;
     results
 }
 
@@ -117,9 +114,9 @@ async fn main() {
     let small = measure(1_000, claims).await;
     let large = measure(cases, claims).await;
     if let Ok(url) = std::env::var("CLAIM_DATABASE_URL") {
-        let store = storage::connect(&url).await.unwrap();
-        let counts = store.counts().await.unwrap();
-        let filled = claim_as_volunteers(store, &format!("{}M cases", counts.cases / 1_000_000), claims).await;
+        let db = storage::connect(&url).await.unwrap();
+        let counts = sampark::calls::CallStore::new(db.clone(), false).counts().await.unwrap();
+        let filled = claim_as_volunteers(db, &format!("{}M cases", counts.cases / 1_000_000), claims).await;
         println!("ratio of medians, the filled database vs {cases} waiting:");
         for ((name, f), (_, l)) in filled.iter().zip(&large) {
             println!("  {name:<32} {:>6.1}x", f.as_secs_f64() / l.as_secs_f64());

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::{
     auth::new_user,
-    cases::{ExportFormat, write_export},
+    cases::{CaseStore, ExportFormat, write_export},
     config::{LogFormat, Settings},
     domain::Language,
     flow::{Flow, flow_files, load_files},
@@ -276,7 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn prompts(settings: &Settings, command: PromptsCommand) -> anyhow::Result<ExitCode> {
-    let (library, flows) = prompt_tools::open(settings).await?;
+    let (db, library, flows) = prompt_tools::open(settings).await?;
     let mut out = std::io::stdout();
     let failed = match command {
         PromptsCommand::Import { dir } => prompt_tools::import(&library, &dir, "cli:import", &mut out).await?,
@@ -298,7 +298,7 @@ async fn prompts(settings: &Settings, command: PromptsCommand) -> anyhow::Result
             prompt_tools::synth(&library, &flows, lang.as_ref(), &mut out).await?
         }
     };
-    library.store().close().await;
+    db.close().await;
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -335,21 +335,23 @@ fn check_flows(files: &[PathBuf], prompts: &Path, out: &mut impl Write) -> anyho
 }
 
 async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let store = storage::connect_existing(database_url).await.context("cannot open the database")?;
+    let db = storage::connect_existing(database_url).await.context("cannot open the database")?;
+    let cases = CaseStore::new(db.clone());
     let count = match output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-            write_export(store.export_cases(), format, std::io::BufWriter::new(file)).await?
+            write_export(cases.export_cases(), format, std::io::BufWriter::new(file)).await?
         }
-        None => write_export(store.export_cases(), format, std::io::stdout().lock()).await?,
+        None => write_export(cases.export_cases(), format, std::io::stdout().lock()).await?,
     };
-    store.close().await;
+    db.close().await;
     tracing::info!(cases = count, "exported");
     Ok(ExitCode::SUCCESS)
 }
 
 async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
-    let store = storage::connect(database_url).await.context("cannot open the database")?;
+    let db = storage::connect(database_url).await.context("cannot open the database")?;
+    let store = storage::from_db(&db);
     let now = chrono::Utc::now();
     match command {
         UsersCommand::Add { name, role, states, languages, phone, password_stdin: _ } => {
@@ -383,12 +385,13 @@ async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<Exit
             println!("enabled {name}");
         }
     }
-    store.close().await;
+    db.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
-    let store = storage::connect_existing(&settings.database_url).await.context("cannot open the database")?;
+    let db = storage::connect_existing(&settings.database_url).await.context("cannot open the database")?;
+    let store = storage::from_db(&db);
     let twilio = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
         (Some(sid), Some(token)) => Some(crate::retention::TwilioRecordings {
             client: crate::retention::no_redirect_client().context("cannot build the HTTP client")?,
@@ -400,7 +403,7 @@ async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
     };
     let purged = crate::retention::run_once(&store, chrono::Utc::now(), days, twilio.as_ref()).await?;
     println!("erased the personal fields of {} closed cases", purged.cases);
-    store.close().await;
+    db.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -103,7 +103,7 @@ pub struct Settings {
     pub prompt_refresh_every: Duration,
     /// Fault injection for tests (never read from the environment): caps the
     /// SQLite file's size, as a full disk would.
-    pub sqlite_page_limit: Option<crate::storage::PageLimit>,
+    pub sqlite_page_limit: Option<crate::db::PageLimit>,
     /// Where each gateway keeps voice messages: the player fetches from
     /// nowhere else.
     pub recording_sources: RecordingSources,

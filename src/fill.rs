@@ -133,12 +133,13 @@ impl Generator {
 
 /// Fills the database at `url` with `cases` cases (five events each).
 pub async fn fill(url: &str, cases: u64) -> Result<(), StoreError> {
-    let store = crate::storage::connect(url).await?;
-    if store.counts().await?.calls > 0 {
+    let db = crate::storage::connect(url).await?;
+    let calls = crate::calls::CallStore::new(db.clone(), false);
+    if calls.counts().await?.calls > 0 {
         return Err(StoreError::Conflict("a database with calls in it (fill only empty ones)".to_owned()));
     }
-    store.save_flow_version("helpline", "fill", "# synthetic").await?;
-    store.close().await;
+    calls.save_flow_version("helpline", "fill", "# synthetic").await?;
+    db.close().await;
     let dialect = if url.starts_with("sqlite:") { Dialect::Sqlite } else { Dialect::Postgres };
     let generator = Generator::new(dialect, Utc::now());
     let started = Instant::now();

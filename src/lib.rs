@@ -22,6 +22,7 @@ pub mod calls;
 pub mod cases;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod directory;
 pub mod domain;
 pub mod fill;

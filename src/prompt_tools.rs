@@ -14,6 +14,7 @@ use tokio::io::AsyncWriteExt;
 use crate::{
     audio::AudioLimits,
     config::Settings,
+    db::Db,
     directory::Directory,
     domain::Language,
     flow::Flow,
@@ -22,15 +23,16 @@ use crate::{
 };
 
 /// The library on the configured database, with the current flows.
-pub async fn open(settings: &Settings) -> anyhow::Result<(PromptLibrary, Vec<Flow>)> {
+pub async fn open(settings: &Settings) -> anyhow::Result<(Db, PromptLibrary, Vec<Flow>)> {
     open_with(settings, &settings.database_url).await
 }
 
 /// As [`open`], on the database `database_url` names.
-pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Result<(PromptLibrary, Vec<Flow>)> {
+pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Result<(Db, PromptLibrary, Vec<Flow>)> {
     let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
     let flows = crate::startup::load_flows(settings, &catalog)?;
-    let store = storage::connect(database_url).await.context("cannot open the database")?;
+    let db = storage::connect(database_url).await.context("cannot open the database")?;
+    let store = storage::from_db(&db);
     let index = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
         .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
     let limits = AudioLimits {
@@ -40,7 +42,7 @@ pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Resul
     };
     let library = PromptLibrary::new(store, Arc::new(index), catalog, Directory::bundled(), limits);
     library.refresh().await.context("cannot read the uploaded prompt recordings")?;
-    Ok((library, flows))
+    Ok((db, library, flows))
 }
 
 /// The audio formats uploads may be in, by file extension.

@@ -22,8 +22,8 @@ use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    calls::{CallService, FlowRegistry, system_clock},
-    cases::CaseRecord,
+    calls::{CallService, CallStore, FlowRegistry, system_clock},
+    cases::{CaseRecord, CaseStore},
     config::Settings,
     directory::Directory,
     domain::PhoneNumber,
@@ -89,7 +89,7 @@ async fn simulate(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<Option<CaseRecord>> {
-    let (library, flows) = crate::prompt_tools::open_with(settings, url).await?;
+    let (db, library, flows) = crate::prompt_tools::open_with(settings, url).await?;
     let flow_id = options.flow.clone().unwrap_or_else(|| settings.flow.clone());
     let Some(flow) = flows.iter().find(|f| f.id == flow_id) else {
         let ids: Vec<&str> = flows.iter().map(|f| f.id.as_str()).collect();
@@ -97,9 +97,10 @@ async fn simulate(
     };
     let flow_version = flow.version.clone();
     let store: Arc<dyn Store> = library.store().clone();
-    let registry = FlowRegistry::new(flows, store.clone()).await?;
+    let call_store = CallStore::new(db.clone(), false);
+    let registry = FlowRegistry::new(flows, call_store.clone()).await?;
     let directory = Directory::bundled();
-    let calls = CallService::new(store.clone(), registry, directory, &flow_id, system_clock());
+    let calls = CallService::new(store, call_store, registry, directory, &flow_id, system_clock());
     let voice = library.voice(&settings.public_url);
     let caller = PhoneNumber::parse(&options.caller).context("--caller is not a phone number")?;
     let speaker = Speaker::open(options.audio);
@@ -216,7 +217,7 @@ async fn simulate(
     }
 
     let phone = caller.as_e164().to_owned();
-    let cases: Vec<CaseRecord> = store
+    let cases: Vec<CaseRecord> = CaseStore::new(db.clone())
         .export_cases()
         .try_filter(|c| std::future::ready(c.phone.as_deref() == Some(&phone)))
         .try_collect()
@@ -230,7 +231,7 @@ async fn simulate(
         }
         None => writeln!(out, "The call queued no case.")?,
     }
-    store.close().await;
+    db.close().await;
     Ok(case)
 }
 

@@ -10,8 +10,9 @@ use tracing::{error, info, warn};
 use crate::{
     audio::AudioLimits,
     auth::checks::PasswordChecks,
-    calls::{CallService, Clock, FlowRegistry, system_clock},
+    calls::{CallService, CallStore, Clock, FlowRegistry, system_clock},
     config::Settings,
+    db::{Db, DbOptions},
     directory::Directory,
     flow::{Flow, flow_files, load_files},
     http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
@@ -28,6 +29,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     store: Arc<dyn Store>,
+    db: Db,
     idle_timeout: Duration,
     retention: Option<(u32, Option<TwilioRecordings>)>,
     replay_every: Duration,
@@ -52,16 +54,12 @@ impl Application {
         let Some(fallback_language) = entry else {
             bail!("flow `{}` (SAMPARK_FLOW) is not in {}", settings.flow, settings.flows_dir.display());
         };
-        let store = storage::connect_tuned(
-            &settings.database_url,
-            storage::StoreOptions {
-                group_commit: settings.group_commit,
-                page_limit: settings.sqlite_page_limit.clone(),
-            },
-        )
-        .await
-        .context("cannot open the database")?;
-        let registry = FlowRegistry::new(flows, store.clone()).await?;
+        let options = DbOptions { create_if_missing: true, page_limit: settings.sqlite_page_limit.clone() };
+        let db = Db::connect(&settings.database_url, options).await.context("cannot open the database")?;
+        db.migrate().await.context("cannot migrate the database")?;
+        let store = storage::from_db(&db);
+        let call_store = CallStore::new(db.clone(), settings.group_commit);
+        let registry = FlowRegistry::new(flows, call_store.clone()).await?;
         let recordings = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
             .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
         info!(recordings = recordings.len(), "prompt recordings found; other prompts are spoken from the catalog");
@@ -77,7 +75,7 @@ impl Application {
         let uploaded = prompts.refresh().await.context("cannot read the uploaded prompt recordings")?;
         info!(uploaded, "uploaded prompt recordings are active");
         let desk = Desk::new(store.clone(), clock.clone(), settings.claim_lease);
-        let calls = Arc::new(CallService::new(store.clone(), registry, directory, &settings.flow, clock));
+        let calls = Arc::new(CallService::new(store.clone(), call_store, registry, directory, &settings.flow, clock));
         let gateways = Gateways {
             twilio_auth_token: settings.twilio_auth_token.clone(),
             plivo_auth_token: settings.plivo_auth_token.clone(),
@@ -150,6 +148,7 @@ impl Application {
             listener,
             state,
             store,
+            db,
             idle_timeout: settings.call_idle_timeout,
             retention,
             replay_every,
@@ -217,7 +216,7 @@ impl Application {
         if let Some(retention) = retention {
             let _ = retention.await;
         }
-        self.store.close().await;
+        self.db.close().await;
         info!("Sampark stopped");
         served
     }

@@ -10,9 +10,12 @@
 //!    retry, another server instance), the commit is refused and we go round
 //!    again from 1.
 
+mod group;
 mod registry;
+pub mod store;
 
 pub use registry::FlowRegistry;
+pub use store::{CallStore, CallWrite, CommitOutcome, Counts, EventRecord, IdleCall, LastTurn, StoredCall, TurnCommit};
 
 use std::{sync::Arc, time::Duration};
 
@@ -20,10 +23,11 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::{
+    db::StoreError,
     directory::Directory,
     flow::{self, Action, CallEvent, EndReason, FlowError, Transition},
     gateway::{Inbound, Provider, Reply, Step},
-    storage::{CallWrite, CommitOutcome, EventRecord, Store, StoreError, StoredCall, TurnCommit},
+    storage::Store,
 };
 
 /// Renders actions in a gateway's dialect; `turn` is the turn number the
@@ -72,7 +76,9 @@ pub fn system_clock() -> Clock {
 
 /// Drives calls through their flows.
 pub struct CallService {
+    /// The domains not yet in stores of their own (users, queue, …).
     store: Arc<dyn Store>,
+    calls: CallStore,
     flows: FlowRegistry,
     directory: &'static Directory,
     entry_flow: String,
@@ -92,16 +98,22 @@ impl CallService {
     /// `entry_flow` answers new calls; it must be one of the registry's flows.
     pub fn new(
         store: Arc<dyn Store>,
+        calls: CallStore,
         flows: FlowRegistry,
         directory: &'static Directory,
         entry_flow: &str,
         clock: Clock,
     ) -> Self {
-        Self { store, flows, directory, entry_flow: entry_flow.to_owned(), clock }
+        Self { store, calls, flows, directory, entry_flow: entry_flow.to_owned(), clock }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Calls, their events and flow versions.
+    pub fn calls(&self) -> &CallStore {
+        &self.calls
     }
 
     pub fn clock(&self) -> &Clock {
@@ -118,14 +130,14 @@ impl CallService {
         let provider = inbound.provider.as_str();
         for _ in 0..MAX_TRIES {
             let stored = match known_dedupe_key(&inbound.step) {
-                Some(key) => self.store.stored_reply(provider, &inbound.call_id, &key).await?,
+                Some(key) => self.calls.stored_reply(provider, &inbound.call_id, &key).await?,
                 None => None,
             };
             if let Some(reply) = stored {
                 info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
                 return Ok(Handled::Replayed(reply));
             }
-            let decision = match self.store.load_call(provider, &inbound.call_id).await? {
+            let decision = match self.calls.load_call(provider, &inbound.call_id).await? {
                 None => self.decide_new(inbound)?,
                 Some(call) => match self.decide_existing(inbound, &call).await? {
                     Ok(decision) => decision,
@@ -144,8 +156,8 @@ impl CallService {
     /// for gateways that fetch the question separately from the answer
     /// (Exotel's Gather and Greeting applets). `None` for an unknown call.
     pub async fn current_reply(&self, provider: Provider, call_id: &str) -> Result<Option<Reply>, CallError> {
-        let Some(call) = self.store.load_call(provider.as_str(), call_id).await? else { return Ok(None) };
-        Ok(self.store.last_turn(call.id).await?.map(|t| t.reply))
+        let Some(call) = self.calls.load_call(provider.as_str(), call_id).await? else { return Ok(None) };
+        Ok(self.calls.last_turn(call.id).await?.map(|t| t.reply))
     }
 
     /// A call we have not seen: it starts on the current entry flow. A status
@@ -190,14 +202,14 @@ impl CallService {
         let (dedupe_key, next_turn) = match &inbound.step {
             Step::Turn(turn) if *turn != call.turn => {
                 warn!(request.turn = turn, call.turn = call.turn, "request out of turn; repeating the last question");
-                if let Some(last) = self.store.last_turn(call.id).await? {
+                if let Some(last) = self.calls.last_turn(call.id).await? {
                     return Ok(Err(Handled::Replayed(last.reply)));
                 }
                 (format!("turn:{turn}"), turn + 1)
             }
             Step::Turn(turn) => (format!("turn:{turn}"), turn + 1),
             Step::CurrentTurn { retry_window } => {
-                if let Some(last) = self.store.last_turn(call.id).await? {
+                if let Some(last) = self.calls.last_turn(call.id).await? {
                     let age = ((self.clock)() - last.at).to_std().unwrap_or_default();
                     if last.request_hash == inbound.request_hash && age <= *retry_window {
                         info!(call.event = inbound.event.kind(), "an identical request just now: replaying the reply");
@@ -240,7 +252,7 @@ impl CallService {
             at: (self.clock)(),
             fold_into_case,
         };
-        Ok(self.store.commit_turn(commit).await?)
+        Ok(self.calls.commit_turn(commit).await?)
     }
 
     /// Ends calls no webhook has touched for `idle`: their callers hung up
@@ -248,7 +260,7 @@ impl CallService {
     /// with what it captured. Returns how many were ended.
     pub async fn end_idle_calls(&self, idle: Duration) -> Result<usize, CallError> {
         let before = (self.clock)() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
-        let idle_calls = self.store.idle_calls(before, 500).await?;
+        let idle_calls = self.calls.idle_calls(before, 500).await?;
         let silent: &Render<'_> = &|_, _| Reply { content_type: "text/plain".to_owned(), body: String::new() };
         let mut ended = 0;
         for call in idle_calls {

@@ -7,19 +7,20 @@ use std::{
 };
 
 use super::CallError;
-use crate::{flow::Flow, storage::Store};
+use super::CallStore;
+use crate::flow::Flow;
 
 /// Current flows by id, plus a cache of versions read back from the store.
 pub struct FlowRegistry {
     current: HashMap<String, Arc<Flow>>,
     versions: RwLock<HashMap<(String, String), Arc<Flow>>>,
-    store: Arc<dyn Store>,
+    store: CallStore,
 }
 
 impl FlowRegistry {
     /// Registers the current flows, saving each version's source so calls
     /// started on it can finish on it after the file changes.
-    pub async fn new(flows: Vec<Flow>, store: Arc<dyn Store>) -> Result<Self, CallError> {
+    pub async fn new(flows: Vec<Flow>, store: CallStore) -> Result<Self, CallError> {
         let mut current = HashMap::new();
         let mut versions = HashMap::new();
         for flow in flows {

@@ -7,13 +7,21 @@
 //! still queued for a callback, with the phone number and language only.
 
 mod export;
+pub mod store;
 
 pub use export::{ExportFormat, write_export};
+pub use store::CaseStore;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::flow::Captured;
+use crate::{domain::Need, flow::Captured};
+
+/// A case's place in the queue: medical need first (0), then the rest (1);
+/// within each, the longest waiting by first call.
+pub fn priority(fields: &Captured) -> i64 {
+    if fields.need == Some(Need::Medical) { 0 } else { 1 }
+}
 
 /// Folds what one call captured into what the case already holds.
 ///
@@ -61,7 +69,7 @@ fn fill_gaps(case: &Captured, call: &Captured) -> Captured {
 }
 
 /// A case as exported: the data state units share with the central office.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CaseRecord {
     pub id: i64,
     pub phone: Option<String>,
@@ -91,10 +99,7 @@ fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        domain::{Language, Need},
-        flow::VoiceMessage,
-    };
+    use crate::{domain::Language, flow::VoiceMessage};
 
     fn full(state: u8, district: u16) -> Captured {
         Captured {
@@ -138,6 +143,13 @@ mod tests {
         let merged = merge(&full(10, 212), &same, true);
         assert_eq!((merged.home_state, merged.home_district), (Some(10), Some(212)));
         assert_eq!(merged.need, Some(Need::Food));
+    }
+
+    #[test]
+    fn medical_need_comes_first() {
+        assert_eq!(priority(&Captured { need: Some(Need::Medical), ..full(10, 212) }), 0);
+        assert_eq!(priority(&full(10, 212)), 1);
+        assert_eq!(priority(&Captured::default()), 1);
     }
 
     #[test]

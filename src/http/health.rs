@@ -10,7 +10,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, &'static str) {
-    match app.calls.store().ready().await {
+    match app.calls.calls().ready().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error.message = %e, "not ready");

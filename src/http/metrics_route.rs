@@ -21,10 +21,11 @@ async fn render(State(app): State<AppState>) -> Response {
     let store = app.desk.store();
     let now = app.desk.now();
     let everyone = Scope { user_id: 0, role: Role::Admin, states: Vec::new(), languages: Vec::new() };
-    let (counts, in_progress) = match (store.queue_counts(&everyone, now).await, store.calls_in_progress(now).await) {
-        (Ok(c), Ok(p)) => (c, p),
-        (Err(e), _) | (_, Err(e)) => return internal(&e),
-    };
+    let (counts, in_progress) =
+        match (store.queue_counts(&everyone, now).await, app.calls.calls().calls_in_progress(now).await) {
+            (Ok(c), Ok(p)) => (c, p),
+            (Err(e), _) | (_, Err(e)) => return internal(&e),
+        };
     ::metrics::gauge!(metrics::CALLS_IN_PROGRESS).set(in_progress as f64);
     let mut by_state: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
     for count in counts {

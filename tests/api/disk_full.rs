@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use sampark::storage::PageLimit;
+use sampark::db::PageLimit;
 
 use super::{
     helpers::{Options, TestApp, TestDatabase, spawn_app_with},

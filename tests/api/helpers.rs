@@ -8,10 +8,12 @@ use std::{
 
 use sampark::{
     calls::CallService,
+    calls::Counts,
+    cases::CaseStore,
     cases::{ExportFormat, write_export},
     config::{LogFormat, Settings},
     startup::Application,
-    storage::{self, Counts},
+    storage,
 };
 use tempfile::TempDir;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -38,7 +40,7 @@ pub struct Options {
     /// More `SAMPARK_*` settings, winning over the defaults here.
     pub env: Vec<(&'static str, String)>,
     /// SQLite: a handle that fills the disk on demand.
-    pub page_limit: Option<storage::PageLimit>,
+    pub page_limit: Option<sampark::db::PageLimit>,
 }
 
 impl Default for Options {
@@ -272,10 +274,10 @@ impl TestApp {
 
     /// Every case, as `sampark cases export --format jsonl` writes it.
     pub async fn cases(&self) -> Vec<serde_json::Value> {
-        let store = storage::connect_existing(&self.database_url).await.unwrap();
+        let db = storage::connect_existing(&self.database_url).await.unwrap();
         let mut out = Vec::new();
-        write_export(store.export_cases(), ExportFormat::Jsonl, &mut out).await.unwrap();
-        store.close().await;
+        write_export(CaseStore::new(db.clone()).export_cases(), ExportFormat::Jsonl, &mut out).await.unwrap();
+        db.close().await;
         String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     }
 
@@ -287,7 +289,7 @@ impl TestApp {
     }
 
     pub async fn counts(&self) -> Counts {
-        self.calls.store().counts().await.unwrap()
+        self.calls.calls().counts().await.unwrap()
     }
 
     /// Turns a URL from our TwiML (on the public URL) into one on this server.

@@ -1,44 +1,28 @@
-//! The PostgreSQL backend, for deployments that outgrow one machine: several
-//! `sampark serve` instances on one database. Everything that matters (call
-//! state, leases, retries' replies) is in the database, so a call's webhooks
-//! may land on any instance.
-
-use std::{str::FromStr, time::Duration};
+//! The PostgreSQL backend of the domains not yet moved to stores of their
+//! own.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt, stream::BoxStream};
-use sqlx::{
-    PgPool, Row,
-    postgres::{PgConnectOptions, PgPoolOptions},
-};
+use futures::stream::BoxStream;
+use sqlx::PgPool;
 
 use super::{
-    AuditEntry, CaseHistory, CaseView, ClaimCheck, CommitOutcome, Counts, DayOutcomes, DistrictCount, IdleCall,
-    LastTurn, NewPromptVersion, OutcomeReport, PromptVersion, Purged, QueueCount, Store, StoreError, StoredCall,
-    TurnCommit,
+    AuditEntry, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount, NewPromptVersion, OutcomeReport,
+    PromptVersion, Purged, QueueCount, Store, StoreError,
 };
 use crate::{
     auth::{NewUser, User},
     cases::CaseRecord,
     domain::Language,
-    gateway::Reply,
     prompts::PromptKey,
     queue::Scope,
 };
 
-mod calls;
-mod cases;
 mod prompts;
 mod queue;
 mod reports;
 mod retention;
 mod users;
-
-use calls::{insert_event, write_call};
-use cases::{case_record, fold_into_case};
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -46,181 +30,13 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to the database a `postgres:` URL names.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)?.application_name("sampark");
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(3))
-            // Never hand out a connection still inside a transaction.
-            .after_release(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
-            .before_acquire(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
-            .connect_with(options)
-            .await?;
-        Ok(Self { pool })
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
     }
-}
-
-/// A unique-index collision: another instance did the same thing first.
-fn is_unique_violation(e: &StoreError) -> bool {
-    matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 
 #[async_trait]
 impl Store for PgStore {
-    async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn ready(&self) -> Result<(), StoreError> {
-        let applied: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?;
-        if applied < MIGRATOR.iter().count() as i64 {
-            return Err(StoreError::Corrupt("migrations are not current".to_owned()));
-        }
-        Ok(())
-    }
-
-    async fn save_flow_version(&self, flow_id: &str, version: &str, source: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            r#"INSERT INTO flow_versions (flow_id, version, source, created_at) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (flow_id, version) DO NOTHING"#,
-        )
-        .bind(flow_id)
-        .bind(version)
-        .bind(source)
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn flow_source(&self, flow_id: &str, version: &str) -> Result<Option<String>, StoreError> {
-        let source = sqlx::query_scalar("SELECT source FROM flow_versions WHERE flow_id = $1 AND version = $2")
-            .bind(flow_id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(source)
-    }
-
-    async fn stored_reply(&self, provider: &str, call_id: &str, dedupe_key: &str) -> Result<Option<Reply>, StoreError> {
-        let row = sqlx::query(
-            r#"SELECT e.reply_content_type, e.reply FROM call_events e JOIN calls c ON c.id = e.call_id
-               WHERE c.provider = $1 AND c.provider_call_id = $2 AND e.dedupe_key = $3"#,
-        )
-        .bind(provider)
-        .bind(call_id)
-        .bind(dedupe_key)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| Reply { content_type: r.get(0), body: r.get(1) }))
-    }
-
-    async fn last_turn(&self, call: i64) -> Result<Option<LastTurn>, StoreError> {
-        let row = sqlx::query(
-            r#"SELECT reply_content_type, reply, request_hash, created_at FROM call_events
-               WHERE call_id = $1 AND dedupe_key LIKE 'turn:%' ORDER BY id DESC LIMIT 1"#,
-        )
-        .bind(call)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| LastTurn {
-            reply: Reply { content_type: r.get(0), body: r.get(1) },
-            request_hash: r.get(2),
-            at: r.get(3),
-        }))
-    }
-
-    async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError> {
-        let row = sqlx::query(
-            r#"SELECT id, flow_id, flow_version, state, turn, version FROM calls
-               WHERE provider = $1 AND provider_call_id = $2"#,
-        )
-        .bind(provider)
-        .bind(call_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let state: String = row.get("state");
-        let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?;
-        Ok(Some(StoredCall {
-            id: row.get("id"),
-            flow_id: row.get("flow_id"),
-            flow_version: row.get("flow_version"),
-            state,
-            turn: u32::try_from(row.get::<i64, _>("turn")).map_err(|_| StoreError::Corrupt("call turn".to_owned()))?,
-            version: row.get("version"),
-        }))
-    }
-
-    async fn commit_turn(&self, commit: TurnCommit) -> Result<CommitOutcome, StoreError> {
-        // Rolled back on drop if any step below returns early.
-        let mut tx = self.pool.begin().await?;
-        let Some(call_id) = write_call(&mut tx, &commit).await? else {
-            return Ok(CommitOutcome::Conflict);
-        };
-        if !insert_event(&mut tx, call_id, &commit).await? {
-            return Ok(CommitOutcome::Duplicate);
-        }
-        if commit.fold_into_case {
-            match fold_into_case(&mut tx, call_id, &commit.state.data, commit.at).await {
-                // Another instance opened this number's case first: go round again.
-                Err(e) if is_unique_violation(&e) => return Ok(CommitOutcome::Conflict),
-                other => other?,
-            }
-        }
-        tx.commit().await?;
-        Ok(CommitOutcome::Committed)
-    }
-
-    async fn idle_calls(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<IdleCall>, StoreError> {
-        let rows = sqlx::query(
-            r#"SELECT provider, provider_call_id FROM calls
-               WHERE ended_at IS NULL AND updated_at < $1 ORDER BY updated_at LIMIT $2"#,
-        )
-        .bind(before)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(|r| IdleCall { provider: r.get(0), provider_call_id: r.get(1) }).collect())
-    }
-
-    fn export_cases(&self) -> BoxStream<'_, Result<CaseRecord, StoreError>> {
-        sqlx::query(
-            r#"SELECT id, phone, language, consent, home_state_code, home_district_code, need,
-                      recording_url, status, calls, first_call_at, last_call_at
-               FROM cases ORDER BY id"#,
-        )
-        .fetch(&self.pool)
-        .map_err(StoreError::from)
-        .and_then(|row| async move { case_record(&row) })
-        .boxed()
-    }
-
-    async fn counts(&self) -> Result<Counts, StoreError> {
-        let row = sqlx::query(
-            r#"SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM call_events), (SELECT count(*) FROM cases)"#,
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(Counts { calls: row.get(0), events: row.get(1), cases: row.get(2) })
-    }
-
-    async fn calls_in_progress(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
-        let since = now - chrono::Duration::minutes(10);
-        let count = sqlx::query_scalar("SELECT count(*) FROM calls WHERE ended_at IS NULL AND updated_at > $1")
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(count)
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
     fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>> {
         reports::export_scoped_cases(&self.pool, scope)
     }

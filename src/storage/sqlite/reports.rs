@@ -4,10 +4,7 @@ use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream::BoxStream};
 use sqlx::{Row, SqlitePool};
 
-use super::{
-    cases::case_record,
-    queue::{in_scope, scoped},
-};
+use super::queue::{in_scope, scoped};
 use crate::{
     cases::CaseRecord,
     queue::Scope,
@@ -86,7 +83,11 @@ pub(super) fn export_scoped_cases<'a>(
         in_scope!(),
         " ORDER BY id"
     );
-    scoped(SQL, scope).fetch(pool).map_err(StoreError::from).and_then(|row| async move { case_record(&row) }).boxed()
+    scoped(SQL, scope)
+        .fetch(pool)
+        .map_err(StoreError::from)
+        .and_then(|row| async move { Ok(sqlx::FromRow::from_row(&row)?) })
+        .boxed()
 }
 
 pub(super) async fn audit(pool: &SqlitePool, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -14,8 +14,8 @@ use sqlx::{Acquire, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tracing::error;
 
-use super::apply_turn;
-use crate::storage::{CommitOutcome, StoreError, TurnCommit};
+use super::store::{CommitOutcome, TurnCommit, apply_turn};
+use crate::db::{StoreError, Tx};
 
 type Job = (TurnCommit, oneshot::Sender<Result<CommitOutcome, StoreError>>);
 
@@ -23,7 +23,7 @@ type Job = (TurnCommit, oneshot::Sender<Result<CommitOutcome, StoreError>>);
 const MAX_BATCH: usize = 64;
 
 #[derive(Debug, Clone)]
-pub(super) struct GroupWriter {
+pub(crate) struct GroupWriter {
     jobs: mpsc::Sender<Job>,
 }
 
@@ -68,12 +68,13 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// Commits one turn in a transaction of its own.
+/// Commits one turn in a transaction of its own, on a connection that is
+/// closed, never pooled, if it fails.
 pub(super) async fn commit_alone(pool: &SqlitePool, commit: &TurnCommit) -> Result<CommitOutcome, StoreError> {
     let mut conn = pool.acquire().await?;
     let outcome = async {
         // Rolled back on drop if the turn does not commit.
-        let mut tx = conn.begin().await?;
+        let mut tx = Tx::Sqlite(conn.begin().await?);
         let outcome = apply_turn(&mut tx, commit).await?;
         if outcome == CommitOutcome::Committed {
             tx.commit().await?;
@@ -113,7 +114,7 @@ async fn in_one_transaction(
         // A savepoint: rolled back on drop unless this turn commits. If
         // SQLite rolled the whole transaction back, the savepoint is gone
         // and its rollback fails: the batch fails with it.
-        let mut turn = tx.begin().await?;
+        let mut turn = Tx::Sqlite(tx.begin().await?);
         match apply_turn(&mut turn, commit).await {
             Ok(CommitOutcome::Committed) => {
                 turn.commit().await?;

@@ -1,0 +1,349 @@
+//! The calls' store: calls, their event log (each webhook with the reply it
+//! got) and the flow versions calls run on; one SQL text for both backends.
+//!
+//! Every webhook turn is committed by [`CallStore::commit_turn`] in one
+//! transaction — the event with its reply, the call's new state, and the
+//! fold into the caller's case — before the reply is sent. Concurrency is
+//! optimistic: a commit names the call version it was computed from and is
+//! refused ([`CommitOutcome::Conflict`]) if the call has moved on, so
+//! webhooks for one call may land on any server instance. On SQLite,
+//! concurrent turns are committed in groups (see `group.rs`).
+
+use chrono::{DateTime, Utc};
+
+use super::group::GroupWriter;
+use crate::{
+    cases::store::fold_into_case,
+    db::{Db, StoreError, Tx, corrupt},
+    flow::CallState,
+    gateway::Reply,
+    on_db, on_tx,
+};
+
+/// A call as stored.
+#[derive(Debug, Clone)]
+pub struct StoredCall {
+    pub id: i64,
+    pub flow_id: String,
+    pub flow_version: String,
+    pub state: CallState,
+    /// The next turn number the gateway will answer.
+    pub turn: u32,
+    /// Bumped by every commit; a commit must name the version it read.
+    pub version: i64,
+}
+
+/// Which call row a commit writes.
+#[derive(Debug, Clone)]
+pub enum CallWrite {
+    /// The first webhook of a call: insert it (refused if another request
+    /// inserted it first).
+    New { provider: String, provider_call_id: String, phone: Option<String>, flow_id: String, flow_version: String },
+    /// A later webhook: update the call if it is still at `expected_version`.
+    Existing { id: i64, expected_version: i64 },
+}
+
+/// The webhook as recorded in the event log.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub dedupe_key: String,
+    pub kind: String,
+    /// The parsed event, as JSON.
+    pub input: String,
+    pub request_hash: String,
+    pub node_before: Option<String>,
+}
+
+/// Everything one webhook turn writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct TurnCommit {
+    pub call: CallWrite,
+    pub state: CallState,
+    pub next_turn: u32,
+    pub event: EventRecord,
+    pub reply: Reply,
+    pub at: DateTime<Utc>,
+    /// Fold the call into its caller's case (the call has ended and queues).
+    pub fold_into_case: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed,
+    /// This request's dedupe key is already recorded: it is a retry.
+    Duplicate,
+    /// The call changed since it was read (or was created concurrently).
+    Conflict,
+}
+
+/// The last turn a call answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastTurn {
+    pub reply: Reply,
+    pub request_hash: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Row counts, for operators and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct Counts {
+    pub calls: i64,
+    pub events: i64,
+    pub cases: i64,
+}
+
+/// A call nobody has heard from for a while.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct IdleCall {
+    pub provider: String,
+    pub provider_call_id: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CallRow {
+    id: i64,
+    flow_id: String,
+    flow_version: String,
+    state: String,
+    turn: i64,
+    version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReplyRow {
+    reply_content_type: String,
+    reply: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LastTurnRow {
+    reply_content_type: String,
+    reply: String,
+    request_hash: String,
+    created_at: DateTime<Utc>,
+}
+
+/// Calls, events and flow versions.
+#[derive(Debug, Clone)]
+pub struct CallStore {
+    db: Db,
+    /// SQLite: commits turns in groups; `None`: one by one.
+    writer: Option<GroupWriter>,
+}
+
+impl CallStore {
+    /// The store on `db`; on SQLite, `group_commit` commits concurrent turns
+    /// together, one disk flush for many.
+    pub fn new(db: Db, group_commit: bool) -> Self {
+        let writer = match &db {
+            Db::Sqlite(pool) if group_commit => Some(GroupWriter::spawn(pool.clone())),
+            _ => None,
+        };
+        Self { db, writer }
+    }
+
+    /// Ok when the database answers and its migrations are current.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        self.db.ready().await
+    }
+
+    /// Remembers a flow version's source (no-op if already known).
+    pub async fn save_flow_version(&self, flow_id: &str, version: &str, source: &str) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO flow_versions (flow_id, version, source, created_at) VALUES ($1, $2, $3, $4)
+                           ON CONFLICT (flow_id, version) DO NOTHING";
+        on_db!(&self.db, pool => {
+            sqlx::query(SQL).bind(flow_id).bind(version).bind(source).bind(Utc::now()).execute(pool).await.map(drop)?;
+        });
+        Ok(())
+    }
+
+    pub async fn flow_source(&self, flow_id: &str, version: &str) -> Result<Option<String>, StoreError> {
+        const SQL: &str = "SELECT source FROM flow_versions WHERE flow_id = $1 AND version = $2";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(flow_id).bind(version).fetch_optional(pool).await?))
+    }
+
+    /// The reply already sent for this request, if it was processed.
+    pub async fn stored_reply(
+        &self,
+        provider: &str,
+        call_id: &str,
+        dedupe_key: &str,
+    ) -> Result<Option<Reply>, StoreError> {
+        const SQL: &str = "SELECT e.reply_content_type, e.reply FROM call_events e JOIN calls c ON c.id = e.call_id
+                           WHERE c.provider = $1 AND c.provider_call_id = $2 AND e.dedupe_key = $3";
+        let row: Option<ReplyRow> = on_db!(&self.db, pool => {
+            sqlx::query_as(SQL).bind(provider).bind(call_id).bind(dedupe_key).fetch_optional(pool).await?
+        });
+        Ok(row.map(|r| Reply { content_type: r.reply_content_type, body: r.reply }))
+    }
+
+    /// The call's last answered turn: its reply (the question being asked
+    /// now), its request hash and when it was answered.
+    pub async fn last_turn(&self, call: i64) -> Result<Option<LastTurn>, StoreError> {
+        const SQL: &str = "SELECT reply_content_type, reply, request_hash, created_at FROM call_events
+                           WHERE call_id = $1 AND dedupe_key LIKE 'turn:%' ORDER BY id DESC LIMIT 1";
+        let row: Option<LastTurnRow> =
+            on_db!(&self.db, pool => sqlx::query_as(SQL).bind(call).fetch_optional(pool).await?);
+        Ok(row.map(|r| LastTurn {
+            reply: Reply { content_type: r.reply_content_type, body: r.reply },
+            request_hash: r.request_hash,
+            at: r.created_at,
+        }))
+    }
+
+    pub async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError> {
+        const SQL: &str = "SELECT id, flow_id, flow_version, state, turn, version FROM calls
+                           WHERE provider = $1 AND provider_call_id = $2";
+        let row: Option<CallRow> =
+            on_db!(&self.db, pool => sqlx::query_as(SQL).bind(provider).bind(call_id).fetch_optional(pool).await?);
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(StoredCall {
+            id: row.id,
+            flow_id: row.flow_id,
+            flow_version: row.flow_version,
+            state: serde_json::from_str(&row.state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?,
+            turn: u32::try_from(row.turn).map_err(|_| corrupt("call turn"))?,
+            version: row.version,
+        }))
+    }
+
+    /// Commits one webhook turn (see the module docs).
+    pub async fn commit_turn(&self, commit: TurnCommit) -> Result<CommitOutcome, StoreError> {
+        match (&self.writer, &self.db) {
+            (Some(writer), _) => writer.commit(commit).await,
+            (None, Db::Sqlite(pool)) => super::group::commit_alone(pool, &commit).await,
+            (None, db) => commit_alone(db, &commit).await,
+        }
+    }
+
+    /// Calls not ended and not updated since `before`, oldest first.
+    pub async fn idle_calls(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<IdleCall>, StoreError> {
+        const SQL: &str = "SELECT provider, provider_call_id FROM calls
+                           WHERE ended_at IS NULL AND updated_at < $1 ORDER BY updated_at LIMIT $2";
+        Ok(on_db!(&self.db, pool => sqlx::query_as(SQL).bind(before).bind(limit).fetch_all(pool).await?))
+    }
+
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        const SQL: &str = "SELECT (SELECT count(*) FROM calls) AS calls, (SELECT count(*) FROM call_events) AS events,
+                                  (SELECT count(*) FROM cases) AS cases";
+        Ok(on_db!(&self.db, pool => sqlx::query_as(SQL).fetch_one(pool).await?))
+    }
+
+    /// Calls not yet ended that had a webhook in the last ten minutes.
+    pub async fn calls_in_progress(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT count(*) FROM calls WHERE ended_at IS NULL AND updated_at > $1";
+        let since = now - chrono::Duration::minutes(10);
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(since).fetch_one(pool).await?))
+    }
+}
+
+/// Commits one turn in a transaction of its own (rolled back on drop unless
+/// it commits).
+async fn commit_alone(db: &Db, commit: &TurnCommit) -> Result<CommitOutcome, StoreError> {
+    let mut tx = db.begin().await?;
+    let outcome = apply_turn(&mut tx, commit).await?;
+    if outcome == CommitOutcome::Committed {
+        tx.commit().await?;
+    }
+    Ok(outcome)
+}
+
+/// Writes one webhook turn (the call, its event, the fold into its case) in
+/// `tx`; the caller commits when the outcome is `Committed`.
+pub(super) async fn apply_turn(tx: &mut Tx<'_>, commit: &TurnCommit) -> Result<CommitOutcome, StoreError> {
+    let Some(call_id) = write_call(tx, commit).await? else {
+        return Ok(CommitOutcome::Conflict);
+    };
+    if !insert_event(tx, call_id, commit).await? {
+        return Ok(CommitOutcome::Duplicate);
+    }
+    if commit.fold_into_case {
+        match fold_into_case(tx, call_id, &commit.state.data, commit.at).await {
+            // Another instance opened this number's case first: go round again.
+            Err(e) if e.is_unique_violation() => return Ok(CommitOutcome::Conflict),
+            other => other?,
+        }
+    }
+    Ok(CommitOutcome::Committed)
+}
+
+/// Inserts or updates the call row; `None` when another request got there first.
+async fn write_call(tx: &mut Tx<'_>, commit: &TurnCommit) -> Result<Option<i64>, StoreError> {
+    const INSERT: &str = "INSERT INTO calls (provider, provider_call_id, phone, flow_id, flow_version, state, turn,
+                                             version, node, end_reason, ended_at, started_at, updated_at)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $11)
+                          ON CONFLICT (provider, provider_call_id) DO NOTHING
+                          RETURNING id";
+    const UPDATE: &str = "UPDATE calls SET state = $1, turn = $2, version = version + 1, node = $3,
+                                 end_reason = coalesce(end_reason, $4), ended_at = coalesce(ended_at, $5), updated_at = $6
+                          WHERE id = $7 AND version = $8";
+    let state = serde_json::to_string(&commit.state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (end_reason, ended_at) = match commit.state.ended {
+        Some(ending) => (Some(ending.reason.as_str()), Some(commit.at)),
+        None => (None, None),
+    };
+    let turn = i64::from(commit.next_turn);
+    let node = &commit.state.node;
+    match &commit.call {
+        CallWrite::New { provider, provider_call_id, phone, flow_id, flow_version } => Ok(on_tx!(tx, conn => {
+            sqlx::query_scalar(INSERT)
+                .bind(provider)
+                .bind(provider_call_id)
+                .bind(phone)
+                .bind(flow_id)
+                .bind(flow_version)
+                .bind(&state)
+                .bind(turn)
+                .bind(node)
+                .bind(end_reason)
+                .bind(ended_at)
+                .bind(commit.at)
+                .fetch_optional(&mut **conn)
+                .await?
+        })),
+        CallWrite::Existing { id, expected_version } => {
+            let updated = on_tx!(tx, conn => {
+                sqlx::query(UPDATE)
+                    .bind(&state)
+                    .bind(turn)
+                    .bind(node)
+                    .bind(end_reason)
+                    .bind(ended_at)
+                    .bind(commit.at)
+                    .bind(id)
+                    .bind(expected_version)
+                    .execute(&mut **conn)
+                    .await?
+                    .rows_affected()
+            });
+            Ok((updated == 1).then_some(*id))
+        }
+    }
+}
+
+/// Records the webhook; false when its dedupe key is already there (a retry).
+async fn insert_event(tx: &mut Tx<'_>, call_id: i64, commit: &TurnCommit) -> Result<bool, StoreError> {
+    const SQL: &str =
+        "INSERT INTO call_events (call_id, dedupe_key, kind, input, request_hash, node_before, node_after,
+                                               reply_content_type, reply, created_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                       ON CONFLICT (call_id, dedupe_key) DO NOTHING";
+    let event = &commit.event;
+    let inserted = on_tx!(tx, conn => {
+        sqlx::query(SQL)
+            .bind(call_id)
+            .bind(&event.dedupe_key)
+            .bind(&event.kind)
+            .bind(&event.input)
+            .bind(&event.request_hash)
+            .bind(&event.node_before)
+            .bind(&commit.state.node)
+            .bind(&commit.reply.content_type)
+            .bind(&commit.reply.body)
+            .bind(commit.at)
+            .execute(&mut **conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(inserted == 1)
+}

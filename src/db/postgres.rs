@@ -1,0 +1,39 @@
+//! PostgreSQL, for deployments that outgrow one machine: several `sampark
+//! serve` instances on one database. Everything that matters (call state,
+//! leases, retries' replies) is in the database, so a call's webhooks may
+//! land on any instance. This is also the PostgreSQL half of the dialect
+//! (see [`super::sqlite`]).
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::StoreError;
+
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A row lock for the rest of the transaction, so two instances working on
+/// the same row take turns.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+}
+pub(crate) use for_update;
+
+/// Connects to the database a `postgres:` URL names.
+pub(super) async fn connect(url: &str) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url)?.application_name("sampark");
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(3))
+        // Never hand out a connection still inside a transaction.
+        .after_release(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
+        .before_acquire(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}

@@ -1,0 +1,104 @@
+//! SQLite: one file, WAL journal, `synchronous = FULL` so a committed turn
+//! survives a power cut, not only a crash. This is also the SQLite half of
+//! the dialect: the SQL fragments and parameter shapes that differ from
+//! PostgreSQL's (see [`super::postgres`]), used through `on_db!`'s `d`.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{DbOptions, StoreError};
+
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A row lock for the rest of the transaction: SQLite has one writer, whose
+/// transactions already exclude each other, so none is needed.
+macro_rules! for_update {
+    () => {
+        ""
+    };
+}
+pub(crate) use for_update;
+
+/// Opens the database file a `sqlite:` URL names, creating it (readable by
+/// its owner only) if asked.
+pub(super) async fn connect(url: &str, options: DbOptions) -> Result<SqlitePool, StoreError> {
+    let connect = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(options.create_if_missing)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if options.create_if_missing {
+        create_private(connect.get_filename())?;
+    }
+    let page_limit = options.page_limit;
+    let on_connect = page_limit.clone();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .after_connect(move |conn, _meta| {
+            let page_limit = on_connect.clone();
+            Box::pin(async move {
+                if let Some(limit) = page_limit {
+                    limit.apply(conn).await?;
+                }
+                Ok(())
+            })
+        })
+        // A connection must come back from a transaction in autocommit
+        // mode; one that does not (a rollback that failed because SQLite had
+        // already rolled back on its own, as on SQLITE_FULL) would turn later
+        // transactions into savepoints that never commit. Closed, never
+        // pooled.
+        .after_release(|conn, _meta| Box::pin(async move { super::returned_clean(conn).await }))
+        .before_acquire(move |conn, _meta| {
+            let page_limit = page_limit.clone();
+            Box::pin(async move {
+                if let Some(limit) = page_limit {
+                    limit.apply(conn).await?;
+                }
+                super::returned_clean(conn).await
+            })
+        })
+        .connect_with(connect)
+        .await?;
+    Ok(pool)
+}
+
+/// Creates an empty database file readable and writable by its owner only,
+/// if there is none; SQLite gives its WAL and shared-memory files the same
+/// permissions. (Callers' numbers and voices are in it.)
+fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Database(sqlx::Error::Io(e))),
+    }
+}
+
+/// Fault injection for tests: caps the database file at its current size
+/// (SQLite's `max_page_count`), as a full disk would, on every connection
+/// as it is acquired; lifting it lets the file grow again.
+#[derive(Debug, Clone, Default)]
+pub struct PageLimit(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl PageLimit {
+    /// The disk is full (`true`) or has room again (`false`).
+    pub fn set_full(&self, full: bool) {
+        self.0.store(full, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    async fn apply(&self, conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+        // SQLite keeps the limit at least the file's current size.
+        let pages: u32 = if self.0.load(std::sync::atomic::Ordering::SeqCst) { 1 } else { 0xFFFF_FFFE };
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {pages}"))).execute(conn).await?;
+        Ok(())
+    }
+}
