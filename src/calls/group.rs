@@ -76,7 +76,7 @@ pub(super) async fn commit_alone(pool: &SqlitePool, commit: &TurnCommit) -> Resu
         // Rolled back on drop if the turn does not commit.
         let mut tx = Tx::Sqlite(conn.begin().await?);
         let outcome = apply_turn(&mut tx, commit).await?;
-        if outcome == CommitOutcome::Committed {
+        if matches!(outcome, CommitOutcome::Committed(_)) {
             tx.commit().await?;
         }
         Ok(outcome)
@@ -116,9 +116,9 @@ async fn in_one_transaction(
         // and its rollback fails: the batch fails with it.
         let mut turn = Tx::Sqlite(tx.begin().await?);
         match apply_turn(&mut turn, commit).await {
-            Ok(CommitOutcome::Committed) => {
+            Ok(committed @ CommitOutcome::Committed(_)) => {
                 turn.commit().await?;
-                outcomes.push(Ok(CommitOutcome::Committed));
+                outcomes.push(Ok(committed));
             }
             Ok(other) => {
                 turn.rollback().await?;

@@ -10,6 +10,7 @@
 //!    retry, another server instance), the commit is refused and we go round
 //!    again from 1.
 
+mod cache;
 mod group;
 mod registry;
 pub mod store;
@@ -79,6 +80,7 @@ pub struct CallService {
     /// The domains not yet in stores of their own (users, queue, …).
     store: Arc<dyn Store>,
     calls: CallStore,
+    cache: cache::CallCache,
     flows: FlowRegistry,
     directory: &'static Directory,
     entry_flow: String,
@@ -88,10 +90,38 @@ pub struct CallService {
 /// What one attempt decided, ready to commit.
 struct Decision {
     call: CallWrite,
+    /// The flow version the call runs on.
+    flow: (String, String),
     dedupe_key: String,
     node_before: Option<String>,
     transition: Transition,
     next_turn: u32,
+}
+
+impl Decision {
+    /// The call as it will be once this turn commits (its row id known only
+    /// then), for the cache.
+    fn remembered(&self) -> impl FnOnce(i64) -> StoredCall + use<> {
+        let version = match &self.call {
+            CallWrite::New { .. } => 1,
+            CallWrite::Existing { expected_version, .. } => expected_version + 1,
+        };
+        let (flow_id, flow_version) = self.flow.clone();
+        let (state, turn) = (self.transition.state.clone(), self.next_turn);
+        move |id| StoredCall { id, flow_id, flow_version, state, turn, version }
+    }
+}
+
+/// Whether a remembered call can answer this request without a read: a
+/// turn it is waiting for, or a callback (a repeated one is refused as a
+/// duplicate at commit and read back then). A question asked again
+/// (`CurrentTurn`) needs the last reply, from the database.
+fn answers_next(step: &Step, call: &StoredCall) -> bool {
+    match step {
+        Step::Turn(turn) => *turn == call.turn,
+        Step::Callback { .. } => true,
+        Step::CurrentTurn { .. } => false,
+    }
 }
 
 impl CallService {
@@ -104,7 +134,15 @@ impl CallService {
         entry_flow: &str,
         clock: Clock,
     ) -> Self {
-        Self { store, calls, flows, directory, entry_flow: entry_flow.to_owned(), clock }
+        Self {
+            store,
+            calls,
+            cache: cache::CallCache::default(),
+            flows,
+            directory,
+            entry_flow: entry_flow.to_owned(),
+            clock,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -127,29 +165,48 @@ impl CallService {
 
     /// Handles one webhook. See the module docs for the steps.
     pub async fn handle(&self, inbound: &Inbound, render: &Render<'_>) -> Result<Handled, CallError> {
-        let provider = inbound.provider.as_str();
+        let (provider, call_id) = (inbound.provider, inbound.call_id.as_str());
+        // First from memory (no read before the commit), then, if the
+        // database refuses that guess, from the database.
+        let mut cached = self.cache.get(provider, call_id).filter(|call| answers_next(&inbound.step, call));
         for _ in 0..MAX_TRIES {
-            let stored = match known_dedupe_key(&inbound.step) {
-                Some(key) => self.calls.stored_reply(provider, &inbound.call_id, &key).await?,
-                None => None,
+            let decision = match cached.take() {
+                Some(call) => self.decide_existing(inbound, &call).await?,
+                None => self.decide_from_store(inbound).await?,
             };
-            if let Some(reply) = stored {
-                info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
-                return Ok(Handled::Replayed(reply));
-            }
-            let decision = match self.calls.load_call(provider, &inbound.call_id).await? {
-                None => self.decide_new(inbound)?,
-                Some(call) => match self.decide_existing(inbound, &call).await? {
-                    Ok(decision) => decision,
-                    Err(replayed) => return Ok(replayed),
-                },
+            let decision = match decision {
+                Ok(decision) => decision,
+                Err(replayed) => return Ok(replayed),
             };
             let reply = render(&decision.transition.actions, decision.next_turn);
-            if self.commit(inbound, decision, &reply).await? == CommitOutcome::Committed {
-                return Ok(Handled::Fresh(reply));
+            let remembered = decision.remembered();
+            match self.commit(inbound, decision, &reply).await? {
+                CommitOutcome::Committed(id) => {
+                    self.cache.put(provider, call_id, remembered(id));
+                    return Ok(Handled::Fresh(reply));
+                }
+                CommitOutcome::Conflict | CommitOutcome::Duplicate => self.cache.forget(provider, call_id),
             }
         }
         Err(CallError::Contention(MAX_TRIES))
+    }
+
+    /// One read: the call, and the reply already sent if this request is a
+    /// retry.
+    async fn decide_from_store(&self, inbound: &Inbound) -> Result<Result<Decision, Handled>, CallError> {
+        let provider = inbound.provider.as_str();
+        let (call, stored) = match known_dedupe_key(&inbound.step) {
+            Some(key) => self.calls.load_turn(provider, &inbound.call_id, &key).await?,
+            None => (self.calls.load_call(provider, &inbound.call_id).await?, None),
+        };
+        if let Some(reply) = stored {
+            info!(call.event = inbound.event.kind(), "replaying the stored reply to a retried request");
+            return Ok(Err(Handled::Replayed(reply)));
+        }
+        match call {
+            None => Ok(Ok(self.decide_new(inbound)?)),
+            Some(call) => self.decide_existing(inbound, &call).await,
+        }
     }
 
     /// The reply to the call's current question, without taking any event:
@@ -183,12 +240,13 @@ impl CallService {
             flow_id: flow.id.clone(),
             flow_version: flow.version.clone(),
         };
+        let flow = (flow.id.clone(), flow.version.clone());
         let (dedupe_key, next_turn) = match &inbound.step {
             Step::Turn(turn) => (format!("turn:{turn}"), turn + 1),
             Step::CurrentTurn { .. } => ("turn:0".to_owned(), 1),
             Step::Callback { key } => (key.clone(), 0),
         };
-        Ok(Decision { call, dedupe_key, node_before: None, transition, next_turn })
+        Ok(Decision { call, flow, dedupe_key, node_before: None, transition, next_turn })
     }
 
     /// A call in progress (or ended): one step on the version it started on.
@@ -230,7 +288,9 @@ impl CallService {
             Err(e) => return Err(e.into()),
         };
         let write = CallWrite::Existing { id: call.id, expected_version: call.version };
-        Ok(Ok(Decision { call: write, dedupe_key, node_before: Some(call.state.node.clone()), transition, next_turn }))
+        let flow = (call.flow_id.clone(), call.flow_version.clone());
+        let node_before = Some(call.state.node.clone());
+        Ok(Ok(Decision { call: write, flow, dedupe_key, node_before, transition, next_turn }))
     }
 
     async fn commit(&self, inbound: &Inbound, decision: Decision, reply: &Reply) -> Result<CommitOutcome, CallError> {

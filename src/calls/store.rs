@@ -69,7 +69,8 @@ pub struct TurnCommit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitOutcome {
-    Committed,
+    /// On disk; the call's row id.
+    Committed(i64),
     /// This request's dedupe key is already recorded: it is a retry.
     Duplicate,
     /// The call changed since it was read (or was created concurrently).
@@ -109,10 +110,25 @@ struct CallRow {
     version: i64,
 }
 
+impl CallRow {
+    fn into_call(self) -> Result<StoredCall, StoreError> {
+        Ok(StoredCall {
+            id: self.id,
+            flow_id: self.flow_id,
+            flow_version: self.flow_version,
+            state: serde_json::from_str(&self.state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?,
+            turn: u32::try_from(self.turn).map_err(|_| corrupt("call turn"))?,
+            version: self.version,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
-struct ReplyRow {
-    reply_content_type: String,
-    reply: String,
+struct CallTurnRow {
+    #[sqlx(flatten)]
+    call: CallRow,
+    reply_content_type: Option<String>,
+    reply: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -162,21 +178,6 @@ impl CallStore {
         Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(flow_id).bind(version).fetch_optional(pool).await?))
     }
 
-    /// The reply already sent for this request, if it was processed.
-    pub async fn stored_reply(
-        &self,
-        provider: &str,
-        call_id: &str,
-        dedupe_key: &str,
-    ) -> Result<Option<Reply>, StoreError> {
-        const SQL: &str = "SELECT e.reply_content_type, e.reply FROM call_events e JOIN calls c ON c.id = e.call_id
-                           WHERE c.provider = $1 AND c.provider_call_id = $2 AND e.dedupe_key = $3";
-        let row: Option<ReplyRow> = on_db!(&self.db, pool => {
-            sqlx::query_as(SQL).bind(provider).bind(call_id).bind(dedupe_key).fetch_optional(pool).await?
-        });
-        Ok(row.map(|r| Reply { content_type: r.reply_content_type, body: r.reply }))
-    }
-
     /// The call's last answered turn: its reply (the question being asked
     /// now), its request hash and when it was answered.
     pub async fn last_turn(&self, call: i64) -> Result<Option<LastTurn>, StoreError> {
@@ -196,15 +197,30 @@ impl CallStore {
                            WHERE provider = $1 AND provider_call_id = $2";
         let row: Option<CallRow> =
             on_db!(&self.db, pool => sqlx::query_as(SQL).bind(provider).bind(call_id).fetch_optional(pool).await?);
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(StoredCall {
-            id: row.id,
-            flow_id: row.flow_id,
-            flow_version: row.flow_version,
-            state: serde_json::from_str(&row.state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?,
-            turn: u32::try_from(row.turn).map_err(|_| corrupt("call turn"))?,
-            version: row.version,
-        }))
+        row.map(CallRow::into_call).transpose()
+    }
+
+    /// The call, and the reply already sent to the request `dedupe_key`
+    /// names (a retry), in one round trip.
+    pub async fn load_turn(
+        &self,
+        provider: &str,
+        call_id: &str,
+        dedupe_key: &str,
+    ) -> Result<(Option<StoredCall>, Option<Reply>), StoreError> {
+        const SQL: &str = "SELECT c.id, c.flow_id, c.flow_version, c.state, c.turn, c.version,
+                                  e.reply_content_type, e.reply
+                           FROM calls c LEFT JOIN call_events e ON e.call_id = c.id AND e.dedupe_key = $3
+                           WHERE c.provider = $1 AND c.provider_call_id = $2";
+        let row: Option<CallTurnRow> = on_db!(&self.db, pool => {
+            sqlx::query_as(SQL).bind(provider).bind(call_id).bind(dedupe_key).fetch_optional(pool).await?
+        });
+        let Some(row) = row else { return Ok((None, None)) };
+        let reply = match (row.reply_content_type, row.reply) {
+            (Some(content_type), Some(body)) => Some(Reply { content_type, body }),
+            _ => None,
+        };
+        Ok((Some(row.call.into_call()?), reply))
     }
 
     /// Commits one webhook turn (see the module docs).
@@ -242,7 +258,7 @@ impl CallStore {
 async fn commit_alone(db: &Db, commit: &TurnCommit) -> Result<CommitOutcome, StoreError> {
     let mut tx = db.begin().await?;
     let outcome = apply_turn(&mut tx, commit).await?;
-    if outcome == CommitOutcome::Committed {
+    if matches!(outcome, CommitOutcome::Committed(_)) {
         tx.commit().await?;
     }
     Ok(outcome)
@@ -264,7 +280,7 @@ pub(super) async fn apply_turn(tx: &mut Tx<'_>, commit: &TurnCommit) -> Result<C
             other => other?,
         }
     }
-    Ok(CommitOutcome::Committed)
+    Ok(CommitOutcome::Committed(call_id))
 }
 
 /// Inserts or updates the call row; `None` when another request got there first.
