@@ -1,7 +1,8 @@
 //! Group commit for SQLite: one writer task takes the webhook turns waiting
 //! to be committed and commits them together, one transaction and one disk
-//! flush for the lot, each turn in its own savepoint so one turn's conflict
-//! or failure never undoes another's. A turn's outcome is reported only
+//! flush for the lot, in a handful of statements (`batch.rs`); a group with
+//! two turns of one call takes a savepoint per turn instead. One turn's
+//! conflict never undoes another's. A turn's outcome is reported only
 //! after the transaction holding it has committed: a reply is still never
 //! sent before its event is on disk.
 //!
@@ -107,7 +108,16 @@ async fn in_one_transaction(
     conn: &mut SqliteConnection,
     commits: &[TurnCommit],
 ) -> Result<Vec<Result<CommitOutcome, StoreError>>, StoreError> {
-    // Rolled back on drop if the commit itself fails.
+    if super::batch::takes(commits) {
+        // Rolled back on drop if any statement or the commit fails.
+        let mut tx = Tx::Sqlite(conn.begin().await?);
+        let outcomes = super::batch::write(&mut tx, commits).await?;
+        tx.commit().await?;
+        return Ok(outcomes);
+    }
+    // Two turns of one call (a retry racing its original): one savepoint
+    // each, so the second sees the first. Rolled back on drop if the commit
+    // itself fails.
     let mut tx = conn.begin().await?;
     let mut outcomes = Vec::with_capacity(commits.len());
     for commit in commits {

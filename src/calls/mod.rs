@@ -10,6 +10,7 @@
 //!    retry, another server instance), the commit is refused and we go round
 //!    again from 1.
 
+mod batch;
 mod cache;
 mod group;
 mod registry;
