@@ -171,10 +171,10 @@ pub(super) async fn write(
         let stored: Vec<(i64, String)> = sqlx::query_as(DUPLICATES).bind(json(&keys)?).fetch_all(&mut **conn).await?;
         let stored: HashSet<(i64, String)> = stored.into_iter().collect();
         for (outcome, commit) in outcomes.iter_mut().zip(commits) {
-            if let CallWrite::Existing { id, .. } = commit.call {
-                if stored.contains(&(id, commit.event.dedupe_key.clone())) {
-                    *outcome = Some(CommitOutcome::Duplicate);
-                }
+            if let CallWrite::Existing { id, .. } = commit.call
+                && stored.contains(&(id, commit.event.dedupe_key.clone()))
+            {
+                *outcome = Some(CommitOutcome::Duplicate);
             }
         }
     }
