@@ -180,6 +180,12 @@ impl Application {
         self.state.password_checks.clone()
     }
 
+    /// What the handlers reach, for the router's unit tests.
+    #[cfg(test)]
+    pub(crate) fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
     /// The call driver, for tools and tests that act on calls directly.
     pub fn call_service(&self) -> Arc<CallService> {
         self.state.calls.clone()

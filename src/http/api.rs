@@ -9,6 +9,7 @@ use axum::{
     Json, Router,
     extract::{ConnectInfo, Path, State},
     http::{HeaderMap, StatusCode, header},
+    middleware::map_response,
     response::{AppendHeaders, IntoResponse, Response},
     routing::{get, post},
 };
@@ -16,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    AppState, internal,
-    session::{
-        ApiUser, Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in,
-    },
+    AppState,
+    access::Csrf,
+    error::{AppError, AppJson, as_json},
+    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in},
 };
 use crate::{
     directory::Directory,
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/outcome", post(outcome))
         .route("/api/v1/cases/{id}/release", post(release))
+        .layer(map_response(as_json))
 }
 
 #[derive(Deserialize)]
@@ -44,64 +46,47 @@ struct Credentials {
     password: String,
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
-}
-
 async fn login(
     State(app): State<AppState>,
     _: SameOrigin,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Json(credentials): Json<Credentials>,
-) -> Response {
+    AppJson(credentials): AppJson<Credentials>,
+) -> Result<Response, AppError> {
     let attempt = Attempt::new(&app, &peer, &headers, &credentials.username, &credentials.password);
-    match sign_in(&app, attempt).await {
-        Ok(session) => {
-            let body = json!({
-                "token": session.token,
-                "csrf_token": session.csrf,
-                "user": session.user,
-            });
-            let cookies = [
-                (header::SET_COOKIE, session_cookie(&app, Some(&session.token))),
-                (header::SET_COOKIE, device_cookie(&app, &session.device)),
-            ];
-            (AppendHeaders(cookies), Json(body)).into_response()
-        }
-        Err(SignInError::Invalid) => error(StatusCode::UNAUTHORIZED, "wrong username or password"),
-        Err(SignInError::Throttled(wait)) => {
-            retry_later(StatusCode::TOO_MANY_REQUESTS, wait, "too many failed sign-ins; wait and try again")
-        }
-        Err(SignInError::Busy) => retry_later(
-            StatusCode::SERVICE_UNAVAILABLE,
-            BUSY_RETRY_AFTER,
-            "the server is busy checking other sign-ins; try again in a few seconds",
-        ),
-        Err(SignInError::Store(e)) => internal(&e),
+    let session = sign_in(&app, attempt).await.map_err(refusal)?;
+    let body = json!({
+        "token": session.token,
+        "csrf_token": session.csrf,
+        "user": session.user,
+    });
+    let cookies = [
+        (header::SET_COOKIE, session_cookie(&app, Some(&session.token))),
+        (header::SET_COOKIE, device_cookie(&app, &session.device)),
+    ];
+    Ok((AppendHeaders(cookies), Json(body)).into_response())
+}
+
+/// Why the API refuses a sign-in.
+fn refusal(e: SignInError) -> AppError {
+    match e {
+        SignInError::Invalid => AppError::Unauthorized("wrong username or password".into()),
+        SignInError::Throttled(wait) => AppError::TooManyRequests {
+            message: "too many failed sign-ins; wait and try again".into(),
+            retry_after: wait,
+        },
+        SignInError::Busy => AppError::Unavailable {
+            message: "the server is busy checking other sign-ins; try again in a few seconds".into(),
+            retry_after: BUSY_RETRY_AFTER,
+        },
+        SignInError::Store(e) => e.into(),
     }
 }
 
-/// An error with a `Retry-After` in whole seconds.
-fn retry_later(status: StatusCode, wait: std::time::Duration, message: &str) -> Response {
-    let mut response = error(status, message);
-    response.headers_mut().insert(header::RETRY_AFTER, wait.as_secs().max(1).into());
-    response
-}
-
-fn csrf_rejected(who: &SignedIn, headers: &HeaderMap) -> Option<Response> {
-    let given = headers.get("X-CSRF-Token").and_then(|v| v.to_str().ok());
-    (!who.csrf_ok(given)).then(|| error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token"))
-}
-
-async fn queue(State(app): State<AppState>, ApiUser(who): ApiUser) -> Response {
-    match app.desk.counts(&who.user).await {
-        Ok(counts) => {
-            let waiting: i64 = counts.iter().map(|c| c.waiting).sum();
-            Json(json!({ "waiting": waiting, "by_language_and_state": counts })).into_response()
-        }
-        Err(e) => internal(&e),
-    }
+async fn queue(State(app): State<AppState>, who: SignedIn) -> Result<Json<serde_json::Value>, AppError> {
+    let counts = app.desk.counts(&who.user).await?;
+    let waiting: i64 = counts.iter().map(|c| c.waiting).sum();
+    Ok(Json(json!({ "waiting": waiting, "by_language_and_state": counts })))
 }
 
 /// A case as the API returns it. The number is there only for the holder.
@@ -138,68 +123,47 @@ fn case_json(opened: OpenedCase) -> CaseJson {
     }
 }
 
-async fn claim(State(app): State<AppState>, ApiUser(who): ApiUser, headers: HeaderMap) -> Response {
-    if let Some(rejected) = csrf_rejected(&who, &headers) {
-        return rejected;
-    }
-    match app.desk.take_next(&who.user).await {
-        Ok(Some(id)) => match app.desk.open(&who.user, id).await {
-            Ok(Some(opened)) => Json(case_json(opened)).into_response(),
-            Ok(None) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => internal(&e),
-        },
-        Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => internal(&e),
+async fn claim(State(app): State<AppState>, Csrf(who): Csrf<SignedIn>) -> Result<Response, AppError> {
+    let Some(id) = app.desk.take_next(&who.user).await? else { return Ok(StatusCode::NO_CONTENT.into_response()) };
+    match app.desk.open(&who.user, id).await? {
+        Some(opened) => Ok(Json(case_json(opened)).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
 }
 
-async fn case(State(app): State<AppState>, ApiUser(who): ApiUser, Path(id): Path<i64>) -> Response {
-    match app.desk.open(&who.user, id).await {
-        Ok(Some(opened)) => Json(case_json(opened)).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "no such case"),
-        Err(e) => internal(&e),
-    }
+async fn case(State(app): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Json<CaseJson>, AppError> {
+    let opened = app.desk.open(&who.user, id).await?.ok_or_else(no_such_case)?;
+    Ok(Json(case_json(opened)))
 }
 
-fn claim_check(check: ClaimCheck, done: Response) -> Response {
+fn no_such_case() -> AppError {
+    AppError::not_found("no such case")
+}
+
+fn claim_check(check: ClaimCheck) -> Result<(), AppError> {
     match check {
-        ClaimCheck::Done => done,
-        ClaimCheck::NotFound => error(StatusCode::NOT_FOUND, "no such case"),
-        ClaimCheck::NotHeld => error(StatusCode::CONFLICT, "take the case first (your claim may have run out)"),
+        ClaimCheck::Done => Ok(()),
+        ClaimCheck::NotFound => Err(no_such_case()),
+        ClaimCheck::NotHeld => Err(AppError::conflict("take the case first (your claim may have run out)")),
     }
 }
 
 async fn outcome(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    Csrf(who): Csrf<SignedIn>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Json(form): Json<OutcomeForm>,
-) -> Response {
-    if let Some(rejected) = csrf_rejected(&who, &headers) {
-        return rejected;
-    }
-    let report = match form.into_report(app.desk.now()) {
-        Ok(report) => report,
-        Err(message) => return error(StatusCode::UNPROCESSABLE_ENTITY, &message),
-    };
-    match app.desk.record_outcome(&who.user, id, &report).await {
-        Ok(check) => claim_check(check, Json(json!({ "recorded": report.outcome.kind() })).into_response()),
-        Err(e) => internal(&e),
-    }
+    AppJson(form): AppJson<OutcomeForm>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let report = form.into_report(app.desk.now()).map_err(AppError::unprocessable)?;
+    claim_check(app.desk.record_outcome(&who.user, id, &report).await?)?;
+    Ok(Json(json!({ "recorded": report.outcome.kind() })))
 }
 
 async fn release(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    Csrf(who): Csrf<SignedIn>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(rejected) = csrf_rejected(&who, &headers) {
-        return rejected;
-    }
-    match app.desk.release(&who.user, id).await {
-        Ok(check) => claim_check(check, StatusCode::NO_CONTENT.into_response()),
-        Err(e) => internal(&e),
-    }
+) -> Result<StatusCode, AppError> {
+    claim_check(app.desk.release(&who.user, id).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -4,19 +4,21 @@
 //! `SAMPARK_EXOTEL_SECRET` is set; a wrong secret or an address outside the
 //! allow-list also gets 404 and changes nothing.
 
-use std::net::SocketAddr;
-
 use axum::{
     Router,
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, Multipart, Path, RawQuery, Request, State},
-    http::{HeaderMap, StatusCode, header},
+    extract::{FromRequest, Multipart, Request, State},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use tracing::error;
 
-use super::{AppState, Failed, apology_actions, bad_request, not_found, run_call};
+use super::{
+    AppState, Failed, Refused, apology_actions,
+    guard::{Admitted, Exotel},
+    run_call,
+};
 use crate::{
     flow::Action,
     gateway::{
@@ -33,22 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/exotel/{secret}/greeting", get(greeting))
         .route("/exotel/{secret}/status", get(status).post(status))
         .route("/exotel/{secret}/bridge-status", get(bridge_status).post(bridge_status))
-}
-
-/// The request's parameters, once the secret and the source are admitted.
-struct Admitted(Params);
-
-fn admit(
-    app: &AppState,
-    secret: &str,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    query: Option<String>,
-) -> Option<Admitted> {
-    if !app.gateways.exotel.admits(secret, peer, headers, &app.gateways.trusted_proxies) {
-        return None;
-    }
-    Some(Admitted(serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default()))
 }
 
 fn render(app: &AppState) -> impl Fn(&[Action], u32) -> Reply + Send + Sync + '_ {
@@ -101,25 +87,12 @@ fn branch(first: bool) -> Response {
 }
 
 /// Gather applet (dynamic URL): the current question; the first starts the call.
-async fn gather(
-    State(app): State<AppState>,
-    Path(secret): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some(Admitted(params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
-    let call_id = match exotel::parse_call_id(&params) {
-        Ok(id) => id,
-        Err(e) => return bad_request(&e),
-    };
+async fn gather(State(app): State<AppState>, Admitted { params, .. }: Admitted<Exotel>) -> Result<Response, Refused> {
+    let call_id = exotel::parse_call_id(&params)?;
     let step = match current_step(&app, &call_id).await {
         Ok(Some(step)) => step,
         Ok(None) => {
-            let inbound = match exotel::parse_start(&params) {
-                Ok(inbound) => inbound,
-                Err(e) => return bad_request(&e),
-            };
+            let inbound = exotel::parse_start(&params)?;
             match run_call(&app, &inbound, &render(&app)).await {
                 Ok(reply) => NextStep::parse(&reply.body).unwrap_or_else(|| apology(&app, Failed::Lost)),
                 Err(failed) => apology(&app, failed),
@@ -127,69 +100,36 @@ async fn gather(
         }
         Err(()) => spool_and_apologise(&app, &params).await,
     };
-    json(step.gather_json())
+    Ok(json(step.gather_json()))
 }
 
 /// Passthru "answer": the engine takes the keys or the voice message.
 /// 200: the call goes on; 302: it is over.
-async fn passthru(
-    State(app): State<AppState>,
-    Path(secret): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some(Admitted(params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
-    let call_id = match exotel::parse_call_id(&params) {
-        Ok(id) => id,
-        Err(e) => return bad_request(&e),
-    };
+async fn passthru(State(app): State<AppState>, Admitted { params, .. }: Admitted<Exotel>) -> Result<Response, Refused> {
+    let call_id = exotel::parse_call_id(&params)?;
     let Ok(step) = current_step(&app, &call_id).await else {
         spool_and_apologise(&app, &params).await;
-        return branch(false);
+        return Ok(branch(false));
     };
     let expecting_recording = matches!(step, Some(NextStep::Record { .. }));
-    let inbound = match exotel::parse_passthru(&params, expecting_recording) {
-        Ok(inbound) => inbound,
-        Err(e) => return bad_request(&e),
-    };
-    match run_call(&app, &inbound, &render(&app)).await.ok().and_then(|r| NextStep::parse(&r.body)) {
+    let inbound = exotel::parse_passthru(&params, expecting_recording)?;
+    Ok(match run_call(&app, &inbound, &render(&app)).await.ok().and_then(|r| NextStep::parse(&r.body)) {
         Some(NextStep::End { .. }) | None => branch(false),
         Some(_) => branch(true),
-    }
+    })
 }
 
 /// Passthru "next": 200 when the next step is a question, 302 a voice message.
-async fn next(
-    State(app): State<AppState>,
-    Path(secret): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some(Admitted(params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
-    let call_id = match exotel::parse_call_id(&params) {
-        Ok(id) => id,
-        Err(e) => return bad_request(&e),
-    };
+async fn next(State(app): State<AppState>, Admitted { params, .. }: Admitted<Exotel>) -> Result<Response, Refused> {
+    let call_id = exotel::parse_call_id(&params)?;
     let record = matches!(current_step(&app, &call_id).await, Ok(Some(NextStep::Record { .. })));
-    branch(!record)
+    Ok(branch(!record))
 }
 
 /// Greeting applet (dynamic, text/plain, answers HEAD too): the words
 /// before a voice message, or the last words.
-async fn greeting(
-    State(app): State<AppState>,
-    Path(secret): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some(Admitted(params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
-    let call_id = match exotel::parse_call_id(&params) {
-        Ok(id) => id,
-        Err(e) => return bad_request(&e),
-    };
+async fn greeting(State(app): State<AppState>, Admitted { params, .. }: Admitted<Exotel>) -> Result<Response, Refused> {
+    let call_id = exotel::parse_call_id(&params)?;
     // The greeting follows a Passthru that ended the call or asked for a
     // message. Still at a question means the answer could not be taken (a
     // failure, already logged): the caller hears the apology.
@@ -198,7 +138,7 @@ async fn greeting(
         Ok(_) => apology(&app, Failed::Spooled),
         Err(()) => spool_and_apologise(&app, &params).await,
     };
-    ([(header::CONTENT_TYPE, crate::gateway::PLAIN_TEXT)], step.greeting().to_owned()).into_response()
+    Ok(([(header::CONTENT_TYPE, crate::gateway::PLAIN_TEXT)], step.greeting().to_owned()).into_response())
 }
 
 /// A POSTed body's parameters: URL-encoded, or multipart/form-data (which
@@ -227,44 +167,40 @@ async fn body_params(app: &AppState, request: Request) -> Params {
 /// Status callback, or a Passthru at the end of the flow: the call is over.
 async fn status(
     State(app): State<AppState>,
-    Path(secret): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    Admitted { mut params, .. }: Admitted<Exotel>,
     request: Request,
-) -> Response {
-    let Some(Admitted(mut params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
+) -> Result<Response, Refused> {
     params.extend(body_params(&app, request).await);
-    let inbound = match exotel::parse_status(&params) {
-        Ok(Some(inbound)) => inbound,
-        Ok(None) => return StatusCode::OK.into_response(),
-        Err(e) => return bad_request(&e),
-    };
+    let Some(inbound) = exotel::parse_status(&params)? else { return Ok(StatusCode::OK.into_response()) };
     let silent = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
-    match run_call(&app, &inbound, &silent).await {
+    Ok(match run_call(&app, &inbound, &silent).await {
         Ok(_) | Err(Failed::Spooled) => StatusCode::OK.into_response(),
-        Err(Failed::Lost) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
-    }
+        Err(Failed::Lost) => try_again(),
+    })
+}
+
+/// 503: Exotel should send the callback again.
+fn try_again() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response()
 }
 
 /// Status callbacks of "Call now" calls placed through `Calls/connect`.
 async fn bridge_status(
     State(app): State<AppState>,
-    Path(secret): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    Admitted { mut params, .. }: Admitted<Exotel>,
     request: Request,
-) -> Response {
-    let Some(Admitted(mut params)) = admit(&app, &secret, peer, &headers, query) else { return not_found() };
+) -> Result<Response, Refused> {
     params.extend(body_params(&app, request).await);
     let (Ok(Some(call_sid)), Ok(Some(status))) =
         (crate::gateway::param(&params, "CallSid"), crate::gateway::param(&params, "Status"))
     else {
-        return (StatusCode::BAD_REQUEST, "CallSid and Status are required, once each").into_response();
+        return Err(Refused::Malformed("CallSid and Status are required, once each".to_owned()));
     };
-    match app.desk.store().update_attempt_call("exotel", call_sid, status, app.desk.now()).await {
+    Ok(match app.desk.store().update_attempt_call("exotel", call_sid, status, app.desk.now()).await {
         Ok(_) => StatusCode::OK.into_response(),
-        Err(e) => super::internal(&e),
-    }
+        Err(e) => {
+            error!(error.message = %e, error.cause_chain = ?e, "could not record a Call now status");
+            try_again()
+        }
+    })
 }

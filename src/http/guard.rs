@@ -1,14 +1,21 @@
 //! Admission for the unsigned gateways (KooKoo, Exotel): a secret path
 //! segment per gateway and, optionally, an allow-list of source networks.
 //! A request that fails either gets the same 404 as a URL that does not
-//! exist, and changes nothing.
+//! exist, and changes nothing. Handlers name [`Admitted`] to get one.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    marker::PhantomData,
+    net::{IpAddr, SocketAddr},
+};
 
-use axum::http::HeaderMap;
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, RawPathParams},
+    http::{HeaderMap, request::Parts},
+};
 use ipnet::IpNet;
 
-use crate::config::Secret;
+use super::{AppState, Gateways, Refused};
+use crate::{config::Secret, gateway::Params};
 
 /// One unsigned gateway's admission rules. No secret: the gateway is off.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +37,54 @@ impl UnsignedGateway {
         }
         let client = client_ip(peer.ip(), headers, trusted_proxies);
         self.allowed_networks.iter().any(|net| net.contains(&client))
+    }
+}
+
+/// An unsigned gateway: where its admission rules are.
+pub trait Unsigned: Send + Sync {
+    fn rules(gateways: &Gateways) -> &UnsignedGateway;
+}
+
+/// Ozonetel KooKoo (`/kookoo/{secret}`).
+pub struct KooKoo;
+
+impl Unsigned for KooKoo {
+    fn rules(gateways: &Gateways) -> &UnsignedGateway {
+        &gateways.kookoo
+    }
+}
+
+/// Exotel (`/exotel/{secret}/…`).
+pub struct Exotel;
+
+impl Unsigned for Exotel {
+    fn rules(gateways: &Gateways) -> &UnsignedGateway {
+        &gateways.exotel
+    }
+}
+
+/// A request `G` admits: the route's `{secret}` segment is its secret and
+/// the client is in its allow-list. `params` is the query string (a body's
+/// parameters are the handler's to read).
+pub struct Admitted<G> {
+    pub params: Params,
+    gateway: PhantomData<G>,
+}
+
+impl<G: Unsigned> FromRequestParts<AppState> for Admitted<G> {
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Refused> {
+        let path = RawPathParams::from_request_parts(parts, app).await.map_err(|_| Refused::NotFound)?;
+        let secret = path.iter().find(|(name, _)| *name == "secret").map(|(_, value)| value);
+        // Fails closed: no peer address, no admission.
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let (Some(secret), Some(peer)) = (secret, peer) else { return Err(Refused::NotFound) };
+        if !G::rules(&app.gateways).admits(secret, peer, &parts.headers, &app.gateways.trusted_proxies) {
+            return Err(Refused::NotFound);
+        }
+        let params = serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
+        Ok(Self { params, gateway: PhantomData })
     }
 }
 

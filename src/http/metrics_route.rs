@@ -10,21 +10,21 @@ use axum::{
     routing::get,
 };
 
-use super::{AppState, internal};
+use super::{AppState, error::AppError};
 use crate::{auth::Role, metrics, queue::Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
 }
 
-async fn render(State(app): State<AppState>) -> Response {
+async fn render(State(app): State<AppState>) -> Result<Response, AppError> {
     let store = app.desk.store();
     let now = app.desk.now();
     let everyone = Scope { user_id: 0, role: Role::Admin, states: Vec::new(), languages: Vec::new() };
     let (counts, in_progress) =
         match (store.queue_counts(&everyone, now).await, app.calls.calls().calls_in_progress(now).await) {
             (Ok(c), Ok(p)) => (c, p),
-            (Err(e), _) | (_, Err(e)) => return internal(&e),
+            (Err(e), _) | (_, Err(e)) => return Err(e.into()),
         };
     ::metrics::gauge!(metrics::CALLS_IN_PROGRESS).set(in_progress as f64);
     let mut by_state: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
@@ -35,5 +35,5 @@ async fn render(State(app): State<AppState>) -> Response {
     for (state, waiting) in by_state {
         ::metrics::gauge!(metrics::QUEUE_WAITING, "state" => state).set(waiting as f64);
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::handle().render()).into_response()
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::handle().render()).into_response())
 }

@@ -1,6 +1,8 @@
 //! HTTP: the router, shared state and layers. Each submodule owns its routes.
 
+mod access;
 mod api;
+mod error;
 mod exotel;
 mod guard;
 mod health;
@@ -9,6 +11,7 @@ mod metrics_route;
 mod plivo;
 mod prompt_uploads;
 mod prompts;
+mod refused;
 mod server;
 mod session;
 mod twilio;
@@ -17,19 +20,20 @@ mod ui;
 pub use guard::UnsignedGateway;
 pub use server::{ConnectionLimits, raise_file_limit, serve};
 
+use refused::Refused;
+
 use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
     extract::MatchedPath,
     http::{HeaderValue, Request, StatusCode, header},
-    response::{IntoResponse, Response},
 };
 use ipnet::IpNet;
 use tower_http::{
     limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
-use tracing::{Instrument, error, info_span, warn};
+use tracing::{Instrument, error, info_span};
 
 use crate::{
     bridge::Bridge,
@@ -38,7 +42,7 @@ use crate::{
     domain::Language,
     domain::PhoneNumber,
     flow::{Action, Prompt},
-    gateway::{GatewayError, Inbound, Provider, Reply, plivo::SignatureVersion},
+    gateway::{Inbound, Provider, Reply, plivo::SignatureVersion},
     media::MediaClient,
     metrics,
     prompts::{PromptKey, PromptLibrary, PromptVoice},
@@ -117,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::upload_router())
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(12)))
+        // Inside the request's span: errors are logged with its route.
+        .layer(axum::middleware::map_response(error::log_errors))
         .layer(trace)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
@@ -194,27 +200,6 @@ async fn spool(
             Err(Failed::Lost)
         }
     }
-}
-
-/// An internal failure on a page or API route: logged with its cause, the
-/// client told only that it failed.
-fn internal(e: &dyn std::error::Error) -> Response {
-    error!(error.message = %e, "request failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong; try again").into_response()
-}
-
-/// A malformed webhook: 400, naming the bad parameter (never its value).
-fn bad_request(e: &GatewayError) -> Response {
-    metrics::webhook("unknown", "malformed");
-    warn!(error.message = %e, "malformed gateway request");
-    (StatusCode::BAD_REQUEST, e.to_string()).into_response()
-}
-
-/// 404 for requests to a disabled gateway or without its secret: the same
-/// answer as for a URL that does not exist.
-fn not_found() -> Response {
-    metrics::webhook("unknown", "rejected");
-    (StatusCode::NOT_FOUND, "not found").into_response()
 }
 
 /// "Sorry, a technical problem", then a hang-up, in the fallback language:

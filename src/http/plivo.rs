@@ -5,6 +5,14 @@
 //! the public URL, or gets 403 and changes nothing. A parameter the adapter
 //! reads that comes more than once gets 400 and changes nothing.
 
+use super::{AppState, Failed, Refused, apology_actions, run_call};
+use crate::{
+    flow::Action,
+    gateway::{
+        GatewayError, Inbound, Params, Reply,
+        plivo::{self, SignatureVersion},
+    },
+};
 use axum::{
     Router,
     body::Bytes,
@@ -12,16 +20,6 @@ use axum::{
     http::{HeaderMap, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
-};
-use tracing::warn;
-
-use super::{AppState, Failed, apology_actions, bad_request, not_found, run_call};
-use crate::{
-    flow::Action,
-    gateway::{
-        GatewayError, Inbound, Params, Reply,
-        plivo::{self, SignatureVersion},
-    },
 };
 
 pub fn router() -> Router<AppState> {
@@ -42,21 +40,21 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 impl FromRequest<AppState> for PlivoRequest {
-    type Rejection = Response;
+    type Rejection = Refused;
 
-    async fn from_request(req: Request, app: &AppState) -> Result<Self, Response> {
-        let Some(token) = app.gateways.plivo_auth_token.clone() else { return Err(not_found()) };
+    async fn from_request(req: Request, app: &AppState) -> Result<Self, Refused> {
+        let Some(token) = app.gateways.plivo_auth_token.clone() else { return Err(Refused::NotFound) };
         let uri = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().clone(), |u| u.0.clone());
         let method = req.method().clone();
         let headers = req.headers().clone();
-        let body = Bytes::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(req, app).await?;
         // Parsed once: the signature is checked over these parameters, and
         // the handlers read these same ones.
         let query: Params = serde_urlencoded::from_str(uri.query().unwrap_or(""))
-            .map_err(|_| (StatusCode::BAD_REQUEST, "the query string is not valid").into_response())?;
+            .map_err(|_| Refused::Malformed("the query string is not valid".to_owned()))?;
         let form: Params = if method == Method::POST {
             serde_urlencoded::from_bytes(&body)
-                .map_err(|_| (StatusCode::BAD_REQUEST, "the body is not a URL-encoded form").into_response())?
+                .map_err(|_| Refused::Malformed("the body is not a URL-encoded form".to_owned()))?
         } else {
             Vec::new()
         };
@@ -79,9 +77,7 @@ impl FromRequest<AppState> for PlivoRequest {
             }
         };
         if !valid {
-            warn!(http.path = uri.path(), "rejected a Plivo request without a valid signature");
-            crate::metrics::webhook("plivo", "rejected");
-            return Err((StatusCode::FORBIDDEN, "invalid or missing X-Plivo-Signature").into_response());
+            return Err(Refused::Forged { gateway: "plivo", message: "invalid or missing X-Plivo-Signature" });
         }
         // A GET carries its parameters in the query.
         let form = if method == Method::POST { form } else { query.clone() };
@@ -93,41 +89,34 @@ fn xml(reply: Reply) -> Response {
     ([(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
 }
 
-async fn voice(State(app): State<AppState>, request: PlivoRequest) -> Response {
-    let inbound = match plivo::parse_voice(&request.query, &request.form) {
-        Ok(inbound) => inbound,
-        Err(e) => return bad_request(&e),
-    };
+async fn voice(State(app): State<AppState>, request: PlivoRequest) -> Result<Response, Refused> {
+    let inbound = plivo::parse_voice(&request.query, &request.form)?;
     let render = |actions: &[Action], turn: u32| Reply {
         content_type: crate::gateway::XML.to_owned(),
         body: plivo::render(actions, &app.voice, &app.public_url, turn),
     };
-    match run_call(&app, &inbound, &render).await {
+    Ok(match run_call(&app, &inbound, &render).await {
         Ok(reply) => xml(reply),
         Err(failed) => xml(Reply {
             content_type: crate::gateway::XML.to_owned(),
             body: plivo::render(&apology_actions(&app, failed), &app.voice, &app.public_url, 0),
         }),
-    }
+    })
 }
 
-async fn status(State(app): State<AppState>, request: PlivoRequest) -> Response {
+async fn status(State(app): State<AppState>, request: PlivoRequest) -> Result<Response, Refused> {
     callback(&app, plivo::parse_hangup(&request.form)).await
 }
 
-async fn recording(State(app): State<AppState>, request: PlivoRequest) -> Response {
+async fn recording(State(app): State<AppState>, request: PlivoRequest) -> Result<Response, Refused> {
     callback(&app, plivo::parse_recording(&request.form)).await
 }
 
-async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>) -> Response {
-    let inbound = match parsed {
-        Ok(Some(inbound)) => inbound,
-        Ok(None) => return StatusCode::NO_CONTENT.into_response(),
-        Err(e) => return bad_request(&e),
-    };
+async fn callback(app: &AppState, parsed: Result<Option<Inbound>, GatewayError>) -> Result<Response, Refused> {
+    let Some(inbound) = parsed? else { return Ok(StatusCode::NO_CONTENT.into_response()) };
     let render = |_: &[Action], _: u32| Reply { content_type: "text/plain".to_owned(), body: String::new() };
-    match run_call(app, &inbound, &render).await {
+    Ok(match run_call(app, &inbound, &render).await {
         Ok(_) | Err(Failed::Spooled) => StatusCode::NO_CONTENT.into_response(),
         Err(Failed::Lost) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
-    }
+    })
 }

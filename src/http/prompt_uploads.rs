@@ -20,19 +20,23 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State},
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{StatusCode, header},
+    middleware::map_response,
+    response::IntoResponse,
     routing::{delete, get, post, put},
 };
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use super::{AppState, internal, session::ApiUser};
+use super::{
+    AppState,
+    access::{Admin, Csrf},
+    error::{AppError, as_json},
+};
 use crate::{
-    audio::AudioError,
-    auth::{Role, User},
+    auth::User,
     domain::Language,
-    prompts::{LibraryError, PromptKey, Upload},
+    prompts::{PromptKey, Upload},
     storage::PromptVersion,
 };
 
@@ -45,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/prompts/{lang}/{key}", put(upload))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        .layer(map_response(as_json))
 }
 
 /// Routes with small bodies (under the server's usual limit).
@@ -55,47 +60,14 @@ pub fn small_router() -> Router<AppState> {
         .route("/api/v1/prompts/{lang}/{key}/rollback", post(rollback))
         .route("/api/v1/prompts/{lang}/{key}/versions/{id}/activate", post(activate))
         .route("/api/v1/prompts/{lang}/{key}/active", delete(use_text))
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+        .layer(map_response(as_json))
 }
 
 /// A prompt named in a URL, or the 400 that says why it is not one.
-pub fn parse_prompt(lang: &str, key: &str) -> Result<(Language, PromptKey), String> {
-    let lang = Language::parse(lang).map_err(|e| e.to_string())?;
-    let key = PromptKey::parse(key).map_err(|e| e.to_string())?;
+pub fn parse_prompt(lang: &str, key: &str) -> Result<(Language, PromptKey), AppError> {
+    let lang = Language::parse(lang).map_err(|e| AppError::bad_request(e.to_string()))?;
+    let key = PromptKey::parse(key).map_err(|e| AppError::bad_request(e.to_string()))?;
     Ok((lang, key))
-}
-
-/// The status a library error is answered with.
-pub fn library_status(e: &LibraryError) -> StatusCode {
-    match e {
-        LibraryError::UnknownLanguage(_) | LibraryError::UnknownPrompt(_) | LibraryError::NoSuchVersion(_) => {
-            StatusCode::NOT_FOUND
-        }
-        LibraryError::Rejected(AudioError::Encode(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-        LibraryError::Rejected(AudioError::Cancelled) => StatusCode::REQUEST_TIMEOUT,
-        LibraryError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        LibraryError::NoEarlierVersion | LibraryError::NothingActive => StatusCode::CONFLICT,
-        LibraryError::Conversion(_) | LibraryError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-fn library_error(e: &LibraryError) -> Response {
-    match library_status(e) {
-        StatusCode::INTERNAL_SERVER_ERROR => internal(e),
-        status => error(status, &e.to_string()),
-    }
-}
-
-/// Checks the caller is an admin and, for cookie sessions, the CSRF header.
-fn admin_only(who: &super::session::SignedIn, headers: &HeaderMap, changes: bool) -> Option<Response> {
-    if who.user.role != Role::Admin {
-        return Some(error(StatusCode::FORBIDDEN, "only admins manage prompt recordings"));
-    }
-    let given = headers.get("X-CSRF-Token").and_then(|v| v.to_str().ok());
-    (changes && !who.csrf_ok(given)).then(|| error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token"))
 }
 
 /// Records who changed which prompt.
@@ -108,147 +80,87 @@ pub async fn audit(app: &AppState, user: &User, action: &str, version: &PromptVe
 
 /// The audio of an upload: the body itself, or the `file` field (else the
 /// first field with a file name) of a multipart form.
-pub async fn upload_bytes(app: &AppState, request: Request) -> Result<Vec<u8>, Response> {
+pub async fn upload_bytes(app: &AppState, request: Request) -> Result<Vec<u8>, AppError> {
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !multipart {
-        let body = Bytes::from_request(request, app).await.map_err(IntoResponse::into_response)?;
-        return Ok(body.to_vec());
+        return Ok(Bytes::from_request(request, app).await?.to_vec());
     }
-    let mut form = Multipart::from_request(request, app).await.map_err(IntoResponse::into_response)?;
-    while let Some(field) = form.next_field().await.map_err(IntoResponse::into_response)? {
+    let mut form = Multipart::from_request(request, app).await?;
+    while let Some(field) = form.next_field().await? {
         if field.name() == Some("file") || field.file_name().is_some() {
-            return Ok(field.bytes().await.map_err(IntoResponse::into_response)?.to_vec());
+            return Ok(field.bytes().await?.to_vec());
         }
     }
-    Err(error(StatusCode::BAD_REQUEST, "the form has no `file` field"))
+    Err(AppError::bad_request("the form has no `file` field"))
 }
 
 async fn upload(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    Csrf(Admin(who)): Csrf<Admin>,
     Path((lang, key)): Path<(String, String)>,
     request: Request,
-) -> Response {
-    if let Some(rejected) = admin_only(&who, request.headers(), true) {
-        return rejected;
-    }
-    let (language, key) = match parse_prompt(&lang, &key) {
-        Ok(prompt) => prompt,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
-    if let Err(e) = app.prompts.check_prompt(&language, &key) {
-        return library_error(&e);
-    }
-    let bytes = match upload_bytes(&app, request).await {
-        Ok(bytes) => bytes,
-        Err(response) => return response,
-    };
+) -> Result<impl IntoResponse, AppError> {
+    let (language, key) = parse_prompt(&lang, &key)?;
+    app.prompts.check_prompt(&language, &key)?;
+    let bytes = upload_bytes(&app, request).await?;
     let upload = Upload { language, key, bytes, uploaded_by: who.user.username.clone(), synthetic: false };
-    match app.prompts.upload(upload, app.desk.now()).await {
-        Ok(uploaded) if !uploaded.new => Json(uploaded.version).into_response(),
-        Ok(uploaded) => {
-            audit(&app, &who.user, "prompt_upload", &uploaded.version).await;
-            (StatusCode::CREATED, Json(uploaded.version)).into_response()
-        }
-        Err(e) => library_error(&e),
+    let uploaded = app.prompts.upload(upload, app.desk.now()).await?;
+    if !uploaded.new {
+        return Ok((StatusCode::OK, Json(uploaded.version)));
     }
+    audit(&app, &who.user, "prompt_upload", &uploaded.version).await;
+    Ok((StatusCode::CREATED, Json(uploaded.version)))
 }
 
-async fn coverage(State(app): State<AppState>, ApiUser(who): ApiUser, headers: HeaderMap) -> Response {
-    if let Some(rejected) = admin_only(&who, &headers, false) {
-        return rejected;
-    }
+async fn coverage(State(app): State<AppState>, _: Admin) -> Json<serde_json::Value> {
     let flows = app.calls.flows();
     let coverage = app.prompts.coverage(flows.iter().map(AsRef::as_ref));
     let totals = coverage.totals();
-    Json(json!({ "languages": coverage.languages, "totals": totals, "prompts": coverage.rows })).into_response()
+    Json(json!({ "languages": coverage.languages, "totals": totals, "prompts": coverage.rows }))
 }
 
 async fn versions(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    _: Admin,
     Path((lang, key)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(rejected) = admin_only(&who, &headers, false) {
-        return rejected;
-    }
-    let (language, key) = match parse_prompt(&lang, &key) {
-        Ok(prompt) => prompt,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
-    match app.prompts.versions(&language, &key).await {
-        Ok(versions) => Json(versions).into_response(),
-        Err(e) => internal(&e),
-    }
+) -> Result<Json<Vec<PromptVersion>>, AppError> {
+    let (language, key) = parse_prompt(&lang, &key)?;
+    Ok(Json(app.prompts.versions(&language, &key).await?))
 }
 
 async fn rollback(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    Csrf(Admin(who)): Csrf<Admin>,
     Path((lang, key)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(rejected) = admin_only(&who, &headers, true) {
-        return rejected;
-    }
-    let (language, key) = match parse_prompt(&lang, &key) {
-        Ok(prompt) => prompt,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
-    match app.prompts.rollback(&language, &key).await {
-        Ok(version) => {
-            audit(&app, &who.user, "prompt_rollback", &version).await;
-            Json(version).into_response()
-        }
-        Err(e) => library_error(&e),
-    }
+) -> Result<Json<PromptVersion>, AppError> {
+    let (language, key) = parse_prompt(&lang, &key)?;
+    let version = app.prompts.rollback(&language, &key).await?;
+    audit(&app, &who.user, "prompt_rollback", &version).await;
+    Ok(Json(version))
 }
 
 async fn activate(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    Csrf(Admin(who)): Csrf<Admin>,
     Path((lang, key, id)): Path<(String, String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(rejected) = admin_only(&who, &headers, true) {
-        return rejected;
-    }
-    let (language, key) = match parse_prompt(&lang, &key) {
-        Ok(prompt) => prompt,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
-    match app.prompts.activate(&language, &key, id).await {
-        Ok(version) => {
-            audit(&app, &who.user, "prompt_activate", &version).await;
-            Json(version).into_response()
-        }
-        Err(e) => library_error(&e),
-    }
+) -> Result<Json<PromptVersion>, AppError> {
+    let (language, key) = parse_prompt(&lang, &key)?;
+    let version = app.prompts.activate(&language, &key, id).await?;
+    audit(&app, &who.user, "prompt_activate", &version).await;
+    Ok(Json(version))
 }
 
 async fn use_text(
     State(app): State<AppState>,
-    ApiUser(who): ApiUser,
+    Csrf(Admin(who)): Csrf<Admin>,
     Path((lang, key)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(rejected) = admin_only(&who, &headers, true) {
-        return rejected;
-    }
-    let (language, key) = match parse_prompt(&lang, &key) {
-        Ok(prompt) => prompt,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
-    match app.prompts.use_text(&language, &key).await {
-        Ok(version) => {
-            audit(&app, &who.user, "prompt_use_text", &version).await;
-            Json(version).into_response()
-        }
-        Err(e) => library_error(&e),
-    }
+) -> Result<Json<PromptVersion>, AppError> {
+    let (language, key) = parse_prompt(&lang, &key)?;
+    let version = app.prompts.use_text(&language, &key).await?;
+    audit(&app, &who.user, "prompt_use_text", &version).await;
+    Ok(Json(version))
 }

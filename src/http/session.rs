@@ -5,7 +5,8 @@
 //! `Authorization: Bearer <token>`. Forms carry the session's CSRF token in
 //! a `csrf` field; cookie-authenticated API calls that change something
 //! carry it in `X-CSRF-Token`. Bearer calls need none: a browser never
-//! attaches a bearer token by itself.
+//! attaches a bearer token by itself. The extractors that check all this
+//! are in [`super::access`].
 //!
 //! Signing in is guarded three ways: [`SameOrigin`] refuses a sign-in a
 //! page elsewhere made the browser send (login CSRF); every attempt is
@@ -20,14 +21,13 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
-    http::{HeaderMap, StatusCode, header, request::Parts},
-    response::{IntoResponse, Redirect, Response},
+    http::{HeaderMap, header, request::Parts},
 };
 
-use super::{AppState, guard::client_ip};
+use super::{AppState, error::AppError, guard::client_ip};
 use crate::{
     auth::{
-        self, User, constant_time_eq, device, new_token,
+        self, User, device, new_token,
         throttle::{self, Counter},
         token_hash,
     },
@@ -38,20 +38,15 @@ pub const SESSION_COOKIE: &str = "sampark_session";
 /// How long a session lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// Who made the request, and how they proved it.
+/// Who made the request, and how they proved it; as an extractor, a
+/// signed-in user (see [`super::access`]).
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user: User,
     pub csrf: String,
     pub token_hash: String,
-    bearer: bool,
-}
-
-impl SignedIn {
-    /// A form's or header's CSRF token is right (bearer requests need none).
-    pub fn csrf_ok(&self, given: Option<&str>) -> bool {
-        self.bearer || given.is_some_and(|g| constant_time_eq(g, &self.csrf))
-    }
+    /// Proved with a bearer token, which needs no CSRF token.
+    pub(super) bearer: bool,
 }
 
 fn session_token(headers: &HeaderMap) -> Option<(String, bool)> {
@@ -73,42 +68,13 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-async fn signed_in(parts: &Parts, app: &AppState) -> Result<Option<SignedIn>, StoreError> {
+/// The session the request carries, if it is current (see
+/// [`super::access`] for the extractors).
+pub(super) async fn signed_in(parts: &Parts, app: &AppState) -> Result<Option<SignedIn>, StoreError> {
     let Some((token, bearer)) = session_token(&parts.headers) else { return Ok(None) };
     let hash = token_hash(&token);
     let session = app.desk.store().session(&hash, app.desk.now()).await?;
     Ok(session.map(|(user, csrf)| SignedIn { user, csrf, token_hash: hash, bearer }))
-}
-
-/// A signed-in user for the JSON API; 401 otherwise.
-pub struct ApiUser(pub SignedIn);
-
-impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
-        match signed_in(parts, app).await {
-            Ok(Some(s)) => Ok(Self(s)),
-            Ok(None) => {
-                Err((StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({"error": "sign in first"})))
-                    .into_response())
-            }
-            Err(e) => Err(super::internal(&e)),
-        }
-    }
-}
-
-/// A signed-in user for the web pages; a redirect to the sign-in page otherwise.
-pub struct PageUser(pub SignedIn);
-
-impl FromRequestParts<AppState> for PageUser {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
-        match signed_in(parts, app).await {
-            Ok(Some(s)) => Ok(Self(s)),
-            Ok(None) => Err(Redirect::to("/login").into_response()),
-            Err(e) => Err(super::internal(&e)),
-        }
-    }
 }
 
 /// Why signing in failed.
@@ -239,13 +205,13 @@ async fn forgive(
 pub struct SameOrigin;
 
 impl FromRequestParts<AppState> for SameOrigin {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
         if same_origin(&parts.headers, &app.public_url) {
             return Ok(Self);
         }
         tracing::warn!("refused a sign-in sent from another site");
-        Err((StatusCode::FORBIDDEN, "sign in from Sampark's own sign-in page").into_response())
+        Err(AppError::forbidden("sign in from Sampark's own sign-in page"))
     }
 }
 

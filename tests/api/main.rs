@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod connections;
 mod crash;
+mod csrf;
 mod dialects;
 mod disk_full;
 mod gateways;

@@ -203,3 +203,35 @@ async fn the_server_refuses_to_start_on_a_broken_flow() {
     let error = sampark::startup::Application::build(settings).await.err().expect("a broken flow stops the server");
     assert!(format!("{error:#}").contains("refusing to start"), "{error:#}");
 }
+
+/// The "Call now" webhooks when the database fails them: the volunteer
+/// who answered hears the apology, not Twilio's application error, and
+/// status callbacks get 503 so the gateway sends them again. Never a 500.
+#[tokio::test]
+async fn call_now_webhooks_answer_the_gateway_when_the_database_fails() {
+    let options = Options {
+        env: vec![
+            ("SAMPARK_CALLBACK_GATEWAY", "twilio".to_owned()),
+            ("SAMPARK_TWILIO_API_URL", "http://127.0.0.1:9".to_owned()),
+            ("SAMPARK_TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000".to_owned()),
+            ("SAMPARK_TWILIO_CALLER_ID", "+910000000000".to_owned()),
+        ],
+        ..Options::default()
+    };
+    let app = spawn_app_with(options).await;
+    app.database.execute("ALTER TABLE attempts RENAME TO attempts_gone").await;
+    let form =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+    let sid = "CA99999999999999999999999999999999";
+
+    let bridge = app.post_form("/twilio/bridge?attempt=1", &form(&[("CallSid", sid)]), None).await;
+    assert_eq!(bridge.status(), 200);
+    let twiml = Twiml::parse(&bridge.text().await.unwrap());
+    assert!(twiml.hangup, "an apology, then a hang-up: {}", twiml.raw);
+    let status =
+        app.post_form("/twilio/bridge-status", &form(&[("CallSid", sid), ("CallStatus", "completed")]), None).await;
+    assert_eq!(status.status(), 503);
+    let exotel = format!("{}/exotel/{}/bridge-status", app.address, super::helpers::EXOTEL_SECRET);
+    let exotel = app.client.post(exotel).form(&[("CallSid", "exotel-call-1"), ("Status", "completed")]).send().await;
+    assert_eq!(exotel.unwrap().status(), 503);
+}

@@ -55,3 +55,17 @@ async fn without_a_token_requests_are_accepted_unsigned() {
     let response = app.post_form("/twilio/voice", &first_request(), Some("")).await;
     assert_eq!(response.status(), 200);
 }
+
+/// "Call now" is only placed with a Twilio token, so without one its
+/// webhooks cannot be genuine: both are 404, and nothing unsigned reaches
+/// the attempts (the status callback used to record whatever it was sent).
+#[tokio::test]
+async fn without_a_token_the_call_now_webhooks_do_not_exist() {
+    let app = spawn_app_with(Options { token: None, ..Options::default() }).await;
+    let status = [("CallSid", "CA99999999999999999999999999999999"), ("CallStatus", "completed")]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect::<Vec<_>>();
+    assert_eq!(app.post_form("/twilio/bridge-status?attempt=1", &status, Some("")).await.status(), 404);
+    assert_eq!(app.post_form("/twilio/bridge?attempt=1", &status, Some("")).await.status(), 404);
+}

@@ -1,18 +1,23 @@
 //! Admin pages: users (add, disable, enable) and the audit log.
 
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, State},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{csrf_field, csrf_rejected, forbidden, page, when};
+use super::{csrf_field, page, when};
 use crate::{
-    auth::{Role, new_user},
-    http::{AppState, internal, session::PageUser},
+    auth::new_user,
+    http::{
+        AppState,
+        access::{Admin, CsrfForm},
+        error::AppError,
+        session::SignedIn,
+    },
     storage::StoreError,
 };
 
@@ -24,18 +29,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(audit))
 }
 
-async fn users(State(app): State<AppState>, PageUser(who): PageUser) -> Response {
+async fn users(State(app): State<AppState>, Admin(who): Admin) -> Result<Markup, AppError> {
     users_page(&app, &who, None).await
 }
 
-async fn users_page(app: &AppState, who: &crate::http::session::SignedIn, message: Option<String>) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    let users = match app.desk.store().users().await {
-        Ok(users) => users,
-        Err(e) => return internal(&e),
-    };
+/// The users, and the form to add one (for an admin).
+async fn users_page(app: &AppState, who: &SignedIn, message: Option<String>) -> Result<Markup, AppError> {
+    let users = app.desk.store().users().await?;
     let body = html! {
         h1 { "उपयोगकर्ता · Users" }
         @if let Some(message) = message { p.error { (message) } }
@@ -70,12 +70,11 @@ async fn users_page(app: &AppState, who: &crate::http::session::SignedIn, messag
             p { button type="submit" { "जोड़ें · Add" } }
         }
     };
-    page("Users", Some(who), body).into_response()
+    Ok(page("Users", Some(who), body))
 }
 
 #[derive(Deserialize)]
 struct AddUser {
-    csrf: Option<String>,
     username: String,
     role: String,
     #[serde(default)]
@@ -87,75 +86,49 @@ struct AddUser {
     password: String,
 }
 
-async fn add_user(State(app): State<AppState>, PageUser(who): PageUser, Form(form): Form<AddUser>) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    if !who.csrf_ok(form.csrf.as_deref()) {
-        return csrf_rejected();
-    }
+async fn add_user(
+    State(app): State<AppState>,
+    CsrfForm(Admin(who), form): CsrfForm<Admin, AddUser>,
+) -> Result<Response, AppError> {
     let user = match new_user(&form.username, &form.role, &form.states, &form.languages, &form.phone, &form.password) {
         Ok(user) => user,
-        Err(message) => return users_page(&app, &who, Some(message)).await,
+        Err(message) => return Ok(users_page(&app, &who, Some(message)).await?.into_response()),
     };
     match app.desk.store().create_user(&user, app.desk.now()).await {
-        Ok(_) => Redirect::to("/admin/users").into_response(),
-        Err(StoreError::Conflict(what)) => users_page(&app, &who, Some(format!("{what} already exists"))).await,
-        Err(e) => internal(&e),
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(StoreError::Conflict(what)) => {
+            Ok(users_page(&app, &who, Some(format!("{what} already exists"))).await?.into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
-}
-
-async fn set_disabled(
-    app: &AppState,
-    who: &crate::http::session::SignedIn,
-    name: &str,
-    csrf: Option<&str>,
-    disabled: bool,
-) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    if !who.csrf_ok(csrf) {
-        return csrf_rejected();
-    }
+async fn set_disabled(app: &AppState, name: &str, disabled: bool) -> Result<Redirect, AppError> {
     match app.desk.store().set_user_disabled(name, disabled, app.desk.now()).await {
-        Ok(()) => Redirect::to("/admin/users").into_response(),
-        Err(StoreError::NotFound) => (axum::http::StatusCode::NOT_FOUND, "no such user").into_response(),
-        Err(e) => internal(&e),
+        Ok(()) => Ok(Redirect::to("/admin/users")),
+        Err(StoreError::NotFound) => Err(AppError::not_found("no such user")),
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn disable(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path(name): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    set_disabled(&app, &who, &name, f.csrf.as_deref(), true).await
+    _: CsrfForm<Admin>,
+) -> Result<Redirect, AppError> {
+    set_disabled(&app, &name, true).await
 }
 
 async fn enable(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path(name): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    set_disabled(&app, &who, &name, f.csrf.as_deref(), false).await
+    _: CsrfForm<Admin>,
+) -> Result<Redirect, AppError> {
+    set_disabled(&app, &name, false).await
 }
 
-async fn audit(State(app): State<AppState>, PageUser(who): PageUser) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    let entries = match app.desk.store().audit_log(500).await {
-        Ok(entries) => entries,
-        Err(e) => return internal(&e),
-    };
+async fn audit(State(app): State<AppState>, Admin(who): Admin) -> Result<Markup, AppError> {
+    let entries = app.desk.store().audit_log(500).await?;
     let body = html! {
         h1 { "ऑडिट लॉग · Audit log" }
         p.muted { "किसने किस कॉलर का नंबर देखा, रिकॉर्डिंग सुनी, या डेटा निकाला · Who saw which caller's number, played which recording, exported what." }
@@ -172,5 +145,5 @@ async fn audit(State(app): State<AppState>, PageUser(who): PageUser) -> Response
             }
         }
     };
-    page("Audit log", Some(&who), body).into_response()
+    Ok(page("Audit log", Some(&who), body))
 }

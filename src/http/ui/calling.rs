@@ -1,21 +1,19 @@
 //! "Call now" and the voice-message player.
 
 use axum::{
-    Form, Router,
+    Router,
     body::Body,
     extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use serde::Deserialize;
 use tracing::{error, warn};
 
-use super::csrf_rejected;
 use crate::{
     bridge::BridgeRequest,
     gateway::Provider,
-    http::{AppState, internal, session::PageUser},
+    http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
     media::{FetchError, twilio_recording},
     queue::Scope,
     storage::ClaimCheck,
@@ -23,11 +21,6 @@ use crate::{
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/cases/{id}/call", post(call_now)).route("/cases/{id}/recording", get(recording))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
 }
 
 fn back_with_error(id: i64, message: &str) -> Response {
@@ -39,53 +32,41 @@ fn back_with_error(id: i64, message: &str) -> Response {
 /// attempt records the gateway's call id.
 async fn call_now(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if !who.csrf_ok(form.csrf.as_deref()) {
-        return csrf_rejected();
-    }
+    CsrfForm(who, _): CsrfForm<SignedIn>,
+) -> Result<Response, AppError> {
     let Some(bridge) = &app.bridge else {
-        return back_with_error(id, "No gateway is set up for Call now: dial the number.");
+        return Ok(back_with_error(id, "No gateway is set up for Call now: dial the number."));
     };
     let Some(volunteer) = who.user.phone.clone() else {
-        return back_with_error(id, "आपका फ़ोन नंबर दर्ज नहीं है · Your phone number is not set: ask an admin.");
+        return Ok(back_with_error(id, "आपका फ़ोन नंबर दर्ज नहीं है · Your phone number is not set: ask an admin."));
     };
     let scope = Scope::of(&who.user);
     let store = app.desk.store();
-    let case = match store.case_view(&scope, id).await {
-        Ok(Some(case)) => case,
-        Ok(None) => return (StatusCode::NOT_FOUND, "No such case").into_response(),
-        Err(e) => return internal(&e),
-    };
-    let Some(caller) = case.phone.clone() else { return back_with_error(id, "The caller's number was withheld.") };
-    let attempt = match store.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await {
-        Ok(Ok(attempt)) => attempt,
-        Ok(Err(ClaimCheck::NotHeld)) => return Redirect::to("/?m=expired").into_response(),
-        Ok(Err(_)) => return (StatusCode::NOT_FOUND, "No such case").into_response(),
-        Err(e) => return internal(&e),
+    let case = store.case_view(&scope, id).await?.ok_or_else(no_such_case)?;
+    let Some(caller) = case.phone.clone() else { return Ok(back_with_error(id, "The caller's number was withheld.")) };
+    let attempt = match store.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await? {
+        Ok(attempt) => attempt,
+        Err(ClaimCheck::NotHeld) => return Ok(Redirect::to("/?m=expired").into_response()),
+        Err(_) => return Err(no_such_case()),
     };
     let request = BridgeRequest { volunteer: &volunteer, caller: &caller, attempt, public_url: &app.public_url };
     match bridge.call(&app.client, &request).await {
         Ok(call_id) => {
-            if let Err(e) = store.set_attempt_call_id(attempt, &call_id).await {
-                return internal(&e);
-            }
-            if let Err(e) = app
-                .desk
-                .audit(&who.user, "call_now", Some(id), Some(format!("{} call {call_id}", bridge.gateway())))
-                .await
-            {
-                return internal(&e);
-            }
-            Redirect::to(&format!("/cases/{id}")).into_response()
+            store.set_attempt_call_id(attempt, &call_id).await?;
+            let details = format!("{} call {call_id}", bridge.gateway());
+            app.desk.audit(&who.user, "call_now", Some(id), Some(details)).await?;
+            Ok(Redirect::to(&format!("/cases/{id}")).into_response())
         }
         Err(e) => {
             warn!(error.message = %e, "Call now failed");
-            back_with_error(id, &format!("कॉल नहीं लग सकी · The call could not be placed: {e}"))
+            Ok(back_with_error(id, &format!("कॉल नहीं लग सकी · The call could not be placed: {e}")))
         }
     }
+}
+
+fn no_such_case() -> AppError {
+    AppError::not_found("No such case")
 }
 
 /// The caller's voice message, fetched from the gateway for a signed-in
@@ -95,25 +76,15 @@ async fn call_now(
 /// the message in, never from an internal address, following no redirect
 /// elsewhere ([`crate::media`]); Twilio's credentials only for the
 /// account's recording resources at its API.
-async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id): Path<i64>) -> Response {
-    let case = match app.desk.store().case_view(&Scope::of(&who.user), id).await {
-        Ok(Some(case)) => case,
-        Ok(None) => return (StatusCode::NOT_FOUND, "No such case").into_response(),
-        Err(e) => return internal(&e),
-    };
-    let Some(url) = case.recording_url else { return (StatusCode::NOT_FOUND, "No voice message").into_response() };
-    let gateway = match app.desk.store().voice_message_gateway(id).await {
-        Ok(gateway) => gateway.as_deref().and_then(Provider::parse),
-        Err(e) => return internal(&e),
-    };
-    let Some(gateway) = gateway else {
+async fn recording(State(app): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let case = app.desk.store().case_view(&Scope::of(&who.user), id).await?.ok_or_else(no_such_case)?;
+    let url = case.recording_url.ok_or_else(|| AppError::not_found("No voice message"))?;
+    let gateway = app.desk.store().voice_message_gateway(id).await?;
+    let Some(gateway) = gateway.as_deref().and_then(Provider::parse) else {
         warn!(case.id = id, "a voice message no call of its case brought in; not fetched");
-        return (StatusCode::BAD_GATEWAY, "Sampark cannot tell which gateway keeps this voice message.")
-            .into_response();
+        return Err(bad_gateway("Sampark cannot tell which gateway keeps this voice message."));
     };
-    if let Err(e) = app.desk.audit(&who.user, "play_recording", Some(id), None).await {
-        return internal(&e);
-    }
+    app.desk.audit(&who.user, "play_recording", Some(id), None).await?;
     let twilio_auth = match (&app.twilio_account_sid, &app.gateways.twilio_auth_token) {
         (Some(sid), Some(token))
             if gateway == Provider::Twilio && twilio_recording(&app.twilio_api_url, sid, &url).is_some() =>
@@ -122,7 +93,7 @@ async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id
         }
         _ => None,
     };
-    match app.media.fetch(gateway, &url, twilio_auth).await {
+    Ok(match app.media.fetch(gateway, &url, twilio_auth).await {
         Ok(upstream) => {
             let content_type = upstream
                 .headers()
@@ -139,11 +110,16 @@ async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id
         }
         Err(e @ (FetchError::NotAllowed { .. } | FetchError::PrivateAddress { .. } | FetchError::NotAUrl)) => {
             warn!(case.id = id, error.message = %e, "refused to fetch a voice message");
-            (StatusCode::BAD_GATEWAY, format!("The voice message was not fetched: {e}.")).into_response()
+            return Err(bad_gateway(format!("The voice message was not fetched: {e}.")));
         }
         Err(e) => {
             error!(case.id = id, error.message = %e, "could not fetch the voice message");
-            (StatusCode::BAD_GATEWAY, format!("The voice message could not be fetched: {e}.")).into_response()
+            return Err(bad_gateway(format!("The voice message could not be fetched: {e}.")));
         }
-    }
+    })
+}
+
+/// 502: the gateway's recording could not (or may not) be fetched.
+fn bad_gateway(message: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+    AppError::status(StatusCode::BAD_GATEWAY, message)
 }

@@ -1,18 +1,19 @@
 //! The volunteer's pages: the queue, "take next", a case, its outcome.
 
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{csrf_field, csrf_rejected, district_name, language_label, masked, need_label, page, state_name, when};
+use super::{csrf_field, district_name, language_label, masked, need_label, page, state_name, when};
 use crate::{
     directory::pin_code,
-    http::{AppState, internal, session::PageUser},
+    http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
     queue::{OpenedCase, OutcomeForm, Scope},
     storage::ClaimCheck,
 };
@@ -45,7 +46,11 @@ fn flash_text(code: &str) -> Option<&'static str> {
     })
 }
 
-async fn queue_page(State(app): State<AppState>, PageUser(who): PageUser, Query(flash): Query<Flash>) -> Response {
+async fn queue_page(
+    State(app): State<AppState>,
+    who: SignedIn,
+    Query(flash): Query<Flash>,
+) -> Result<Markup, AppError> {
     let scope = Scope::of(&who.user);
     let now = app.desk.now();
     let store = app.desk.store();
@@ -55,7 +60,7 @@ async fn queue_page(State(app): State<AppState>, PageUser(who): PageUser, Query(
         store.held_case(&scope, now).await,
     ) {
         (Ok(c), Ok(w), Ok(h)) => (c, w, h),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
     };
     let total: i64 = counts.iter().map(|c| c.waiting).sum();
     let body = html! {
@@ -91,23 +96,14 @@ async fn queue_page(State(app): State<AppState>, PageUser(who): PageUser, Query(
             }
         }
     };
-    page("Queue", Some(&who), body).into_response()
+    Ok(page("Queue", Some(&who), body))
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
-}
-
-async fn take_next(State(app): State<AppState>, PageUser(who): PageUser, Form(form): Form<CsrfForm>) -> Response {
-    if !who.csrf_ok(form.csrf.as_deref()) {
-        return csrf_rejected();
-    }
-    match app.desk.take_next(&who.user).await {
-        Ok(Some(id)) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Ok(None) => Redirect::to("/?m=none").into_response(),
-        Err(e) => internal(&e),
-    }
+async fn take_next(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<SignedIn>) -> Result<Redirect, AppError> {
+    Ok(match app.desk.take_next(&who.user).await? {
+        Some(id) => Redirect::to(&format!("/cases/{id}")),
+        None => Redirect::to("/?m=none"),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -118,24 +114,20 @@ struct CaseQuery {
 
 async fn case_page(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
+    who: SignedIn,
     Path(id): Path<i64>,
     Query(q): Query<CaseQuery>,
-) -> Response {
-    match app.desk.open(&who.user, id).await {
-        Ok(Some(opened)) => {
+) -> Result<Response, AppError> {
+    Ok(match app.desk.open(&who.user, id).await? {
+        Some(opened) => {
             page(&format!("Case {id}"), Some(&who), case_body(&who, &opened, &q, app.bridge.is_some())).into_response()
         }
-        Ok(None) => (
-            axum::http::StatusCode::NOT_FOUND,
-            page("Not found", Some(&who), html! { h1 { "केस नहीं मिला · No such case" } }),
-        )
+        None => (StatusCode::NOT_FOUND, page("Not found", Some(&who), html! { h1 { "केस नहीं मिला · No such case" } }))
             .into_response(),
-        Err(e) => internal(&e),
-    }
+    })
 }
 
-fn case_body(who: &crate::http::session::SignedIn, opened: &OpenedCase, q: &CaseQuery, can_bridge: bool) -> Markup {
+fn case_body(who: &SignedIn, opened: &OpenedCase, q: &CaseQuery, can_bridge: bool) -> Markup {
     let case = &opened.case;
     html! {
         @if let Some(error) = &q.error { p.error { (error) } }
@@ -168,7 +160,7 @@ fn case_body(who: &crate::http::session::SignedIn, opened: &OpenedCase, q: &Case
     }
 }
 
-fn held_forms(who: &crate::http::session::SignedIn, opened: &OpenedCase, q: &CaseQuery, can_bridge: bool) -> Markup {
+fn held_forms(who: &SignedIn, opened: &OpenedCase, q: &CaseQuery, can_bridge: bool) -> Markup {
     let case = &opened.case;
     let notes = &case.notes;
     let pin = q.pin.clone().or_else(|| notes.pin_code.clone()).unwrap_or_default();
@@ -259,51 +251,34 @@ fn history(opened: &OpenedCase) -> Markup {
     }
 }
 
-#[derive(Deserialize)]
-struct OutcomeFormWithCsrf {
-    csrf: Option<String>,
-    #[serde(flatten)]
-    form: OutcomeForm,
-}
-
 async fn outcome(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path(id): Path<i64>,
-    Form(posted): Form<OutcomeFormWithCsrf>,
-) -> Response {
-    if !who.csrf_ok(posted.csrf.as_deref()) {
-        return csrf_rejected();
-    }
-    let kind = posted.form.outcome.clone();
-    let report = match posted.form.into_report(app.desk.now()) {
+    CsrfForm(who, form): CsrfForm<SignedIn, OutcomeForm>,
+) -> Result<Redirect, AppError> {
+    let kind = form.outcome.clone();
+    let report = match form.into_report(app.desk.now()) {
         Ok(report) => report,
         Err(message) => {
             let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
-            return Redirect::to(&format!("/cases/{id}?{query}")).into_response();
+            return Ok(Redirect::to(&format!("/cases/{id}?{query}")));
         }
     };
-    match app.desk.record_outcome(&who.user, id, &report).await {
-        Ok(ClaimCheck::Done) => Redirect::to(&format!("/?m={kind}")).into_response(),
-        Ok(ClaimCheck::NotHeld) => Redirect::to("/?m=expired").into_response(),
-        Ok(ClaimCheck::NotFound) => (axum::http::StatusCode::NOT_FOUND, "No such case").into_response(),
-        Err(e) => internal(&e),
+    match app.desk.record_outcome(&who.user, id, &report).await? {
+        ClaimCheck::Done => Ok(Redirect::to(&format!("/?m={kind}"))),
+        ClaimCheck::NotHeld => Ok(Redirect::to("/?m=expired")),
+        ClaimCheck::NotFound => Err(AppError::not_found("No such case")),
     }
 }
 
 async fn release(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if !who.csrf_ok(form.csrf.as_deref()) {
-        return csrf_rejected();
-    }
-    match app.desk.release(&who.user, id).await {
-        Ok(ClaimCheck::Done) => Redirect::to("/?m=released").into_response(),
-        Ok(ClaimCheck::NotHeld) => Redirect::to("/?m=expired").into_response(),
-        Ok(ClaimCheck::NotFound) => (axum::http::StatusCode::NOT_FOUND, "No such case").into_response(),
-        Err(e) => internal(&e),
+    CsrfForm(who, _): CsrfForm<SignedIn>,
+) -> Result<Redirect, AppError> {
+    match app.desk.release(&who.user, id).await? {
+        ClaimCheck::Done => Ok(Redirect::to("/?m=released")),
+        ClaimCheck::NotHeld => Ok(Redirect::to("/?m=expired")),
+        ClaimCheck::NotFound => Err(AppError::not_found("No such case")),
     }
 }

@@ -12,10 +12,12 @@ use axum::{
 use maud::html;
 use serde::Deserialize;
 
-use super::{csrf_rejected, page};
+use super::page;
 use crate::http::{
-    AppState, internal,
-    session::{Attempt, BUSY_RETRY_AFTER, PageUser, SameOrigin, SignInError, device_cookie, session_cookie, sign_in},
+    AppState,
+    access::CsrfForm,
+    error::AppError,
+    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in},
 };
 
 pub fn router() -> Router<AppState> {
@@ -56,9 +58,10 @@ async fn login(
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     let attempt = Attempt::new(&app, &peer, &headers, form.username.trim(), &form.password);
-    match sign_in(&app, attempt).await {
+    // Refusals show the sign-in form again, with why.
+    Ok(match sign_in(&app, attempt).await {
         Ok(session) => {
             let cookies = [
                 (header::SET_COOKIE, session_cookie(&app, Some(&session.token))),
@@ -83,8 +86,8 @@ async fn login(
             BUSY_RETRY_AFTER,
             "सर्वर अभी व्यस्त है। कुछ सेकंड बाद फिर कोशिश करें · The server is busy: try again in a few seconds",
         ),
-        Err(SignInError::Store(e)) => internal(&e),
-    }
+        Err(SignInError::Store(e)) => return Err(e.into()),
+    })
 }
 
 /// The sign-in form again, with why and a `Retry-After`.
@@ -93,17 +96,7 @@ fn retry_later(status: StatusCode, wait: std::time::Duration, message: &str) -> 
     (status, [(header::RETRY_AFTER, retry)], login_form(Some(message))).into_response()
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
-}
-
-async fn logout(State(app): State<AppState>, PageUser(who): PageUser, Form(form): Form<CsrfForm>) -> Response {
-    if !who.csrf_ok(form.csrf.as_deref()) {
-        return csrf_rejected();
-    }
-    if let Err(e) = app.desk.store().delete_session(&who.token_hash).await {
-        return internal(&e);
-    }
-    ([(header::SET_COOKIE, session_cookie(&app, None))], Redirect::to("/login")).into_response()
+async fn logout(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<SignedIn>) -> Result<Response, AppError> {
+    app.desk.store().delete_session(&who.token_hash).await?;
+    Ok(([(header::SET_COOKIE, session_cookie(&app, None))], Redirect::to("/login")).into_response())
 }

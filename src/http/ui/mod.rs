@@ -1,6 +1,7 @@
 //! The web pages volunteers, coordinators and admins use: server-rendered
 //! (maud), readable on a 360-pixel phone, labels in Hindi and English, no
-//! JavaScript needed. Every form carries the session's CSRF token.
+//! JavaScript needed. Every form carries the session's CSRF token, which
+//! its handler checks by taking the form as a [`super::access::CsrfForm`].
 
 mod admin;
 mod calling;
@@ -10,11 +11,7 @@ mod login;
 mod prompts;
 mod reports;
 
-use axum::{
-    Router,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::Router;
 use chrono::{DateTime, FixedOffset, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -90,17 +87,6 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
 
 fn csrf_field(who: &SignedIn) -> Markup {
     html! { input type="hidden" name="csrf" value=(who.csrf); }
-}
-
-/// 403 for a form whose CSRF token is missing or wrong.
-fn csrf_rejected() -> Response {
-    (StatusCode::FORBIDDEN, "This form has expired or did not come from Sampark. Go back, reload and try again.")
-        .into_response()
-}
-
-/// 403 for a page the user's role does not allow.
-fn forbidden() -> Response {
-    (StatusCode::FORBIDDEN, "Your role does not allow this page.").into_response()
 }
 
 /// India Standard Time, for the times people read.

@@ -4,25 +4,25 @@
 //! recordings to the text ("use text").
 
 use axum::{
-    Form, Router,
-    extract::{FromRequest, Multipart, Path, Request, State},
+    Router,
+    extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use maud::{Markup, html};
-use serde::Deserialize;
 
-use super::{csrf_field, csrf_rejected, forbidden, language_label, page, when};
+use super::{csrf_field, language_label, page, when};
 use crate::{
-    auth::Role,
     domain::Language,
     http::{
-        AppState, internal,
-        prompt_uploads::{UPLOAD_LIMIT, audit, library_status, parse_prompt},
-        session::{PageUser, SignedIn},
+        AppState,
+        access::{Admin, CsrfForm, CsrfUpload},
+        error::{AppError, library_status},
+        prompt_uploads::{UPLOAD_LIMIT, audit, parse_prompt},
+        session::SignedIn,
     },
-    prompts::{Cell, PromptKey, Upload},
+    prompts::{Cell, LibraryError, PromptKey, Upload},
 };
 
 pub fn router() -> Router<AppState> {
@@ -47,10 +47,7 @@ fn seconds(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
-async fn matrix(State(app): State<AppState>, PageUser(who): PageUser) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
+async fn matrix(State(app): State<AppState>, Admin(who): Admin) -> Markup {
     let flows = app.calls.flows();
     let coverage = app.prompts.coverage(flows.iter().map(AsRef::as_ref));
     let totals = coverage.totals();
@@ -89,7 +86,7 @@ async fn matrix(State(app): State<AppState>, PageUser(who): PageUser) -> Respons
             }
         } }
     };
-    page("Prompt recordings", Some(&who), body).into_response()
+    page("Prompt recordings", Some(&who), body)
 }
 
 fn cell_link(lang: &Language, key: &PromptKey, cell: &Cell) -> Markup {
@@ -107,12 +104,13 @@ fn cell_link(lang: &Language, key: &PromptKey, cell: &Cell) -> Markup {
 
 async fn prompt_page(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
+    Admin(who): Admin,
     Path((lang, key)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, AppError> {
     show_prompt(&app, &who, &lang, &key, StatusCode::OK, None).await
 }
 
+/// A prompt's page (for an admin), with `status` and what just happened.
 async fn show_prompt(
     app: &AppState,
     who: &SignedIn,
@@ -120,21 +118,10 @@ async fn show_prompt(
     key: &str,
     status: StatusCode,
     message: Option<(bool, String)>,
-) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    let (language, key) = match parse_prompt(lang, key) {
-        Ok(prompt) => prompt,
-        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
-    };
-    if let Err(e) = app.prompts.check_prompt(&language, &key) {
-        return (library_status(&e), e.to_string()).into_response();
-    }
-    let versions = match app.prompts.versions(&language, &key).await {
-        Ok(versions) => versions,
-        Err(e) => return internal(&e),
-    };
+) -> Result<Response, AppError> {
+    let (language, key) = parse_prompt(lang, key)?;
+    app.prompts.check_prompt(&language, &key)?;
+    let versions = app.prompts.versions(&language, &key).await?;
     let text = app.prompts.catalog().text(&key, &language).map(str::to_owned);
     let current = app.prompts.index().get(&language, &key);
     let uploaded_active = versions.iter().any(|v| v.active);
@@ -212,101 +199,73 @@ async fn show_prompt(
             }
         }
     };
-    (status, page(&format!("{key} · {language}"), Some(who), body)).into_response()
+    Ok((status, page(&format!("{key} · {language}"), Some(who), body)).into_response())
 }
 
 /// The upload form: a multipart body with `csrf` and `file`.
 async fn upload(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path((lang, key)): Path<(String, String)>,
-    request: Request,
-) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    let Ok((language, prompt_key)) = parse_prompt(&lang, &key) else {
-        return (StatusCode::BAD_REQUEST, "not a prompt").into_response();
-    };
-    let mut form = match Multipart::from_request(request, &app).await {
-        Ok(form) => form,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let (mut csrf, mut file) = (None, None);
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf") => csrf = field.text().await.ok(),
-                Some("file") => match field.bytes().await {
-                    Ok(bytes) => file = Some(bytes.to_vec()),
-                    Err(rejection) => return rejection.into_response(),
-                },
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(rejection) => return rejection.into_response(),
-        }
-    }
-    if !who.csrf_ok(csrf.as_deref()) {
-        return csrf_rejected();
-    }
-    let Some(bytes) = file.filter(|f| !f.is_empty()) else {
+    CsrfUpload { user: Admin(who), file }: CsrfUpload<Admin>,
+) -> Result<Response, AppError> {
+    let (language, prompt_key) = parse_prompt(&lang, &key)?;
+    let Some(bytes) = file else {
         let message = Some((false, "Choose a file to upload.".to_owned()));
         return show_prompt(&app, &who, &lang, &key, StatusCode::BAD_REQUEST, message).await;
     };
     let upload = Upload { language, key: prompt_key, bytes, uploaded_by: who.user.username.clone(), synthetic: false };
-    match app.prompts.upload(upload, app.desk.now()).await {
-        Ok(uploaded) => {
-            let version = uploaded.version;
-            let message = if uploaded.new {
-                audit(&app, &who.user, "prompt_upload", &version).await;
-                format!(
-                    "Version #{} is now playing to callers ({}).",
-                    version.id,
-                    seconds(u64::try_from(version.duration_ms).unwrap_or(0))
-                )
-            } else {
-                format!("That recording is version #{}, which is already playing to callers.", version.id)
-            };
-            show_prompt(&app, &who, &lang, &key, StatusCode::OK, Some((true, message))).await
-        }
-        Err(e) if library_status(&e) != StatusCode::INTERNAL_SERVER_ERROR => {
-            show_prompt(&app, &who, &lang, &key, library_status(&e), Some((false, e.to_string()))).await
-        }
-        Err(e) => internal(&e),
-    }
+    let uploaded = match app.prompts.upload(upload, app.desk.now()).await {
+        Ok(uploaded) => uploaded,
+        Err(e) => return show_refusal(&app, &who, &lang, &key, e).await,
+    };
+    let version = uploaded.version;
+    let message = if uploaded.new {
+        audit(&app, &who.user, "prompt_upload", &version).await;
+        let duration = seconds(u64::try_from(version.duration_ms).unwrap_or(0));
+        format!("Version #{} is now playing to callers ({duration}).", version.id)
+    } else {
+        format!("That recording is version #{}, which is already playing to callers.", version.id)
+    };
+    show_prompt(&app, &who, &lang, &key, StatusCode::OK, Some((true, message))).await
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
+/// The prompt's page again, saying why the library refused (a 500 is an
+/// error page, not the prompt's).
+async fn show_refusal(
+    app: &AppState,
+    who: &SignedIn,
+    lang: &str,
+    key: &str,
+    e: LibraryError,
+) -> Result<Response, AppError> {
+    match library_status(&e) {
+        StatusCode::INTERNAL_SERVER_ERROR => Err(e.into()),
+        status => show_prompt(app, who, lang, key, status, Some((false, e.to_string()))).await,
+    }
 }
 
 async fn rollback(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path((lang, key)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    change(&app, &who, &lang, &key, form.csrf.as_deref(), Change::Rollback).await
+    CsrfForm(Admin(who), _): CsrfForm<Admin>,
+) -> Result<Response, AppError> {
+    change(&app, &who, &lang, &key, Change::Rollback).await
 }
 
 async fn activate(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path((lang, key, id)): Path<(String, String, i64)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    change(&app, &who, &lang, &key, form.csrf.as_deref(), Change::Activate(id)).await
+    CsrfForm(Admin(who), _): CsrfForm<Admin>,
+) -> Result<Response, AppError> {
+    change(&app, &who, &lang, &key, Change::Activate(id)).await
 }
 
 async fn use_text(
     State(app): State<AppState>,
-    PageUser(who): PageUser,
     Path((lang, key)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    change(&app, &who, &lang, &key, form.csrf.as_deref(), Change::UseText).await
+    CsrfForm(Admin(who), _): CsrfForm<Admin>,
+) -> Result<Response, AppError> {
+    change(&app, &who, &lang, &key, Change::UseText).await
 }
 
 /// What a form on the prompt page asks for.
@@ -318,16 +277,8 @@ enum Change {
 }
 
 /// Rolls back, activates a version or goes back to the text, then shows the prompt.
-async fn change(app: &AppState, who: &SignedIn, lang: &str, key: &str, csrf: Option<&str>, change: Change) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    if !who.csrf_ok(csrf) {
-        return csrf_rejected();
-    }
-    let Ok((language, prompt_key)) = parse_prompt(lang, key) else {
-        return (StatusCode::BAD_REQUEST, "not a prompt").into_response();
-    };
+async fn change(app: &AppState, who: &SignedIn, lang: &str, key: &str, change: Change) -> Result<Response, AppError> {
+    let (language, prompt_key) = parse_prompt(lang, key)?;
     let (action, result) = match change {
         Change::Rollback => ("prompt_rollback", app.prompts.rollback(&language, &prompt_key).await),
         Change::Activate(id) => ("prompt_activate", app.prompts.activate(&language, &prompt_key, id).await),
@@ -336,34 +287,28 @@ async fn change(app: &AppState, who: &SignedIn, lang: &str, key: &str, csrf: Opt
     match result {
         Ok(version) => {
             audit(app, &who.user, action, &version).await;
-            Redirect::to(&format!("/admin/prompts/{language}/{prompt_key}")).into_response()
+            Ok(Redirect::to(&format!("/admin/prompts/{language}/{prompt_key}")).into_response())
         }
-        Err(e) if library_status(&e) != StatusCode::INTERNAL_SERVER_ERROR => {
-            show_prompt(app, who, lang, key, library_status(&e), Some((false, e.to_string()))).await
-        }
-        Err(e) => internal(&e),
+        Err(e) => show_refusal(app, who, lang, key, e).await,
     }
 }
 
 /// `/admin/prompts/versions/<id>.wav` (as converted) or `<id>.original` (as uploaded).
-async fn version_audio(State(app): State<AppState>, PageUser(who): PageUser, Path(file): Path<String>) -> Response {
-    if who.user.role != Role::Admin {
-        return forbidden();
-    }
-    let not_found = || (StatusCode::NOT_FOUND, "no such version").into_response();
-    let Some((id, kind)) = file.split_once('.') else { return not_found() };
-    let Ok(id) = id.parse::<i64>() else { return not_found() };
+async fn version_audio(State(app): State<AppState>, _: Admin, Path(file): Path<String>) -> Result<Response, AppError> {
+    let not_found = || AppError::not_found("no such version");
+    let (id, kind) = file.split_once('.').ok_or_else(not_found)?;
+    let id = id.parse::<i64>().map_err(|_| not_found())?;
     let original = match kind {
         "wav" => false,
         "original" => true,
-        _ => return not_found(),
+        _ => return Err(not_found()),
     };
-    match app.prompts.version_audio(id, original).await {
-        Ok(Some(bytes)) => {
+    match app.prompts.version_audio(id, original).await? {
+        Some(bytes) => {
             let content_type = if original { "application/octet-stream" } else { "audio/wav" };
             let disposition =
                 if original { format!("attachment; filename=\"prompt-version-{id}\"") } else { "inline".to_owned() };
-            (
+            Ok((
                 [
                     (header::CONTENT_TYPE, content_type.to_owned()),
                     (header::CONTENT_DISPOSITION, disposition),
@@ -371,9 +316,8 @@ async fn version_audio(State(app): State<AppState>, PageUser(who): PageUser, Pat
                 ],
                 bytes,
             )
-                .into_response()
+                .into_response())
         }
-        Ok(None) => not_found(),
-        Err(e) => internal(&e),
+        None => Err(not_found()),
     }
 }

@@ -10,13 +10,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use maud::html;
+use maud::{Markup, html};
 
-use super::{charts, district_name, forbidden, page, state_name};
+use super::{charts, district_name, page, state_name};
 use crate::{
     auth::Role,
     cases::{ExportFormat, write_export},
-    http::{AppState, internal, session::PageUser},
+    http::{AppState, access::Coordinator, error::AppError},
     queue::Scope,
 };
 
@@ -44,10 +44,7 @@ fn duration(seconds: Option<i64>) -> String {
 
 const OUTCOMES: [&str; 5] = ["resolved", "follow_up", "no_answer", "wrong_number", "call_back"];
 
-async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Response {
-    if who.user.role == Role::Volunteer {
-        return forbidden();
-    }
+async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Markup, AppError> {
     let scope = Scope::of(&who.user);
     let store = app.desk.store();
     let now = app.desk.now();
@@ -58,11 +55,11 @@ async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Respon
         store.outcomes_per_day(&scope, since).await,
     ) {
         (Ok(d), Ok(t), Ok(o)) => (d, t, o),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
     };
     let (users, activity) = match (store.users().await, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
         (Ok(u), Ok(a)) => (u, a),
-        (Err(e), _) | (_, Err(e)) => return internal(&e),
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
     };
     // The volunteers who serve at least one of the coordinator's states.
     let team: Vec<_> = users
@@ -124,31 +121,23 @@ async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Respon
             }
         }
     };
-    page("Reports", Some(&who), body).into_response()
+    Ok(page("Reports", Some(&who), body))
 }
 
-async fn export(State(app): State<AppState>, PageUser(who): PageUser) -> Response {
-    if who.user.role == Role::Volunteer {
-        return forbidden();
-    }
+async fn export(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Response, AppError> {
     let scope = Scope::of(&who.user);
     let mut csv = Vec::new();
-    let count = match write_export(app.desk.store().export_scoped_cases(&scope), ExportFormat::Csv, &mut csv).await {
-        Ok(count) => count,
-        Err(e) => return internal(e.as_ref()),
-    };
+    let count = write_export(app.desk.store().export_scoped_cases(&scope), ExportFormat::Csv, &mut csv).await?;
     let details = format!("cases.csv: {count} cases, states {}", scope.states_json());
-    if let Err(e) = app.desk.audit(&who.user, "export", None, Some(details)).await {
-        return internal(&e);
-    }
-    (
+    app.desk.audit(&who.user, "export", None, Some(details)).await?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"sampark-cases.csv\""),
         ],
         Body::from(csv),
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]
