@@ -15,7 +15,9 @@ use tokio::{
     process::{Child, Command},
 };
 
-const TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say><Hangup/></Response>"#;
+/// A question, as Sampark answers most webhooks (no hang-up, which the
+/// generator would count as a caller cut off).
+const TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" action="/twilio/voice"><Say>Hello</Say></Gather></Response>"#;
 
 /// `sampark loadgen-bare`: serves on a free loopback port, prints the
 /// address as its first line, and stops when its standard input closes

@@ -52,10 +52,10 @@ impl Connection {
         Self { target, sender: None }
     }
 
-    /// POSTs a form; true when the server answered 2xx and the whole body
-    /// arrived. On any failure the connection is dropped, to be opened anew
-    /// for the next request.
-    pub async fn post(&mut self, uri: Uri, body: Bytes, signature: Option<HeaderValue>) -> bool {
+    /// POSTs a form; the answer's body when the server answered 2xx and
+    /// the whole body arrived. On any failure the connection is dropped, to
+    /// be opened anew for the next request.
+    pub async fn post(&mut self, uri: Uri, body: Bytes, signature: Option<HeaderValue>) -> Option<Bytes> {
         let mut request = Request::post(uri).body(Full::new(body)).expect("a request from parsed parts");
         let headers = request.headers_mut();
         headers.insert(HOST, self.target.host.clone());
@@ -63,14 +63,14 @@ impl Connection {
         if let Some(signature) = signature {
             headers.insert(SIGNATURE.clone(), signature);
         }
-        let ok = self.send(request).await.unwrap_or(false);
-        if !ok {
+        let answer = self.send(request).await.ok().flatten();
+        if answer.is_none() {
             self.sender = None;
         }
-        ok
+        answer
     }
 
-    async fn send(&mut self, request: Request<Full<Bytes>>) -> anyhow::Result<bool> {
+    async fn send(&mut self, request: Request<Full<Bytes>>) -> anyhow::Result<Option<Bytes>> {
         let sender = match &mut self.sender {
             Some(sender) => sender,
             None => self.sender.insert(connect(&self.target.address).await?),
@@ -78,8 +78,8 @@ impl Connection {
         sender.ready().await?;
         let response = sender.send_request(request).await?;
         let ok = response.status().is_success();
-        response.into_body().collect().await?;
-        Ok(ok)
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(ok.then_some(body))
     }
 }
 

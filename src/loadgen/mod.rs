@@ -207,7 +207,8 @@ async fn worker(
 }
 
 /// One whole call; it stops at its first failed webhook, as a gateway
-/// would give up on the call.
+/// would give up on the call. A webhook fails when the request fails, the
+/// status is not 2xx, or the caller is hung up on before the voice message.
 async fn play_call(
     plan: &Plan,
     connection: &mut Connection,
@@ -220,7 +221,8 @@ async fn play_call(
         let signature = plan.signer.as_ref().map(|signer| signer.sign(step, &call));
         let body = script::body(step, &call);
         let sent = Instant::now();
-        let ok = connection.post(step.uri.clone(), body, signature).await;
+        let answer = connection.post(step.uri.clone(), body, signature).await;
+        let ok = answer.is_some_and(|answer| step.accepts(&answer));
         report.latencies.push(sent.elapsed());
         report.webhooks += 1;
         if !ok {

@@ -57,6 +57,10 @@ const fn w(path: &'static str, dedupe_key: &'static str, form: &'static [(&'stat
     Webhook { path, dedupe_key, form }
 }
 
+/// Steps before this one are answered with the next question: it sends
+/// the voice message, answered with thanks and a hang-up.
+const LAST_QUESTION_ANSWERED: usize = 7;
+
 /// Webhooks in one call.
 pub const WEBHOOKS_PER_CALL: usize = STEPS.len();
 
@@ -73,7 +77,20 @@ pub struct Step {
     extra_body: String,
     /// Every parameter, sorted by name, as the signature takes them.
     sorted: Vec<(&'static str, Value)>,
+    /// The caller is still being asked questions after this step, so an
+    /// answer that hangs up (an apology, the spool's "we have your
+    /// number") is a failure though it came with status 200.
+    asks_on: bool,
 }
+
+impl Step {
+    /// Whether `answer` is what a caller at this step should hear.
+    pub fn accepts(&self, answer: &[u8]) -> bool {
+        !(self.asks_on && answer.windows(HANGUP.len()).any(|w| w == HANGUP))
+    }
+}
+
+const HANGUP: &[u8] = b"<Hangup";
 
 /// One call's own values.
 #[derive(Debug, Clone)]
@@ -112,7 +129,8 @@ fn resolve<'a>(value: Value, call_sid: &'a str, caller: &'a str) -> &'a str {
 pub fn steps(path_prefix: &str, public_url: &str) -> Result<Vec<Step>, hyper::http::uri::InvalidUri> {
     STEPS
         .iter()
-        .map(|&Webhook { path, dedupe_key, form: extra }| {
+        .enumerate()
+        .map(|(at, &Webhook { path, dedupe_key, form: extra })| {
             let mut extra_body = String::new();
             for pair in extra {
                 extra_body.push('&');
@@ -127,6 +145,7 @@ pub fn steps(path_prefix: &str, public_url: &str) -> Result<Vec<Step>, hyper::ht
                 signed_url: format!("{public_url}{path}"),
                 extra_body,
                 sorted,
+                asks_on: at < LAST_QUESTION_ANSWERED,
             })
         })
         .collect()
@@ -190,6 +209,15 @@ mod tests {
         assert_eq!(get("From"), Some("+911000000042"));
         assert_eq!(get("RecordingUrl"), Some("https://api.twilio.com/r/RE1"));
         assert_eq!(steps[7].uri, "/prefix/twilio/voice?turn=7");
+    }
+
+    #[test]
+    fn a_hang_up_before_the_voice_message_is_not_accepted() {
+        let steps = steps("", "").unwrap();
+        let apology = b"<Response><Say>Sorry</Say><Hangup/></Response>";
+        let question = b"<Response><Gather action=\"/twilio/voice?turn=2\"><Say>Hi</Say></Gather></Response>";
+        assert!(steps[..7].iter().all(|s| !s.accepts(apology) && s.accepts(question)));
+        assert!(steps[7..].iter().all(|s| s.accepts(apology)));
     }
 
     #[test]
