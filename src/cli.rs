@@ -45,8 +45,9 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
-    /// Play whole calls against a running server and report throughput,
-    /// latency, errors and memory, beside a bare hyper server in the same run
+    /// Play whole calls against a running server and report its CPU per
+    /// webhook, throughput, latency, errors and memory, beside a bare hyper
+    /// server in the same run
     Loadgen(crate::loadgen::LoadgenArgs),
     /// The bare hyper server `sampark loadgen` compares with, in a process
     /// of its own: prints its address, serves until standard input closes
