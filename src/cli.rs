@@ -45,9 +45,14 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
-    /// Play whole calls against a running server and report throughput,
-    /// latency, errors and memory, beside a bare hyper server in the same run
-    Loadgen(LoadgenArgs),
+    /// Play whole calls against a running server and report its CPU per
+    /// webhook, throughput, latency, errors and memory, beside a bare hyper
+    /// server in the same run
+    Loadgen(crate::loadgen::LoadgenArgs),
+    /// The bare hyper server `sampark loadgen` compares with, in a process
+    /// of its own: prints its address, serves until standard input closes
+    #[command(hide = true)]
+    LoadgenBare,
     /// Fill an empty database with synthetic calls, events and cases (five
     /// events a case), to measure Sampark at national scale
     Fill {
@@ -106,32 +111,6 @@ enum PromptsCommand {
         #[arg(long)]
         lang: Option<String>,
     },
-}
-
-/// `sampark loadgen`: every call is the default flow's nine webhooks (eight
-/// TwiML turns and the status callback), signed as Twilio signs them when a
-/// token is given. Point it at a server you started for the purpose: its
-/// database fills with synthetic calls and cases.
-#[derive(Debug, clap::Args)]
-struct LoadgenArgs {
-    /// The server to load
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    target: String,
-    /// The server's SAMPARK_PUBLIC_URL, which it checks signatures against (default: --target)
-    #[arg(long)]
-    public_url: Option<String>,
-    /// The server's Twilio auth token, to sign requests (default: SAMPARK_TWILIO_AUTH_TOKEN)
-    #[arg(long)]
-    twilio_token: Option<String>,
-    /// Whole calls to play
-    #[arg(long, default_value_t = 1000)]
-    calls: usize,
-    /// Calls in progress at once
-    #[arg(long, default_value_t = 32)]
-    concurrency: usize,
-    /// The server's process id, to report its peak memory (Linux)
-    #[arg(long)]
-    server_pid: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,12 +223,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Loadgen(args) => {
-            let token = args
-                .twilio_token
-                .clone()
-                .or_else(|| settings.twilio_auth_token.as_ref().map(|t| t.expose().to_owned()));
-            runtime()?.block_on(loadgen(args, token))
+            let token = args.token_or(settings.twilio_auth_token.as_ref().map(|t| t.expose().to_owned()));
+            runtime()?.block_on(crate::loadgen::loadgen(args, token))
         }
+        Command::LoadgenBare => runtime()?.block_on(crate::loadgen::serve_bare()),
         Command::Prompts { command } => {
             telemetry::init_quiet();
             runtime()?.block_on(prompts(&settings, command))
@@ -405,58 +382,4 @@ async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
     println!("erased the personal fields of {} closed cases", purged.cases);
     db.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn loadgen(args: LoadgenArgs, token: Option<String>) -> anyhow::Result<ExitCode> {
-    use crate::loadgen::{LoadConfig, LoadReport, bare_server, peak_memory_kb, run};
-    let run_id = format!("{:08x}", chrono::Utc::now().timestamp_millis() & 0xffff_ffff);
-    let config = LoadConfig {
-        target: args.target.trim_end_matches('/').to_owned(),
-        public_url: args.public_url.clone().unwrap_or_else(|| args.target.clone()).trim_end_matches('/').to_owned(),
-        token,
-        calls: args.calls,
-        concurrency: args.concurrency,
-        run_id,
-    };
-    let quiet: std::sync::Arc<dyn Fn(crate::loadgen::Ack) + Send + Sync> = std::sync::Arc::new(|_| {});
-    let print = |name: &str, r: &LoadReport| {
-        println!(
-            "{name:<28} {:>8.1} calls/s {:>9.1} webhooks/s   p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}   errors {}",
-            r.calls_per_second(),
-            r.webhooks_per_second(),
-            r.percentile(0.5),
-            r.percentile(0.99),
-            r.percentile(1.0),
-            r.errors
-        );
-    };
-    println!(
-        "{} whole calls of the default flow ({} webhooks each, signed: {}), {} at a time",
-        config.calls,
-        9,
-        if config.token.is_some() { "yes" } else { "no" },
-        config.concurrency
-    );
-    let sampark = run(&config, quiet.clone()).await;
-    print("sampark", &sampark);
-    let bare = bare_server().await?;
-    let baseline = run(
-        &LoadConfig { target: format!("http://{bare}"), run_id: format!("{}b", config.run_id), ..config.clone() },
-        quiet,
-    )
-    .await;
-    print("bare hyper, fixed TwiML", &baseline);
-    println!(
-        "sampark / bare hyper: throughput {:.2}x, p50 latency {:.1}x, p99 latency {:.1}x",
-        sampark.webhooks_per_second() / baseline.webhooks_per_second(),
-        sampark.percentile(0.5).as_secs_f64() / baseline.percentile(0.5).as_secs_f64(),
-        sampark.percentile(0.99).as_secs_f64() / baseline.percentile(0.99).as_secs_f64()
-    );
-    if let Some(pid) = args.server_pid {
-        match peak_memory_kb(pid) {
-            Some(kb) => println!("server peak memory (VmHWM): {:.1} MB", kb as f64 / 1024.0),
-            None => println!("server peak memory: cannot read /proc/{pid}/status"),
-        }
-    }
-    Ok(if sampark.errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

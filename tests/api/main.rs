@@ -14,6 +14,7 @@ mod headers;
 mod helpers;
 mod instances;
 mod journeys;
+mod loadgen;
 mod operations;
 mod outage;
 mod prompts;
