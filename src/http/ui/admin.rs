@@ -32,7 +32,7 @@ async fn users_page(app: &AppState, who: &crate::http::session::SignedIn, messag
     if who.user.role != Role::Admin {
         return forbidden();
     }
-    let users = match app.desk.store().users().await {
+    let users = match app.users.users().await {
         Ok(users) => users,
         Err(e) => return internal(&e),
     };
@@ -98,7 +98,7 @@ async fn add_user(State(app): State<AppState>, PageUser(who): PageUser, Form(for
         Ok(user) => user,
         Err(message) => return users_page(&app, &who, Some(message)).await,
     };
-    match app.desk.store().create_user(&user, app.desk.now()).await {
+    match app.users.create_user(&user, app.desk.now()).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
         Err(StoreError::Conflict(what)) => users_page(&app, &who, Some(format!("{what} already exists"))).await,
         Err(e) => internal(&e),
@@ -123,7 +123,7 @@ async fn set_disabled(
     if !who.csrf_ok(csrf) {
         return csrf_rejected();
     }
-    match app.desk.store().set_user_disabled(name, disabled, app.desk.now()).await {
+    match app.users.set_user_disabled(name, disabled, app.desk.now()).await {
         Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(StoreError::NotFound) => (axum::http::StatusCode::NOT_FOUND, "no such user").into_response(),
         Err(e) => internal(&e),

@@ -102,7 +102,7 @@ async fn logout(State(app): State<AppState>, PageUser(who): PageUser, Form(form)
     if !who.csrf_ok(form.csrf.as_deref()) {
         return csrf_rejected();
     }
-    if let Err(e) = app.desk.store().delete_session(&who.token_hash).await {
+    if let Err(e) = app.users.delete_session(&who.token_hash).await {
         return internal(&e);
     }
     ([(header::SET_COOKIE, session_cookie(&app, None))], Redirect::to("/login")).into_response()

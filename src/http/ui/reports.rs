@@ -60,7 +60,8 @@ async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Respon
         (Ok(d), Ok(t), Ok(o)) => (d, t, o),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
     };
-    let (users, activity) = match (store.users().await, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
+    let users = app.users.users().await;
+    let (users, activity) = match (users, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
         (Ok(u), Ok(a)) => (u, a),
         (Err(e), _) | (_, Err(e)) => return internal(&e),
     };
