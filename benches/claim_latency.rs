@@ -9,7 +9,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use sampark::{auth::new_user, queue::Scope, storage};
+use sampark::{
+    auth::{UserStore, new_user},
+    queue::Scope,
+    storage,
+};
 
 /// Home states as migrants' calls might spread over them: mostly UP and
 /// Bihar; Goa (30) rarely.
@@ -75,6 +79,7 @@ async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
 /// Claims (and releases) as three users; the median for each.
 async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) -> Vec<(String, Duration)> {
     let store = storage::from_db(&db);
+    let users = UserStore::new(db.clone());
     let mut results = Vec::new();
     for (username, name, role, states, languages) in [
         ("up.volunteer", "volunteer, UP, Hindi", "volunteer", "9", "hi"),
@@ -82,10 +87,10 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
         ("admin", "admin (all states)", "admin", "", ""),
     ] {
         let user = new_user(username, role, states, languages, "", "bench-password-kite-river").unwrap();
-        let id = match store.create_user(&user, Utc::now()).await {
+        let id = match users.create_user(&user, Utc::now()).await {
             Ok(id) => id,
             // A database measured before already has the bench's users.
-            Err(_) => store.users().await.unwrap().into_iter().find(|u| u.username == username).unwrap().id,
+            Err(_) => users.users().await.unwrap().into_iter().find(|u| u.username == username).unwrap().id,
         };
         let scope = Scope { user_id: id, role: user.role, states: user.states, languages: user.languages };
         let mut samples = Vec::with_capacity(claims);

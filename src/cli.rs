@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    auth::new_user,
+    auth::{UserStore, new_user},
     cases::{CaseStore, ExportFormat, write_export},
     config::{LogFormat, Settings},
     domain::Language,
@@ -328,7 +328,7 @@ async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>)
 
 async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
     let db = storage::connect(database_url).await.context("cannot open the database")?;
-    let store = storage::from_db(&db);
+    let store = UserStore::new(db.clone());
     let now = chrono::Utc::now();
     match command {
         UsersCommand::Add { name, role, states, languages, phone, password_stdin: _ } => {

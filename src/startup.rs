@@ -9,7 +9,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     audio::AudioLimits,
-    auth::checks::PasswordChecks,
+    auth::{UserStore, checks::PasswordChecks},
     calls::{CallService, CallStore, Clock, FlowRegistry, system_clock},
     config::Settings,
     db::{Db, DbOptions},
@@ -59,6 +59,7 @@ impl Application {
         db.migrate().await.context("cannot migrate the database")?;
         let store = storage::from_db(&db);
         let call_store = CallStore::new(db.clone(), settings.group_commit);
+        let users = UserStore::new(db.clone());
         let registry = FlowRegistry::new(flows, call_store.clone()).await?;
         let recordings = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
             .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
@@ -109,6 +110,7 @@ impl Application {
             media: MediaClient::new(settings.recording_sources.clone()).context("cannot build the HTTP client")?,
             spool: Arc::new(Spool::new(&settings.spool_path)),
             password_checks: PasswordChecks::new(settings.login_concurrency, settings.login_wait),
+            users,
         };
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
@@ -184,6 +186,11 @@ impl Application {
     #[cfg(test)]
     pub(crate) fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// Users, sessions and sign-in attempts, for tools and tests.
+    pub fn users(&self) -> UserStore {
+        self.state.users.clone()
     }
 
     /// The call driver, for tools and tests that act on calls directly.

@@ -10,11 +10,15 @@
 //! Passwords that are blank, one character repeated or easy to guess
 //! (zxcvbn, Dropbox's estimator, scores them) are refused wherever one is
 //! set. Sign-ins are throttled ([`throttle`], [`device`]) and at most a few
-//! verify a password at once ([`checks`]).
+//! verify a password at once ([`checks`]). Users, sessions and the
+//! throttle's counters are kept by [`UserStore`].
 
 pub mod checks;
 pub mod device;
+pub mod store;
 pub mod throttle;
+
+pub use store::UserStore;
 
 use std::{fmt, str::FromStr};
 

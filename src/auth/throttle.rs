@@ -3,7 +3,7 @@
 //!
 //! An attempt is counted *before* its password is checked, in one
 //! statement that also refuses it when the counter is past its allowance
-//! ([`crate::storage::Store::admit_login_attempt`]), so concurrent guesses
+//! ([`super::UserStore::admit_login_attempt`]), so concurrent guesses
 //! cannot all pass the check. Counters are per (username, address) and per
 //! address, never per username alone: strangers' failures must not lock a
 //! volunteer out from elsewhere. A browser that presents a valid device
@@ -14,8 +14,6 @@
 use std::{net::IpAddr, time::Duration};
 
 use chrono::{DateTime, Utc};
-
-use crate::storage::AttemptLimit;
 
 /// Attempts for one username from one address before each must wait.
 pub const FREE_PER_USER_ADDRESS: u32 = 5;
@@ -39,6 +37,20 @@ const WAITS: [Duration; 6] = [
 
 /// A counter untouched this long starts again from zero.
 const FORGET_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// When a sign-in counter lets one more attempt through
+/// ([`super::UserStore::admit_login_attempt`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptLimit {
+    /// Attempts let through one after another.
+    pub free: u32,
+    /// Past the allowance, the `k`-th further attempt goes through only if
+    /// the previous one was counted at or before `cutoffs[k]` (the last
+    /// cutoff holds for all later attempts).
+    pub cutoffs: [DateTime<Utc>; 6],
+    /// A counter untouched since then starts again from zero.
+    pub forget_before: DateTime<Utc>,
+}
 
 /// What one attempt is counted under.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -89,6 +89,8 @@ pub struct AppState {
     pub spool: Arc<Spool>,
     /// Sign-ins' password checks, a few at once.
     pub password_checks: crate::auth::checks::PasswordChecks,
+    /// Users, sessions and sign-in attempts.
+    pub users: crate::auth::UserStore,
 }
 
 /// Webhook bodies are small forms; anything bigger is not a gateway.

@@ -27,11 +27,11 @@ use axum::{
 use super::{AppState, error::AppError, guard::client_ip};
 use crate::{
     auth::{
-        self, User, device, new_token,
+        self, User, UserStore, device, new_token,
         throttle::{self, Counter},
         token_hash,
     },
-    storage::{Store, StoreError},
+    storage::StoreError,
 };
 
 pub const SESSION_COOKIE: &str = "sampark_session";
@@ -73,7 +73,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub(super) async fn signed_in(parts: &Parts, app: &AppState) -> Result<Option<SignedIn>, StoreError> {
     let Some((token, bearer)) = session_token(&parts.headers) else { return Ok(None) };
     let hash = token_hash(&token);
-    let session = app.desk.store().session(&hash, app.desk.now()).await?;
+    let session = app.users.session(&hash, app.desk.now()).await?;
     Ok(session.map(|(user, csrf)| SignedIn { user, csrf, token_hash: hash, bearer }))
 }
 
@@ -134,7 +134,7 @@ pub struct NewSession {
 /// password (as slowly for unknown users) and opens a session.
 pub async fn sign_in(app: &AppState, attempt: Attempt<'_>) -> Result<NewSession, SignInError> {
     let turn = app.password_checks.turn().await.map_err(|_| SignInError::Busy)?;
-    let store = app.desk.store();
+    let store = &app.users;
     let now = app.desk.now();
     let known = auth::valid_username(attempt.username);
     let found = if known { store.user_with_password(attempt.username).await? } else { None };
@@ -143,7 +143,7 @@ pub async fn sign_in(app: &AppState, attempt: Attempt<'_>) -> Result<NewSession,
         .zip(attempt.device)
         .and_then(|((user, hash), cookie)| device::recognise(cookie, &user.username, hash, now));
     let counters = throttle::counters(attempt.username, attempt.client, device);
-    admit(store.as_ref(), &counters, now).await?;
+    admit(store, &counters, now).await?;
     if !known {
         // No such user can exist: nothing to check, nor to hide.
         return Err(SignInError::Invalid);
@@ -154,7 +154,7 @@ pub async fn sign_in(app: &AppState, attempt: Attempt<'_>) -> Result<NewSession,
         Some((user, hash)) if valid && !user.disabled => (user, hash),
         _ => return Err(SignInError::Invalid),
     };
-    forgive(store.as_ref(), &counters, now).await?;
+    forgive(store, &counters, now).await?;
     let (token, csrf) = (new_token(), new_token());
     let expires = now + chrono::Duration::from_std(SESSION_TTL).expect("a small duration");
     store.create_session(&token_hash(&token), user.id, &csrf, now, expires).await?;
@@ -164,7 +164,7 @@ pub async fn sign_in(app: &AppState, attempt: Attempt<'_>) -> Result<NewSession,
 
 /// Counts the attempt under each counter, or refuses it with how long to
 /// wait; a refused attempt is taken back from the counters it passed.
-async fn admit(store: &dyn Store, counters: &[Counter], now: chrono::DateTime<chrono::Utc>) -> Result<(), SignInError> {
+async fn admit(store: &UserStore, counters: &[Counter], now: chrono::DateTime<chrono::Utc>) -> Result<(), SignInError> {
     for (passed, counter) in counters.iter().enumerate() {
         let key = counter.key();
         if store.admit_login_attempt(&key, now, &counter.limit(now)).await?.is_some() {
@@ -185,7 +185,7 @@ async fn admit(store: &dyn Store, counters: &[Counter], now: chrono::DateTime<ch
 /// After the right password: the device's and the (user, address)'s
 /// attempts are forgotten, and the address gets this attempt back.
 async fn forgive(
-    store: &dyn Store,
+    store: &UserStore,
     counters: &[Counter],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {

@@ -1,9 +1,9 @@
 //! Storage: the domains not yet moved to stores of their own, behind one
 //! trait, [`Store`], with a backend per database. Calls, their events and
 //! the fold into cases live in `calls::CallStore` and `cases::store` (the
-//! way every domain's store goes: see [`crate::db`]).
+//! way every domain's store goes: see [`crate::db`]); users, sessions and
+//! sign-in attempts in `auth::UserStore`.
 
-mod login_attempts;
 mod postgres;
 mod sqlite;
 mod views;
@@ -22,7 +22,6 @@ use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
 use crate::{
-    auth::{NewUser, User},
     cases::CaseRecord,
     db::{Db, DbOptions},
     domain::Language,
@@ -49,73 +48,10 @@ pub struct PurgedRecording {
     pub gateway: Option<String>,
 }
 
-/// When a sign-in counter lets one more attempt through
-/// ([`Store::admit_login_attempt`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptLimit {
-    /// Attempts let through one after another.
-    pub free: u32,
-    /// Past the allowance, the `k`-th further attempt goes through only if
-    /// the previous one was counted at or before `cutoffs[k]` (the last
-    /// cutoff holds for all later attempts).
-    pub cutoffs: [DateTime<Utc>; 6],
-    /// A counter untouched since then starts again from zero.
-    pub forget_before: DateTime<Utc>,
-}
-
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The cases in a user's scope, streamed in id order.
     fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>>;
-
-    // ---- users and sessions ---------------------------------------------
-
-    /// Adds a user; [`StoreError::Conflict`] if the username is taken.
-    async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> Result<i64, StoreError>;
-
-    async fn users(&self) -> Result<Vec<User>, StoreError>;
-
-    /// Disables or re-enables a user; a disabled user's sessions stop working
-    /// and the case they held goes back to the queue.
-    async fn set_user_disabled(&self, username: &str, disabled: bool, at: DateTime<Utc>) -> Result<(), StoreError>;
-
-    /// A user and their password hash, for signing in (disabled users too).
-    async fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
-
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        csrf_token: &str,
-        at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
-    /// The live session's user (not disabled) and its CSRF token.
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError>;
-
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
-
-    /// Sign-in attempts counted under `key` (see [`crate::auth::throttle`])
-    /// and when the last was counted.
-    async fn login_failures(&self, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, StoreError>;
-
-    /// Counts a sign-in attempt under `key` unless `limit` refuses it, in
-    /// one statement, so concurrent attempts cannot all pass: the count
-    /// with this attempt, or `None` when refused (and not counted).
-    async fn admit_login_attempt(
-        &self,
-        key: &str,
-        at: DateTime<Utc>,
-        limit: &AttemptLimit,
-    ) -> Result<Option<u32>, StoreError>;
-
-    /// Takes back one counted attempt (it was never checked, or it was right).
-    async fn refund_login_attempt(&self, key: &str) -> Result<(), StoreError>;
-
-    /// Forgets `key`'s attempts (a right password), and every counter
-    /// untouched since `idle_since`.
-    async fn clear_login_failures(&self, key: &str, idle_since: DateTime<Utc>) -> Result<(), StoreError>;
 
     // ---- the callback queue ---------------------------------------------
 

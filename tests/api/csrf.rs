@@ -169,7 +169,7 @@ async fn every_state_changing_route_refuses_a_cookie_session_without_its_csrf_to
     assert!(app.calls.store().audit_log(50).await.unwrap().is_empty(), "nothing was done");
     let queue = app.api(&boss, Method::GET, "/api/v1/queue").send().await.unwrap();
     assert_eq!(queue.status(), 200, "not signed out");
-    let users = app.calls.store().users().await.unwrap();
+    let users = app.users.users().await.unwrap();
     assert!(!users.iter().any(|u| u.username == "mallory"), "no user added");
     assert!(users.iter().all(|u| !u.disabled), "nobody disabled");
     let versions = app.api(&boss, Method::GET, "/api/v1/prompts/hi/welcome/versions").send().await.unwrap();
@@ -183,5 +183,5 @@ async fn every_state_changing_route_refuses_a_cookie_session_without_its_csrf_to
     assert_eq!(take.status(), 200);
     let add = send(&app, &cookie, &STATE_CHANGING[5], Some(&boss.csrf)).await;
     assert_eq!(add.status(), 200);
-    assert!(app.calls.store().users().await.unwrap().iter().any(|u| u.username == "mallory"), "added");
+    assert!(app.users.users().await.unwrap().iter().any(|u| u.username == "mallory"), "added");
 }

@@ -180,6 +180,8 @@ pub struct TestApp {
     pub prompts: sampark::prompts::PromptLibrary,
     /// The server's password checks, to count them.
     pub password_checks: sampark::auth::checks::PasswordChecks,
+    /// The server's users and sessions.
+    pub users: sampark::auth::UserStore,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -238,6 +240,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let calls = app.call_service();
     let prompts = app.prompt_library();
     let password_checks = app.password_checks();
+    let users = app.users();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -255,6 +258,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         calls,
         prompts,
         password_checks,
+        users,
         shutdown: Some(tx),
         server: Some(server),
     }
@@ -368,7 +372,7 @@ impl TestApp {
     /// Adds a user straight into the store (password [`password`]).
     pub async fn add_user(&self, name: &str, role: &str, states: &str, languages: &str, phone: &str) {
         let user = sampark::auth::new_user(name, role, states, languages, phone, &password(name)).unwrap();
-        self.calls.store().create_user(&user, chrono::Utc::now()).await.unwrap();
+        self.users.create_user(&user, chrono::Utc::now()).await.unwrap();
     }
 
     /// Signs in through the API.

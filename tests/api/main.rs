@@ -23,4 +23,5 @@ mod security;
 mod sequences;
 mod sign_in;
 mod twilio_sim;
+mod users;
 mod volunteers;

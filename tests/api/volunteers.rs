@@ -127,7 +127,7 @@ async fn disabling_a_volunteer_puts_their_case_back_at_once() {
     let staying = app.api_login("staying").await;
     let id = claim(&app, &leaving).await.unwrap()["id"].as_i64().unwrap();
     assert!(claim(&app, &staying).await.is_none(), "held");
-    app.calls.store().set_user_disabled("leaving", true, chrono::Utc::now()).await.unwrap();
+    app.users.set_user_disabled("leaving", true, chrono::Utc::now()).await.unwrap();
     assert_eq!(claim(&app, &staying).await.unwrap()["id"], id, "back in the queue, not after the lease");
 }
 
@@ -308,7 +308,7 @@ async fn a_disabled_user_is_signed_out_at_once() {
     app.add_user("leaver", "volunteer", "9", "hi", "").await;
     let session = app.api_login("leaver").await;
     assert_eq!(app.api(&session, Method::GET, "/api/v1/queue").send().await.unwrap().status(), 200);
-    app.calls.store().set_user_disabled("leaver", true, chrono::Utc::now()).await.unwrap();
+    app.users.set_user_disabled("leaver", true, chrono::Utc::now()).await.unwrap();
     assert_eq!(app.api(&session, Method::GET, "/api/v1/queue").send().await.unwrap().status(), 401);
 }
 

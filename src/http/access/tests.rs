@@ -48,7 +48,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
 async fn session(app: &AppState, name: &str, role: &str) -> (String, String) {
     let password = format!("password-{name}-kite-river");
     let user = crate::auth::new_user(name, role, "9", "hi", "", &password).unwrap();
-    app.desk.store().create_user(&user, app.desk.now()).await.unwrap();
+    app.users.create_user(&user, app.desk.now()).await.unwrap();
     let client = "127.0.0.1".parse().unwrap();
     let attempt = Attempt { username: name, password: &password, client, device: None };
     let Ok(session) = sign_in(app, attempt).await else { panic!("{name} signs in") };

@@ -35,7 +35,7 @@ async fn users(State(app): State<AppState>, Admin(who): Admin) -> Result<Markup,
 
 /// The users, and the form to add one (for an admin).
 async fn users_page(app: &AppState, who: &SignedIn, message: Option<String>) -> Result<Markup, AppError> {
-    let users = app.desk.store().users().await?;
+    let users = app.users.users().await?;
     let body = html! {
         h1 { "उपयोगकर्ता · Users" }
         @if let Some(message) = message { p.error { (message) } }
@@ -94,7 +94,7 @@ async fn add_user(
         Ok(user) => user,
         Err(message) => return Ok(users_page(&app, &who, Some(message)).await?.into_response()),
     };
-    match app.desk.store().create_user(&user, app.desk.now()).await {
+    match app.users.create_user(&user, app.desk.now()).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(StoreError::Conflict(what)) => {
             Ok(users_page(&app, &who, Some(format!("{what} already exists"))).await?.into_response())
@@ -104,7 +104,7 @@ async fn add_user(
 }
 
 async fn set_disabled(app: &AppState, name: &str, disabled: bool) -> Result<Redirect, AppError> {
-    match app.desk.store().set_user_disabled(name, disabled, app.desk.now()).await {
+    match app.users.set_user_disabled(name, disabled, app.desk.now()).await {
         Ok(()) => Ok(Redirect::to("/admin/users")),
         Err(StoreError::NotFound) => Err(AppError::not_found("no such user")),
         Err(e) => Err(e.into()),

@@ -97,6 +97,6 @@ fn retry_later(status: StatusCode, wait: std::time::Duration, message: &str) -> 
 }
 
 async fn logout(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<SignedIn>) -> Result<Response, AppError> {
-    app.desk.store().delete_session(&who.token_hash).await?;
+    app.users.delete_session(&who.token_hash).await?;
     Ok(([(header::SET_COOKIE, session_cookie(&app, None))], Redirect::to("/login")).into_response())
 }

@@ -57,7 +57,8 @@ async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> 
         (Ok(d), Ok(t), Ok(o)) => (d, t, o),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
     };
-    let (users, activity) = match (store.users().await, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
+    let users = app.users.users().await;
+    let (users, activity) = match (users, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
         (Ok(u), Ok(a)) => (u, a),
         (Err(e), _) | (_, Err(e)) => return Err(e.into()),
     };

@@ -9,19 +9,12 @@ use super::{
     AuditEntry, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount, NewPromptVersion, OutcomeReport,
     PromptVersion, Purged, QueueCount, Store, StoreError,
 };
-use crate::{
-    auth::{NewUser, User},
-    cases::CaseRecord,
-    domain::Language,
-    prompts::PromptKey,
-    queue::Scope,
-};
+use crate::{cases::CaseRecord, domain::Language, prompts::PromptKey, queue::Scope};
 
 mod prompts;
 mod queue;
 mod reports;
 mod retention;
-mod users;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -38,62 +31,6 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>> {
         reports::export_scoped_cases(&self.pool, scope)
-    }
-
-    async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> Result<i64, StoreError> {
-        users::create_user(&self.pool, user, at).await
-    }
-
-    async fn users(&self) -> Result<Vec<User>, StoreError> {
-        users::users(&self.pool).await
-    }
-
-    async fn set_user_disabled(&self, username: &str, disabled: bool, at: DateTime<Utc>) -> Result<(), StoreError> {
-        users::set_user_disabled(&self.pool, username, disabled, at).await
-    }
-
-    async fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        users::user_with_password(&self.pool, username).await
-    }
-
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        csrf_token: &str,
-        at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        users::create_session(&self.pool, token_hash, user_id, csrf_token, at, expires_at).await
-    }
-
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError> {
-        users::session(&self.pool, token_hash, now).await
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        users::delete_session(&self.pool, token_hash).await
-    }
-
-    async fn login_failures(&self, key: &str) -> Result<Option<(u32, DateTime<Utc>)>, StoreError> {
-        users::login_failures(&self.pool, key).await
-    }
-
-    async fn admit_login_attempt(
-        &self,
-        key: &str,
-        at: DateTime<Utc>,
-        limit: &super::AttemptLimit,
-    ) -> Result<Option<u32>, StoreError> {
-        users::admit_login_attempt(&self.pool, key, at, limit).await
-    }
-
-    async fn refund_login_attempt(&self, key: &str) -> Result<(), StoreError> {
-        users::refund_login_attempt(&self.pool, key).await
-    }
-
-    async fn clear_login_failures(&self, key: &str, idle_since: DateTime<Utc>) -> Result<(), StoreError> {
-        users::clear_login_failures(&self.pool, key, idle_since).await
     }
 
     async fn queue_counts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError> {

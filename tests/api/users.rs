@@ -1,0 +1,63 @@
+//! The users' store on either backend: what a user serves reads back as it
+//! was given, and disabling a user is all or nothing.
+
+use reqwest::{Method, StatusCode};
+
+use super::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_users_states_and_languages_read_back_sorted_and_an_admin_serves_none() {
+    let app = spawn_app().await;
+    app.add_user("two.states", "volunteer", "10,9", "hi,bn", "").await;
+    app.add_user("the.admin", "admin", "", "", "").await;
+    let users = app.users.users().await.unwrap();
+    let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["the.admin", "two.states"], "by username");
+    let (admin, volunteer) = (&users[0], &users[1]);
+    assert!(admin.states.is_empty() && admin.languages.is_empty());
+    assert_eq!(volunteer.states, [9, 10]);
+    let languages: Vec<&str> = volunteer.languages.iter().map(|l| l.as_str()).collect();
+    assert_eq!(languages, ["bn", "hi"]);
+    let (user, hash) = app.users.user_with_password("two.states").await.unwrap().unwrap();
+    assert_eq!(&user, volunteer);
+    assert!(hash.starts_with("$argon2id$"));
+}
+
+#[tokio::test]
+async fn a_disabling_that_fails_part_way_leaves_the_user_signed_in_and_holding_their_case() {
+    let app = spawn_app().await;
+    app.queue_caller("CA61000000000000000000000000000001", "+911000000065", "1", "9", None).await;
+    app.add_user("holder", "volunteer", "9", "hi", "").await;
+    let session = app.api_login("holder").await;
+    let claimed = app.api(&session, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
+    assert_eq!(claimed.status(), StatusCode::OK);
+    // Arrange: the database refuses to give the case back.
+    if app.database.is_postgres() {
+        app.database
+            .execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$")
+            .await;
+        app.database
+            .execute(
+                "CREATE TRIGGER no_release BEFORE UPDATE OF claimed_by ON cases FOR EACH ROW
+                 WHEN (NEW.claimed_by IS NULL) EXECUTE FUNCTION refuse()",
+            )
+            .await;
+    } else {
+        app.database
+            .execute(
+                "CREATE TRIGGER no_release BEFORE UPDATE OF claimed_by ON cases WHEN NEW.claimed_by IS NULL
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .await;
+    }
+
+    let disabled = app.users.set_user_disabled("holder", true, chrono::Utc::now()).await;
+
+    assert!(disabled.is_err(), "the release failed");
+    let holder = app.users.users().await.unwrap().into_iter().find(|u| u.username == "holder").unwrap();
+    assert!(!holder.disabled, "not disabled while still holding a case");
+    let queue = app.api(&session, Method::GET, "/api/v1/queue").send().await.unwrap();
+    assert_eq!(queue.status(), StatusCode::OK, "still signed in");
+    let held = app.database.scalar("SELECT count(*) FROM cases WHERE claimed_by IS NOT NULL").await;
+    assert_eq!(held, 1);
+}
