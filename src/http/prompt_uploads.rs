@@ -32,8 +32,7 @@ use crate::{
     audio::AudioError,
     auth::{Role, User},
     domain::Language,
-    prompts::{LibraryError, PromptKey, Upload},
-    storage::PromptVersion,
+    prompts::{LibraryError, PromptKey, PromptVersion, Upload},
 };
 
 /// Largest upload accepted: two minutes of 48 kHz stereo WAV is 23 MB.

@@ -20,5 +20,6 @@ mod robustness;
 mod security;
 mod sequences;
 mod sign_in;
+mod stores;
 mod twilio_sim;
 mod volunteers;

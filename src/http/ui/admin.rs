@@ -152,7 +152,7 @@ async fn audit(State(app): State<AppState>, PageUser(who): PageUser) -> Response
     if who.user.role != Role::Admin {
         return forbidden();
     }
-    let entries = match app.desk.store().audit_log(500).await {
+    let entries = match app.desk.audit_log().latest(500).await {
         Ok(entries) => entries,
         Err(e) => return internal(&e),
     };

@@ -53,17 +53,18 @@ async fn reports(State(app): State<AppState>, PageUser(who): PageUser) -> Respon
     let now = app.desk.now();
     let since = now - chrono::Duration::days(14);
     let (districts, mut delays, outcomes) = match (
-        store.waiting_by_district(&scope, now).await,
-        store.first_callback_delays(&scope).await,
-        store.outcomes_per_day(&scope, since).await,
+        app.reports.waiting_by_district(&scope, now).await,
+        app.reports.first_callback_delays(&scope).await,
+        app.reports.outcomes_per_day(&scope, since).await,
     ) {
         (Ok(d), Ok(t), Ok(o)) => (d, t, o),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
     };
-    let (users, activity) = match (store.users().await, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
-        (Ok(u), Ok(a)) => (u, a),
-        (Err(e), _) | (_, Err(e)) => return internal(&e),
-    };
+    let (users, activity) =
+        match (store.users().await, app.reports.attempts_by_user(now - chrono::Duration::days(7)).await) {
+            (Ok(u), Ok(a)) => (u, a),
+            (Err(e), _) | (_, Err(e)) => return internal(&e),
+        };
     // The volunteers who serve at least one of the coordinator's states.
     let team: Vec<_> = users
         .iter()
@@ -133,7 +134,7 @@ async fn export(State(app): State<AppState>, PageUser(who): PageUser) -> Respons
     }
     let scope = Scope::of(&who.user);
     let mut csv = Vec::new();
-    let count = match write_export(app.desk.store().export_scoped_cases(&scope), ExportFormat::Csv, &mut csv).await {
+    let count = match write_export(app.reports.export_scoped_cases(&scope), ExportFormat::Csv, &mut csv).await {
         Ok(count) => count,
         Err(e) => return internal(e.as_ref()),
     };
