@@ -368,7 +368,7 @@ async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<Exit
 
 async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
     let db = storage::connect_existing(&settings.database_url).await.context("cannot open the database")?;
-    let store = storage::from_db(&db);
+    let cases = CaseStore::new(db.clone());
     let twilio = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
         (Some(sid), Some(token)) => Some(crate::retention::TwilioRecordings {
             client: crate::retention::no_redirect_client().context("cannot build the HTTP client")?,
@@ -378,7 +378,7 @@ async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
         }),
         _ => None,
     };
-    let purged = crate::retention::run_once(&store, chrono::Utc::now(), days, twilio.as_ref()).await?;
+    let purged = crate::retention::run_once(&cases, chrono::Utc::now(), days, twilio.as_ref()).await?;
     println!("erased the personal fields of {} closed cases", purged.cases);
     db.close().await;
     Ok(ExitCode::SUCCESS)

@@ -11,11 +11,15 @@
 //! Module map: `domain` (newtypes) · `directory` (LGD states and districts) ·
 //! `prompts` (catalog and recordings) · `flow` (definitions, checks, engine) ·
 //! `gateway` (Twilio) · `calls` (the per-webhook driver) · `cases` (folding
-//! calls into cases, export) · `storage` (the store trait, SQLite) · `http`
-//! (routes) · `media` (fetching and deleting voice messages at the gateways)
-//! · `config`, `telemetry`, `startup`, `cli`.
+//! calls into cases, export, retention) · `queue` (the callback queue) ·
+//! `reports` (coordinators' figures) · `audit` (who did what with personal
+//! data) · `db` (the database, one dialect file per backend) · `storage`
+//! (the store trait of the domains not yet moved out) · `http` (routes) ·
+//! `media` (fetching and deleting voice messages at the gateways) ·
+//! `config`, `telemetry`, `startup`, `cli`.
 
 pub mod audio;
+pub mod audit;
 pub mod auth;
 pub mod bridge;
 pub mod calls;
@@ -35,6 +39,7 @@ pub mod metrics;
 pub mod prompt_tools;
 pub mod prompts;
 pub mod queue;
+pub mod reports;
 pub mod retention;
 pub mod simulate;
 pub mod spool;

@@ -18,7 +18,7 @@ use crate::{
     directory::Directory,
     domain::Language,
     flow::Flow,
-    prompts::{Catalog, Cell, Coverage, PromptKey, PromptLibrary, RecordingIndex, Upload},
+    prompts::{Catalog, Cell, Coverage, PromptKey, PromptLibrary, PromptStore, RecordingIndex, Upload},
     storage,
 };
 
@@ -32,7 +32,6 @@ pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Resul
     let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
     let flows = crate::startup::load_flows(settings, &catalog)?;
     let db = storage::connect(database_url).await.context("cannot open the database")?;
-    let store = storage::from_db(&db);
     let index = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
         .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
     let limits = AudioLimits {
@@ -40,7 +39,8 @@ pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Resul
         min_sound: settings.prompt_min_sound,
         ..AudioLimits::default()
     };
-    let library = PromptLibrary::new(store, Arc::new(index), catalog, Directory::bundled(), limits);
+    let library =
+        PromptLibrary::new(PromptStore::new(db.clone()), Arc::new(index), catalog, Directory::bundled(), limits);
     library.refresh().await.context("cannot read the uploaded prompt recordings")?;
     Ok((db, library, flows))
 }

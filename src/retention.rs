@@ -5,16 +5,17 @@
 //! Twilio call: see [`TwilioRecordings`]); other gateways' recordings must
 //! be deleted in their consoles (the log says how many).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::{
+    cases::{CaseStore, Purged, PurgedRecording},
     config::Secret,
+    db::StoreError,
     gateway::Provider,
     media::twilio_recording,
-    storage::{Purged, PurgedRecording, Store, StoreError},
 };
 
 /// Deletes Twilio recordings: `DELETE` on the recording resource, with the
@@ -75,13 +76,13 @@ impl TwilioRecordings {
 
 /// One retention run: erase cases closed more than `days` ago.
 pub async fn run_once(
-    store: &Arc<dyn Store>,
+    cases: &CaseStore,
     now: DateTime<Utc>,
     days: u32,
     twilio: Option<&TwilioRecordings>,
 ) -> Result<Purged, StoreError> {
     let before = now - chrono::Duration::days(i64::from(days));
-    let purged = store.purge_closed_cases(before, now).await?;
+    let purged = cases.purge_closed_cases(before, now).await?;
     if purged.cases > 0 {
         let deleted = match twilio {
             Some(twilio) => twilio.delete(&purged.recordings).await,

@@ -30,7 +30,7 @@ use crate::{
     flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage, keypad},
     gateway::{Inbound, Provider, Reply, Step},
     prompts::{PromptLibrary, PromptVoice},
-    storage::Store,
+    storage,
 };
 
 /// The actions a turn rendered, and the turn the next answer belongs to.
@@ -96,7 +96,7 @@ async fn simulate(
         bail!("no flow `{flow_id}` in {} (there are: {})", settings.flows_dir.display(), ids.join(", "));
     };
     let flow_version = flow.version.clone();
-    let store: Arc<dyn Store> = library.store().clone();
+    let store = storage::from_db(&db);
     let call_store = CallStore::new(db.clone(), false);
     let registry = FlowRegistry::new(flows, call_store.clone()).await?;
     let directory = Directory::bundled();

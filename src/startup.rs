@@ -9,26 +9,29 @@ use tracing::{error, info, warn};
 
 use crate::{
     audio::AudioLimits,
+    audit::AuditStore,
     auth::{UserStore, checks::PasswordChecks},
     calls::{CallService, CallStore, Clock, FlowRegistry, system_clock},
+    cases::CaseStore,
     config::Settings,
     db::{Db, DbOptions},
     directory::Directory,
     flow::{Flow, flow_files, load_files},
     http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
-    prompts::{Catalog, PromptLibrary, PromptVoice, RecordingIndex},
+    prompts::{Catalog, PromptLibrary, PromptStore, PromptVoice, RecordingIndex},
     queue::Desk,
+    reports::ReportStore,
     retention::TwilioRecordings,
     spool::Spool,
-    storage::{self, Store},
+    storage,
 };
 
 /// A built server, bound and ready to run.
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    store: Arc<dyn Store>,
+    cases: CaseStore,
     db: Db,
     idle_timeout: Duration,
     retention: Option<(u32, Option<TwilioRecordings>)>,
@@ -72,10 +75,10 @@ impl Application {
             min_sound: settings.prompt_min_sound,
             ..AudioLimits::default()
         };
-        let prompts = PromptLibrary::new(store.clone(), recordings, catalog, directory, limits);
+        let prompts = PromptLibrary::new(PromptStore::new(db.clone()), recordings, catalog, directory, limits);
         let uploaded = prompts.refresh().await.context("cannot read the uploaded prompt recordings")?;
         info!(uploaded, "uploaded prompt recordings are active");
-        let desk = Desk::new(store.clone(), clock.clone(), settings.claim_lease);
+        let desk = Desk::new(store.clone(), AuditStore::new(db.clone()), clock.clone(), settings.claim_lease);
         let calls = Arc::new(CallService::new(store.clone(), call_store, registry, directory, &settings.flow, clock));
         let gateways = Gateways {
             twilio_auth_token: settings.twilio_auth_token.clone(),
@@ -95,6 +98,7 @@ impl Application {
         let state = AppState {
             calls,
             desk,
+            reports: ReportStore::new(db.clone()),
             voice,
             prompts,
             public_url: settings.public_url.as_str().into(),
@@ -149,7 +153,7 @@ impl Application {
         Ok(Self {
             listener,
             state,
-            store,
+            cases: CaseStore::new(db.clone()),
             db,
             idle_timeout: settings.call_idle_timeout,
             retention,
@@ -193,6 +197,21 @@ impl Application {
         self.state.users.clone()
     }
 
+    /// The cases' store, for tests that read or erase cases directly.
+    pub fn case_store(&self) -> CaseStore {
+        self.cases.clone()
+    }
+
+    /// The reports' store, for tests that read the figures directly.
+    pub fn report_store(&self) -> ReportStore {
+        self.state.reports.clone()
+    }
+
+    /// The audit log, for tests that read it.
+    pub fn audit_store(&self) -> AuditStore {
+        self.state.desk.audit_log().clone()
+    }
+
     /// The call driver, for tools and tests that act on calls directly.
     pub fn call_service(&self) -> Arc<CallService> {
         self.state.calls.clone()
@@ -218,7 +237,7 @@ impl Application {
             stop_rx.clone(),
         ));
         let retention = self.retention.map(|(days, twilio)| {
-            tokio::spawn(retain(self.store.clone(), self.state.desk.clone(), days, twilio, stop_rx))
+            tokio::spawn(retain(self.cases.clone(), self.state.desk.clone(), days, twilio, stop_rx))
         });
         let served = serve(self.listener, router(self.state), self.limits, shutdown).await;
         let _ = stop_tx.send(true);
@@ -316,7 +335,7 @@ async fn replay_spool(spool: Arc<Spool>, calls: Arc<CallService>, every: Duratio
 
 /// Runs retention hourly until stopped.
 async fn retain(
-    store: Arc<dyn Store>,
+    cases: CaseStore,
     desk: Desk,
     days: u32,
     twilio: Option<TwilioRecordings>,
@@ -326,7 +345,7 @@ async fn retain(
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                if let Err(e) = crate::retention::run_once(&store, desk.now(), days, twilio.as_ref()).await {
+                if let Err(e) = crate::retention::run_once(&cases, desk.now(), days, twilio.as_ref()).await {
                     error!(error.message = %e, "retention run failed");
                 }
             }

@@ -7,9 +7,12 @@
 //! still queued for a callback, with the phone number and language only.
 
 mod export;
+mod retention;
 pub mod store;
 
 pub use export::{ExportFormat, write_export};
+pub(crate) use retention::gateway_of_voice_message;
+pub use retention::{Purged, PurgedRecording};
 pub use store::CaseStore;
 
 use chrono::{DateTime, Utc};

@@ -220,10 +220,10 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// Reading cases out.
+/// Reading cases out (and erasing them: see `retention.rs`).
 #[derive(Debug, Clone)]
 pub struct CaseStore {
-    db: Db,
+    pub(super) db: Db,
 }
 
 impl CaseStore {

@@ -47,6 +47,7 @@ use crate::{
     metrics,
     prompts::{PromptKey, PromptLibrary, PromptVoice},
     queue::Desk,
+    reports::ReportStore,
     spool::{Spool, SpoolEntry},
 };
 
@@ -68,6 +69,8 @@ pub struct Gateways {
 pub struct AppState {
     pub calls: Arc<CallService>,
     pub desk: Desk,
+    /// Coordinators' figures and the scoped export.
+    pub reports: ReportStore,
     pub voice: PromptVoice,
     /// Prompt recordings: serving, uploads, versions.
     pub prompts: PromptLibrary,

@@ -36,8 +36,7 @@ use super::{
 use crate::{
     auth::User,
     domain::Language,
-    prompts::{PromptKey, Upload},
-    storage::PromptVersion,
+    prompts::{PromptKey, PromptVersion, Upload},
 };
 
 /// Largest upload accepted: two minutes of 48 kHz stereo WAV is 23 MB.

@@ -16,13 +16,16 @@ use std::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Catalog, PromptKey, Recording, RecordingIndex, RecordingSource, Sequences};
+use super::{
+    Catalog, NewPromptVersion, PromptKey, PromptStore, PromptVersion, Recording, RecordingIndex, RecordingSource,
+    Sequences,
+};
 use crate::{
     audio::{self, AudioError, AudioLimits},
+    db::StoreError,
     directory::Directory,
     domain::Language,
     flow::Flow,
-    storage::{NewPromptVersion, PromptVersion, Store, StoreError},
 };
 
 /// Prompts the server speaks outside any flow (when the database fails a
@@ -74,7 +77,7 @@ pub struct Uploaded {
 /// Uploaded prompt recordings and the index gateways' URLs are served from.
 #[derive(Clone)]
 pub struct PromptLibrary {
-    store: Arc<dyn Store>,
+    store: PromptStore,
     index: Arc<RecordingIndex>,
     catalog: Arc<Catalog>,
     directory: &'static Directory,
@@ -90,7 +93,7 @@ impl std::fmt::Debug for PromptLibrary {
 
 impl PromptLibrary {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: PromptStore,
         index: Arc<RecordingIndex>,
         catalog: Arc<Catalog>,
         directory: &'static Directory,
@@ -108,7 +111,8 @@ impl PromptLibrary {
         &self.catalog
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The versions' store, for tools and tests that look inside it.
+    pub fn store(&self) -> &PromptStore {
         &self.store
     }
 
@@ -165,7 +169,7 @@ impl PromptLibrary {
         .map_err(|e| LibraryError::Conversion(e.to_string()))?;
         drop(cancel);
         let processed = processed?;
-        let versions = self.store.prompt_versions(&language, &key).await?;
+        let versions = self.store.versions(&language, &key).await?;
         if let Some(active) = versions.into_iter().find(|v| v.active && v.sha256 == processed.sha256) {
             return Ok(Uploaded { version: active, new: false });
         }
@@ -181,14 +185,14 @@ impl PromptLibrary {
             uploaded_by,
             uploaded_at: at,
         };
-        let stored = self.store.add_prompt_version(&version).await?;
+        let stored = self.store.add_version(&version).await?;
         self.refresh().await?;
         Ok(Uploaded { version: stored, new: true })
     }
 
     /// Makes the version before the active one active again.
     pub async fn rollback(&self, language: &Language, key: &PromptKey) -> Result<PromptVersion, LibraryError> {
-        let versions = self.store.prompt_versions(language, key).await?;
+        let versions = self.store.versions(language, key).await?;
         let active = versions.iter().position(|v| v.active).ok_or(LibraryError::NoEarlierVersion)?;
         let earlier = versions.get(active + 1).ok_or(LibraryError::NoEarlierVersion)?;
         self.activate(language, key, earlier.id).await
@@ -196,8 +200,7 @@ impl PromptLibrary {
 
     /// Makes one version of a prompt active.
     pub async fn activate(&self, language: &Language, key: &PromptKey, id: i64) -> Result<PromptVersion, LibraryError> {
-        let activated =
-            self.store.activate_prompt_version(language, key, id).await?.ok_or(LibraryError::NoSuchVersion(id))?;
+        let activated = self.store.activate(language, key, id).await?.ok_or(LibraryError::NoSuchVersion(id))?;
         self.refresh().await?;
         Ok(activated)
     }
@@ -208,21 +211,20 @@ impl PromptLibrary {
     /// inactive version. Returns the version that was active.
     pub async fn use_text(&self, language: &Language, key: &PromptKey) -> Result<PromptVersion, LibraryError> {
         self.check_prompt(language, key)?;
-        let deactivated =
-            self.store.deactivate_prompt_version(language, key).await?.ok_or(LibraryError::NothingActive)?;
+        let deactivated = self.store.deactivate(language, key).await?.ok_or(LibraryError::NothingActive)?;
         self.refresh().await?;
         Ok(deactivated)
     }
 
     /// Every version of a prompt, newest first.
     pub async fn versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError> {
-        self.store.prompt_versions(language, key).await
+        self.store.versions(language, key).await
     }
 
     /// Reloads the active uploaded versions into the index (after an upload
     /// here, and periodically for uploads made on other instances).
     pub async fn refresh(&self) -> Result<usize, StoreError> {
-        let active = self.store.active_prompt_versions().await?;
+        let active = self.store.active_versions().await?;
         let count = active.len();
         self.index.set_stored(active.into_iter().map(|v| {
             let recording = Recording::stored(&v);
@@ -238,14 +240,14 @@ impl PromptLibrary {
                 tokio::fs::read(path).await.map_err(|e| LibraryError::Store(StoreError::Corrupt(e.to_string())))
             }
             RecordingSource::Stored { version_id } => {
-                self.store.prompt_audio(*version_id, false).await?.ok_or(LibraryError::NoSuchVersion(*version_id))
+                self.store.audio(*version_id, false).await?.ok_or(LibraryError::NoSuchVersion(*version_id))
             }
         }
     }
 
     /// A version's converted WAV or its original upload.
     pub async fn version_audio(&self, id: i64, original: bool) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store.prompt_audio(id, original).await
+        self.store.audio(id, original).await
     }
 
     /// Every prompt the flows can play, in each language, against what voices it.

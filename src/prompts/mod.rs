@@ -11,6 +11,7 @@ mod catalog;
 mod library;
 mod recordings;
 mod sequences;
+pub mod store;
 mod voice;
 
 pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
@@ -20,4 +21,5 @@ pub use library::{
 };
 pub use recordings::{Recording, RecordingIndex, RecordingSource, WavFormat, version_tag};
 pub use sequences::Sequences;
+pub use store::{NewPromptVersion, PromptStore, PromptVersion};
 pub use voice::{PromptVoice, Speech, recording_key, sequence_version};

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::Scope;
 use crate::{
+    audit::{AuditEntry, AuditStore},
     auth::User,
     calls::Clock,
-    storage::{AuditEntry, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Store, StoreError},
+    storage::{CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Store, StoreError},
 };
 
 /// A case opened by a user: what they may see of it.
@@ -27,13 +28,14 @@ pub struct OpenedCase {
 #[derive(Clone)]
 pub struct Desk {
     store: Arc<dyn Store>,
+    audit: AuditStore,
     clock: Clock,
     lease: Duration,
 }
 
 impl Desk {
-    pub fn new(store: Arc<dyn Store>, clock: Clock, lease: Duration) -> Self {
-        Self { store, clock, lease }
+    pub fn new(store: Arc<dyn Store>, audit: AuditStore, clock: Clock, lease: Duration) -> Self {
+        Self { store, audit, clock, lease }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -42,6 +44,11 @@ impl Desk {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The audit log the desk writes to.
+    pub fn audit_log(&self) -> &AuditStore {
+        &self.audit
     }
 
     pub async fn counts(&self, user: &User) -> Result<Vec<QueueCount>, StoreError> {
@@ -96,6 +103,6 @@ impl Desk {
             case_id,
             details,
         };
-        self.store.audit(&entry).await
+        self.audit.record(&entry).await
     }
 }

@@ -1,8 +1,10 @@
 //! Storage: the domains not yet moved to stores of their own, behind one
 //! trait, [`Store`], with a backend per database. Calls, their events and
-//! the fold into cases live in `calls::CallStore` and `cases::store` (the
-//! way every domain's store goes: see [`crate::db`]); users, sessions and
-//! sign-in attempts in `auth::UserStore`.
+//! the fold into cases live in `calls::CallStore` and `cases::store`,
+//! users, sessions and sign-in attempts in `auth::UserStore`, prompt
+//! recordings in `prompts::PromptStore`, reports in `reports::ReportStore`
+//! and the audit log in `audit::AuditStore` (the way every domain's store
+//! goes: see [`crate::db`]).
 
 mod postgres;
 mod sqlite;
@@ -10,49 +12,22 @@ mod views;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use views::{
-    AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount,
-    NewPromptVersion, OutcomeReport, PromptVersion, QueueCount,
-};
+pub use views::{AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount};
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::stream::BoxStream;
 
 use crate::{
-    cases::CaseRecord,
     db::{Db, DbOptions},
-    domain::Language,
-    flow::CallState,
-    prompts::PromptKey,
     queue::Scope,
 };
 
 pub use crate::db::StoreError;
 
-/// What a retention run erased.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Purged {
-    pub cases: u64,
-    pub recordings: Vec<PurgedRecording>,
-}
-
-/// An erased voice message, to delete at the gateway that keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PurgedRecording {
-    pub url: String,
-    /// The gateway whose call brought the message in (`calls.provider`);
-    /// `None` when no call of the case holds it.
-    pub gateway: Option<String>,
-}
-
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// The cases in a user's scope, streamed in id order.
-    fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>>;
-
     // ---- the callback queue ---------------------------------------------
 
     /// Waiting cases in scope, by language and home state.
@@ -123,65 +98,6 @@ pub trait Store: Send + Sync + 'static {
     /// only that gateway's hosts may serve it. `None` without a message, or
     /// when no call of the case holds it.
     async fn voice_message_gateway(&self, case_id: i64) -> Result<Option<String>, StoreError>;
-
-    /// Retention: erases the personal fields of cases closed before
-    /// `before` (number, voice message, what the volunteer wrote down) and
-    /// of their calls, attempts and events, keeping what anonymous counts
-    /// need (language, state, district, need, status, dates). Returns the
-    /// erased voice messages, with the gateway each came through, to delete
-    /// them at the gateway too.
-    async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError>;
-
-    // ---- audit and reports ----------------------------------------------
-
-    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
-
-    /// The latest audit entries, newest first.
-    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
-
-    /// Waiting cases in scope by state and district.
-    async fn waiting_by_district(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<DistrictCount>, StoreError>;
-
-    /// For cases in scope that have had a callback: seconds from the first
-    /// call to the first callback attempt.
-    async fn first_callback_delays(&self, scope: &Scope) -> Result<Vec<i64>, StoreError>;
-
-    /// Per user: callback attempts since `since`, and the latest one.
-    async fn attempts_by_user(&self, since: DateTime<Utc>) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StoreError>;
-
-    /// Outcomes per day since `since`, for cases in scope.
-    async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError>;
-
-    // Prompt recordings.
-
-    /// Stores an uploaded recording as its prompt's active version.
-    async fn add_prompt_version(&self, version: &NewPromptVersion) -> Result<PromptVersion, StoreError>;
-
-    /// Makes version `id` of a prompt the active one; `None` when the prompt
-    /// has no such version.
-    async fn activate_prompt_version(
-        &self,
-        language: &Language,
-        key: &PromptKey,
-        id: i64,
-    ) -> Result<Option<PromptVersion>, StoreError>;
-
-    /// Makes no version of a prompt active (callers hear the text again);
-    /// returns the version that was active, `None` when none was.
-    async fn deactivate_prompt_version(
-        &self,
-        language: &Language,
-        key: &PromptKey,
-    ) -> Result<Option<PromptVersion>, StoreError>;
-
-    /// Every version of one prompt, newest first.
-    async fn prompt_versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError>;
-
-    /// The active version of every prompt that has one.
-    async fn active_prompt_versions(&self) -> Result<Vec<PromptVersion>, StoreError>;
-
-    /// A version's converted WAV, or the file as uploaded.
-    async fn prompt_audio(&self, id: i64, original: bool) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 /// The store of the domains not yet moved out, on `db`'s pool.
@@ -208,27 +124,6 @@ pub async fn connect_existing(url: &str) -> Result<Db, StoreError> {
     Ok(db)
 }
 
-/// The URL of the voice message a call's state holds.
-pub(crate) fn voice_message_url(state: &str) -> Result<Option<String>, StoreError> {
-    let parsed: CallState = serde_json::from_str(state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?;
-    Ok(parsed.data.voice_message.map(|m| m.url))
-}
-
-/// The provider of the first of `calls` (`(provider, state)`) whose state
-/// holds the voice message at `url`.
-pub(crate) fn gateway_of_voice_message(url: &str, calls: &[(String, String)]) -> Result<Option<String>, StoreError> {
-    for (provider, state) in calls {
-        if voice_message_url(state)?.as_deref() == Some(url) {
-            return Ok(Some(provider.clone()));
-        }
-    }
-    Ok(None)
-}
-
-/// A call's state without its voice message (the rest is not personal).
-pub(crate) fn erase_voice_message(state: String) -> Result<String, StoreError> {
-    let mut parsed: CallState =
-        serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("call state: {e}")))?;
-    parsed.data.voice_message = None;
-    serde_json::to_string(&parsed).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
+/// Which gateway keeps a case's voice message: a rule of the cases', where
+/// retention needs it too.
+pub(crate) use crate::cases::gateway_of_voice_message;

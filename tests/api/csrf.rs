@@ -166,7 +166,7 @@ async fn every_state_changing_route_refuses_a_cookie_session_without_its_csrf_to
     }
 
     // Nothing changed: no audit entry, the session, users, case and prompt as they were.
-    assert!(app.calls.store().audit_log(50).await.unwrap().is_empty(), "nothing was done");
+    assert!(app.audit.latest(50).await.unwrap().is_empty(), "nothing was done");
     let queue = app.api(&boss, Method::GET, "/api/v1/queue").send().await.unwrap();
     assert_eq!(queue.status(), 200, "not signed out");
     let users = app.users.users().await.unwrap();

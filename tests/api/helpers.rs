@@ -177,6 +177,10 @@ pub struct TestApp {
     pub database_url: String,
     pub database: Arc<TestDatabase>,
     pub calls: Arc<CallService>,
+    /// The cases' store (retention runs on it).
+    pub case_store: CaseStore,
+    pub audit: sampark::audit::AuditStore,
+    pub reports: sampark::reports::ReportStore,
     pub prompts: sampark::prompts::PromptLibrary,
     /// The server's password checks, to count them.
     pub password_checks: sampark::auth::checks::PasswordChecks,
@@ -238,6 +242,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let spool = app.spool();
     let address = format!("http://127.0.0.1:{}", app.port());
     let calls = app.call_service();
+    let case_store = app.case_store();
+    let audit = app.audit_store();
+    let reports = app.report_store();
     let prompts = app.prompt_library();
     let password_checks = app.password_checks();
     let users = app.users();
@@ -256,6 +263,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         database_url,
         database,
         calls,
+        case_store,
+        audit,
+        reports,
         prompts,
         password_checks,
         users,

@@ -22,6 +22,7 @@ mod robustness;
 mod security;
 mod sequences;
 mod sign_in;
+mod stores;
 mod twilio_sim;
 mod users;
 mod volunteers;

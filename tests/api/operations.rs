@@ -75,7 +75,7 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     app.api(&session, Method::POST, &format!("/api/v1/cases/{recent_id}/outcome")).json(&closing).send().await.unwrap();
     let before: Vec<Value> = app.cases().await;
 
-    let store = app.calls.store();
+    let cases = &app.case_store;
     let now = (app.calls.clock())();
     let twilio = sampark::retention::TwilioRecordings {
         client: sampark::retention::no_redirect_client().unwrap(),
@@ -83,9 +83,9 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
         account_sid: "AC00000000000000000000000000000000".to_owned(),
         auth_token: sampark::config::Secret::new("token".to_owned()),
     };
-    let purged = sampark::retention::run_once(store, now, 30, Some(&twilio)).await.unwrap();
+    let purged = sampark::retention::run_once(cases, now, 30, Some(&twilio)).await.unwrap();
     assert_eq!(purged.cases, 1, "only the case closed more than 30 days ago");
-    let again = sampark::retention::run_once(store, now, 30, Some(&twilio)).await.unwrap();
+    let again = sampark::retention::run_once(cases, now, 30, Some(&twilio)).await.unwrap();
     assert_eq!(again.cases, 0, "erased once");
 
     let after: Vec<Value> = app.cases().await;
@@ -225,7 +225,7 @@ async fn retention_deletes_only_genuine_twilio_recordings_that_came_in_through_t
         auth_token: sampark::config::Secret::new("token".to_owned()),
     };
     let purged =
-        sampark::retention::run_once(app.calls.store(), (app.calls.clock())(), 30, Some(&twilio_api)).await.unwrap();
+        sampark::retention::run_once(&app.case_store, (app.calls.clock())(), 30, Some(&twilio_api)).await.unwrap();
     assert_eq!(purged.cases, 5);
     assert!(attacker.requests.lock().await.is_empty(), "no request at all to a lookalike host");
     let requests = api.requests.lock().await.clone();

@@ -294,7 +294,7 @@ async fn the_number_is_shown_only_to_the_holder_and_every_showing_is_audited() {
         app.api(&looker, Method::GET, &format!("/api/v1/cases/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(seen["phone"], Value::Null);
     assert_eq!(seen["phone_masked"], "+91*******081");
-    let log = app.calls.store().audit_log(10).await.unwrap();
+    let log = app.audit.latest(10).await.unwrap();
     assert!(
         log.iter()
             .any(|e| e.action == "view_number" && e.username.as_deref() == Some("holder") && e.case_id == Some(id))
@@ -391,7 +391,7 @@ async fn call_now_asks_twilio_to_ring_the_volunteer_then_bridge_to_the_caller() 
     let case: Value =
         app.api(&session, Method::GET, &format!("/api/v1/cases/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(case["history"]["attempts"].as_array().unwrap().len(), 1, "the outcome fills the call's attempt");
-    let log = app.calls.store().audit_log(20).await.unwrap();
+    let log = app.audit.latest(20).await.unwrap();
     assert!(log.iter().any(|e| e.action == "call_now" && e.case_id == Some(id)));
 }
 
@@ -462,7 +462,7 @@ async fn recordings_are_served_only_to_users_who_may_see_the_case_and_audited() 
     assert_eq!(denied.status(), 404);
     let anonymous = app.client.get(format!("{}/cases/{id}/recording", app.address)).send().await.unwrap();
     assert!(anonymous.url().path().ends_with("/login"), "signed-out users are sent to sign in");
-    let log = app.calls.store().audit_log(20).await.unwrap();
+    let log = app.audit.latest(20).await.unwrap();
     assert_eq!(log.iter().filter(|e| e.action == "play_recording").count(), 1);
 }
 

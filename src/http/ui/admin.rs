@@ -128,7 +128,7 @@ async fn enable(
 }
 
 async fn audit(State(app): State<AppState>, Admin(who): Admin) -> Result<Markup, AppError> {
-    let entries = app.desk.store().audit_log(500).await?;
+    let entries = app.desk.audit_log().latest(500).await?;
     let body = html! {
         h1 { "ऑडिट लॉग · Audit log" }
         p.muted { "किसने किस कॉलर का नंबर देखा, रिकॉर्डिंग सुनी, या डेटा निकाला · Who saw which caller's number, played which recording, exported what." }

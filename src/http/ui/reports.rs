@@ -46,19 +46,18 @@ const OUTCOMES: [&str; 5] = ["resolved", "follow_up", "no_answer", "wrong_number
 
 async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Markup, AppError> {
     let scope = Scope::of(&who.user);
-    let store = app.desk.store();
     let now = app.desk.now();
     let since = now - chrono::Duration::days(14);
     let (districts, mut delays, outcomes) = match (
-        store.waiting_by_district(&scope, now).await,
-        store.first_callback_delays(&scope).await,
-        store.outcomes_per_day(&scope, since).await,
+        app.reports.waiting_by_district(&scope, now).await,
+        app.reports.first_callback_delays(&scope).await,
+        app.reports.outcomes_per_day(&scope, since).await,
     ) {
         (Ok(d), Ok(t), Ok(o)) => (d, t, o),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
     };
     let users = app.users.users().await;
-    let (users, activity) = match (users, store.attempts_by_user(now - chrono::Duration::days(7)).await) {
+    let (users, activity) = match (users, app.reports.attempts_by_user(now - chrono::Duration::days(7)).await) {
         (Ok(u), Ok(a)) => (u, a),
         (Err(e), _) | (_, Err(e)) => return Err(e.into()),
     };
@@ -128,7 +127,7 @@ async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> 
 async fn export(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Response, AppError> {
     let scope = Scope::of(&who.user);
     let mut csv = Vec::new();
-    let count = write_export(app.desk.store().export_scoped_cases(&scope), ExportFormat::Csv, &mut csv).await?;
+    let count = write_export(app.reports.export_scoped_cases(&scope), ExportFormat::Csv, &mut csv).await?;
     let details = format!("cases.csv: {count} cases, states {}", scope.states_json());
     app.desk.audit(&who.user, "export", None, Some(details)).await?;
     Ok((

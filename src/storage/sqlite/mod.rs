@@ -2,18 +2,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::stream::BoxStream;
 use sqlx::SqlitePool;
 
-use super::{
-    AuditEntry, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount, NewPromptVersion, OutcomeReport,
-    PromptVersion, Purged, QueueCount, Store, StoreError,
-};
-use crate::{cases::CaseRecord, domain::Language, prompts::PromptKey, queue::Scope};
+use super::{CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Store, StoreError};
+use crate::queue::Scope;
 
-mod prompts;
 mod queue;
-mod reports;
 mod retention;
 
 #[derive(Debug, Clone)]
@@ -29,10 +23,6 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    fn export_scoped_cases<'a>(&'a self, scope: &'a Scope) -> BoxStream<'a, Result<CaseRecord, StoreError>> {
-        reports::export_scoped_cases(&self.pool, scope)
-    }
-
     async fn queue_counts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError> {
         queue::queue_counts(&self.pool, scope, now).await
     }
@@ -106,66 +96,5 @@ impl Store for SqliteStore {
 
     async fn voice_message_gateway(&self, case_id: i64) -> Result<Option<String>, StoreError> {
         retention::voice_message_gateway(&self.pool, case_id).await
-    }
-
-    async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError> {
-        retention::purge_closed_cases(&self.pool, before, now).await
-    }
-
-    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        reports::audit(&self.pool, entry).await
-    }
-
-    async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        reports::audit_log(&self.pool, limit).await
-    }
-
-    async fn waiting_by_district(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<DistrictCount>, StoreError> {
-        reports::waiting_by_district(&self.pool, scope, now).await
-    }
-
-    async fn first_callback_delays(&self, scope: &Scope) -> Result<Vec<i64>, StoreError> {
-        reports::first_callback_delays(&self.pool, scope).await
-    }
-
-    async fn attempts_by_user(&self, since: DateTime<Utc>) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StoreError> {
-        reports::attempts_by_user(&self.pool, since).await
-    }
-
-    async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError> {
-        reports::outcomes_per_day(&self.pool, scope, since).await
-    }
-
-    async fn add_prompt_version(&self, version: &NewPromptVersion) -> Result<PromptVersion, StoreError> {
-        prompts::add(&self.pool, version).await
-    }
-
-    async fn activate_prompt_version(
-        &self,
-        language: &Language,
-        key: &PromptKey,
-        id: i64,
-    ) -> Result<Option<PromptVersion>, StoreError> {
-        prompts::activate(&self.pool, language, key, id).await
-    }
-
-    async fn deactivate_prompt_version(
-        &self,
-        language: &Language,
-        key: &PromptKey,
-    ) -> Result<Option<PromptVersion>, StoreError> {
-        prompts::deactivate(&self.pool, language, key).await
-    }
-
-    async fn prompt_versions(&self, language: &Language, key: &PromptKey) -> Result<Vec<PromptVersion>, StoreError> {
-        prompts::versions(&self.pool, language, key).await
-    }
-
-    async fn active_prompt_versions(&self) -> Result<Vec<PromptVersion>, StoreError> {
-        prompts::active(&self.pool).await
-    }
-
-    async fn prompt_audio(&self, id: i64, original: bool) -> Result<Option<Vec<u8>>, StoreError> {
-        prompts::audio(&self.pool, id, original).await
     }
 }

@@ -23,7 +23,6 @@ macro_rules! in_scope {
               AND (language IS NULL OR language IN (SELECT value FROM json_each(?3)))))"
     };
 }
-pub(super) use in_scope;
 
 /// A waiting case: queued, due, and not held by a live lease (`?4` = now).
 macro_rules! waiting {
