@@ -9,7 +9,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use sampark::{auth::new_user, queue::Scope, storage};
+use sampark::{
+    auth::new_user,
+    queue::{QueueStore, Scope},
+    storage,
+};
 
 /// Home states as migrants' calls might spread over them: mostly UP and
 /// Bihar; Goa (30) rarely.
@@ -75,6 +79,7 @@ async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
 /// Claims (and releases) as three users; the median for each.
 async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) -> Vec<(String, Duration)> {
     let store = storage::from_db(&db);
+    let queue = QueueStore::new(db.clone());
     let mut results = Vec::new();
     for (username, name, role, states, languages) in [
         ("up.volunteer", "volunteer, UP, Hindi", "volunteer", "9", "hi"),
@@ -92,10 +97,10 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
         for _ in 0..claims {
             let now = Utc::now();
             let t = Instant::now();
-            let claimed = store.claim_next(&scope, now, now + chrono::Duration::minutes(15)).await.unwrap();
+            let claimed = queue.claim_next(&scope, now, now + chrono::Duration::minutes(15)).await.unwrap();
             samples.push(t.elapsed());
             if let Some(case) = claimed {
-                store.release_case(&scope, case, now).await.unwrap();
+                queue.release_case(&scope, case, now).await.unwrap();
             }
         }
         let median = summary(&format!("{label:>14} · {name}"), samples);

@@ -18,7 +18,7 @@ use crate::{
     http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
     prompts::{Catalog, PromptLibrary, PromptVoice, RecordingIndex},
-    queue::Desk,
+    queue::{Desk, QueueStore},
     retention::TwilioRecordings,
     spool::Spool,
     storage::{self, Store},
@@ -74,7 +74,7 @@ impl Application {
         let prompts = PromptLibrary::new(store.clone(), recordings, catalog, directory, limits);
         let uploaded = prompts.refresh().await.context("cannot read the uploaded prompt recordings")?;
         info!(uploaded, "uploaded prompt recordings are active");
-        let desk = Desk::new(store.clone(), clock.clone(), settings.claim_lease);
+        let desk = Desk::new(QueueStore::new(db.clone()), store.clone(), clock.clone(), settings.claim_lease);
         let calls = Arc::new(CallService::new(store.clone(), call_store, registry, directory, &settings.flow, clock));
         let gateways = Gateways {
             twilio_auth_token: settings.twilio_auth_token.clone(),

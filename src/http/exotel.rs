@@ -263,7 +263,7 @@ async fn bridge_status(
     else {
         return (StatusCode::BAD_REQUEST, "CallSid and Status are required, once each").into_response();
     };
-    match app.desk.store().update_attempt_call("exotel", call_sid, status, app.desk.now()).await {
+    match app.desk.queue().update_attempt_call("exotel", call_sid, status).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => super::internal(&e),
     }

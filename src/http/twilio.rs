@@ -122,7 +122,7 @@ async fn bridge(State(app): State<AppState>, request: TwilioRequest) -> Response
     let Some(attempt) = attempt.and_then(|a| a.parse::<i64>().ok()) else {
         return (StatusCode::BAD_REQUEST, "attempt is missing").into_response();
     };
-    match app.desk.store().attempt_caller(attempt).await {
+    match app.desk.queue().attempt_caller(attempt).await {
         Ok(Some(caller)) => twiml(Reply {
             content_type: crate::gateway::XML.to_owned(),
             body: twilio::render_bridge(&caller, bridge.caller_id()),
@@ -143,7 +143,7 @@ async fn bridge_status(State(app): State<AppState>, request: TwilioRequest) -> R
     else {
         return (StatusCode::BAD_REQUEST, "CallSid and CallStatus are required, once each").into_response();
     };
-    match app.desk.store().update_attempt_call("twilio", call_sid, status, app.desk.now()).await {
+    match app.desk.queue().update_attempt_call("twilio", call_sid, status).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => super::internal(&e),
     }

@@ -1,7 +1,8 @@
 //! Storage: the domains not yet moved to stores of their own, behind one
 //! trait, [`Store`], with a backend per database. Calls, their events and
 //! the fold into cases live in `calls::CallStore` and `cases::store` (the
-//! way every domain's store goes: see [`crate::db`]).
+//! way every domain's store goes: see [`crate::db`]), the callback queue in
+//! `queue::QueueStore`.
 
 mod login_attempts;
 mod postgres;
@@ -10,10 +11,7 @@ mod views;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use views::{
-    AttemptView, AuditEntry, CallSummary, CaseHistory, CaseView, ClaimCheck, DayOutcomes, DistrictCount,
-    NewPromptVersion, OutcomeReport, PromptVersion, QueueCount,
-};
+pub use views::{AuditEntry, DayOutcomes, DistrictCount, NewPromptVersion, PromptVersion};
 
 use std::sync::Arc;
 
@@ -117,76 +115,7 @@ pub trait Store: Send + Sync + 'static {
     /// untouched since `idle_since`.
     async fn clear_login_failures(&self, key: &str, idle_since: DateTime<Utc>) -> Result<(), StoreError>;
 
-    // ---- the callback queue ---------------------------------------------
-
-    /// Waiting cases in scope, by language and home state.
-    async fn queue_counts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<QueueCount>, StoreError>;
-
-    /// Atomically claims the next waiting case in scope until `lease_until`:
-    /// the one the user already holds, else medical first, then the longest
-    /// waiting. `None` when nothing is waiting. A user holds at most one
-    /// case (a unique index on `claimed_by`), however many claims race.
-    async fn claim_next(
-        &self,
-        scope: &Scope,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> Result<Option<i64>, StoreError>;
-
-    /// The next waiting cases in scope, in the order they will be taken.
-    async fn waiting_cases(&self, scope: &Scope, now: DateTime<Utc>, limit: i64) -> Result<Vec<CaseView>, StoreError>;
-
-    /// The case the user holds a live claim on, if any.
-    async fn held_case(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Option<i64>, StoreError>;
-
-    /// A case, if it exists and is in scope.
-    async fn case_view(&self, scope: &Scope, id: i64) -> Result<Option<CaseView>, StoreError>;
-
-    /// A case's calls and attempts (ask only after `case_view` found it).
-    async fn case_history(&self, id: i64) -> Result<CaseHistory, StoreError>;
-
-    /// Gives a held case back to the queue.
-    async fn release_case(&self, scope: &Scope, id: i64, now: DateTime<Utc>) -> Result<ClaimCheck, StoreError>;
-
-    /// Records a callback's outcome on a held case and releases it.
-    async fn record_outcome(
-        &self,
-        scope: &Scope,
-        id: i64,
-        report: &OutcomeReport,
-        now: DateTime<Utc>,
-    ) -> Result<ClaimCheck, StoreError>;
-
-    /// Opens an attempt for "Call now" on a held case; its id, or why not.
-    async fn open_call_attempt(
-        &self,
-        scope: &Scope,
-        id: i64,
-        gateway: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Result<i64, ClaimCheck>, StoreError>;
-
-    /// The caller's number for an open "Call now" attempt (the bridge TwiML
-    /// dials it); `None` once the attempt has an outcome.
-    async fn attempt_caller(&self, attempt: i64) -> Result<Option<String>, StoreError>;
-
-    /// The gateway's id for an attempt's bridged call.
-    async fn set_attempt_call_id(&self, attempt: i64, call_id: &str) -> Result<(), StoreError>;
-
-    /// A bridged call's status callback; false when no attempt has that call.
-    async fn update_attempt_call(
-        &self,
-        gateway: &str,
-        call_id: &str,
-        status: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-
-    /// The gateway whose call brought in the case's voice message (the
-    /// provider of the call whose state holds the case's recording URL):
-    /// only that gateway's hosts may serve it. `None` without a message, or
-    /// when no call of the case holds it.
-    async fn voice_message_gateway(&self, case_id: i64) -> Result<Option<String>, StoreError>;
+    // ---- retention ------------------------------------------------------
 
     /// Retention: erases the personal fields of cases closed before
     /// `before` (number, voice message, what the volunteer wrote down) and

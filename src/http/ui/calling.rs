@@ -17,8 +17,7 @@ use crate::{
     gateway::Provider,
     http::{AppState, internal, session::PageUser},
     media::{FetchError, twilio_recording},
-    queue::Scope,
-    storage::ClaimCheck,
+    queue::{ClaimCheck, Scope},
 };
 
 pub fn router() -> Router<AppState> {
@@ -53,14 +52,14 @@ async fn call_now(
         return back_with_error(id, "आपका फ़ोन नंबर दर्ज नहीं है · Your phone number is not set: ask an admin.");
     };
     let scope = Scope::of(&who.user);
-    let store = app.desk.store();
-    let case = match store.case_view(&scope, id).await {
+    let queue = app.desk.queue();
+    let case = match queue.case_view(&scope, id).await {
         Ok(Some(case)) => case,
         Ok(None) => return (StatusCode::NOT_FOUND, "No such case").into_response(),
         Err(e) => return internal(&e),
     };
     let Some(caller) = case.phone.clone() else { return back_with_error(id, "The caller's number was withheld.") };
-    let attempt = match store.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await {
+    let attempt = match queue.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await {
         Ok(Ok(attempt)) => attempt,
         Ok(Err(ClaimCheck::NotHeld)) => return Redirect::to("/?m=expired").into_response(),
         Ok(Err(_)) => return (StatusCode::NOT_FOUND, "No such case").into_response(),
@@ -69,7 +68,7 @@ async fn call_now(
     let request = BridgeRequest { volunteer: &volunteer, caller: &caller, attempt, public_url: &app.public_url };
     match bridge.call(&app.client, &request).await {
         Ok(call_id) => {
-            if let Err(e) = store.set_attempt_call_id(attempt, &call_id).await {
+            if let Err(e) = queue.set_attempt_call_id(attempt, &call_id).await {
                 return internal(&e);
             }
             if let Err(e) = app
@@ -96,13 +95,13 @@ async fn call_now(
 /// elsewhere ([`crate::media`]); Twilio's credentials only for the
 /// account's recording resources at its API.
 async fn recording(State(app): State<AppState>, PageUser(who): PageUser, Path(id): Path<i64>) -> Response {
-    let case = match app.desk.store().case_view(&Scope::of(&who.user), id).await {
+    let case = match app.desk.queue().case_view(&Scope::of(&who.user), id).await {
         Ok(Some(case)) => case,
         Ok(None) => return (StatusCode::NOT_FOUND, "No such case").into_response(),
         Err(e) => return internal(&e),
     };
     let Some(url) = case.recording_url else { return (StatusCode::NOT_FOUND, "No voice message").into_response() };
-    let gateway = match app.desk.store().voice_message_gateway(id).await {
+    let gateway = match app.desk.queue().voice_message_gateway(id).await {
         Ok(gateway) => gateway.as_deref().and_then(Provider::parse),
         Err(e) => return internal(&e),
     };

@@ -13,8 +13,7 @@ use super::{csrf_field, csrf_rejected, district_name, language_label, masked, ne
 use crate::{
     directory::pin_code,
     http::{AppState, internal, session::PageUser},
-    queue::{OpenedCase, OutcomeForm, Scope},
-    storage::ClaimCheck,
+    queue::{ClaimCheck, OpenedCase, OutcomeForm, Scope},
 };
 
 pub fn router() -> Router<AppState> {
@@ -48,11 +47,11 @@ fn flash_text(code: &str) -> Option<&'static str> {
 async fn queue_page(State(app): State<AppState>, PageUser(who): PageUser, Query(flash): Query<Flash>) -> Response {
     let scope = Scope::of(&who.user);
     let now = app.desk.now();
-    let store = app.desk.store();
+    let queue = app.desk.queue();
     let (counts, waiting, held) = match (
-        store.queue_counts(&scope, now).await,
-        store.waiting_cases(&scope, now, 20).await,
-        store.held_case(&scope, now).await,
+        queue.queue_counts(&scope, now).await,
+        queue.waiting_cases(&scope, now, 20).await,
+        queue.held_case(&scope, now).await,
     ) {
         (Ok(c), Ok(w), Ok(h)) => (c, w, h),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
