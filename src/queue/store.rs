@@ -112,11 +112,10 @@ impl QueueStore {
         };
         match claimed {
             Ok(Some(id)) => Ok(Some(id)),
-            Ok(None) if matches!(self.db, Db::Sqlite(_)) => Ok(None),
-            // Nothing left to take, or every candidate was locked
-            // (PostgreSQL), or a concurrent tap by the same user claimed
-            // first (the unique index on `claimed_by`): perhaps that tap's
-            // claim, which is this one too.
+            // Nothing left to take (or, on PostgreSQL, every candidate was
+            // locked), or a concurrent tap by the same user claimed first
+            // (the unique index on `claimed_by`): perhaps that tap took the
+            // last case, and its claim is this one too.
             Ok(None) => self.renew_held(scope, now, lease_until).await,
             Err(e) if is_unique_violation(&e) => self.renew_held(scope, now, lease_until).await,
             Err(e) => Err(e.into()),
