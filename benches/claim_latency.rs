@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use sampark::{
     auth::{UserStore, new_user},
-    queue::Scope,
-    storage,
+    queue::{QueueStore, Scope},
 };
 
 /// Home states as migrants' calls might spread over them: mostly UP and
@@ -71,15 +70,15 @@ fn summary(label: &str, mut samples: Vec<Duration>) -> Duration {
 async fn measure(cases: u64, claims: usize) -> Vec<(String, Duration)> {
     let dir = tempfile::TempDir::new().unwrap();
     let url = format!("sqlite://{}", dir.path().join("claims.db").display());
-    let store = storage::connect(&url).await.unwrap();
+    let store = sampark::db::Db::open(&url).await.unwrap();
     seed(&url, cases).await;
     claim_as_volunteers(store, &format!("{cases} waiting"), claims).await
 }
 
 /// Claims (and releases) as three users; the median for each.
 async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) -> Vec<(String, Duration)> {
-    let store = storage::from_db(&db);
     let users = UserStore::new(db.clone());
+    let queue = QueueStore::new(db.clone());
     let mut results = Vec::new();
     for (username, name, role, states, languages) in [
         ("up.volunteer", "volunteer, UP, Hindi", "volunteer", "9", "hi"),
@@ -97,10 +96,10 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
         for _ in 0..claims {
             let now = Utc::now();
             let t = Instant::now();
-            let claimed = store.claim_next(&scope, now, now + chrono::Duration::minutes(15)).await.unwrap();
+            let claimed = queue.claim_next(&scope, now, now + chrono::Duration::minutes(15)).await.unwrap();
             samples.push(t.elapsed());
             if let Some(case) = claimed {
-                store.release_case(&scope, case, now).await.unwrap();
+                queue.release_case(&scope, case, now).await.unwrap();
             }
         }
         let median = summary(&format!("{label:>14} · {name}"), samples);
@@ -119,7 +118,7 @@ async fn main() {
     let small = measure(1_000, claims).await;
     let large = measure(cases, claims).await;
     if let Ok(url) = std::env::var("CLAIM_DATABASE_URL") {
-        let db = storage::connect(&url).await.unwrap();
+        let db = sampark::db::Db::open(&url).await.unwrap();
         let counts = sampark::calls::CallStore::new(db.clone(), false).counts().await.unwrap();
         let filled = claim_as_volunteers(db, &format!("{}M cases", counts.cases / 1_000_000), claims).await;
         println!("ratio of medians, the filled database vs {cases} waiting:");

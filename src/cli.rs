@@ -18,7 +18,7 @@ use crate::{
     prompt_tools,
     prompts::Catalog,
     startup::Application,
-    storage, telemetry,
+    telemetry,
 };
 
 #[derive(Debug, Parser)]
@@ -312,7 +312,7 @@ fn check_flows(files: &[PathBuf], prompts: &Path, out: &mut impl Write) -> anyho
 }
 
 async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let db = storage::connect_existing(database_url).await.context("cannot open the database")?;
+    let db = crate::db::Db::open_existing(database_url).await.context("cannot open the database")?;
     let cases = CaseStore::new(db.clone());
     let count = match output {
         Some(path) => {
@@ -327,7 +327,7 @@ async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>)
 }
 
 async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
-    let db = storage::connect(database_url).await.context("cannot open the database")?;
+    let db = crate::db::Db::open(database_url).await.context("cannot open the database")?;
     let store = UserStore::new(db.clone());
     let now = chrono::Utc::now();
     match command {
@@ -367,7 +367,7 @@ async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<Exit
 }
 
 async fn purge(settings: &Settings, days: u32) -> anyhow::Result<ExitCode> {
-    let db = storage::connect_existing(&settings.database_url).await.context("cannot open the database")?;
+    let db = crate::db::Db::open_existing(&settings.database_url).await.context("cannot open the database")?;
     let cases = CaseStore::new(db.clone());
     let twilio = match (&settings.twilio_account_sid, &settings.twilio_auth_token) {
         (Some(sid), Some(token)) => Some(crate::retention::TwilioRecordings {

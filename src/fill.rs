@@ -15,7 +15,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sqlx::AssertSqlSafe;
 
-use crate::{directory::Directory, storage::StoreError};
+use crate::{db::StoreError, directory::Directory};
 
 /// Rows per INSERT statement.
 const BATCH: u64 = 1000;
@@ -133,7 +133,7 @@ impl Generator {
 
 /// Fills the database at `url` with `cases` cases (five events each).
 pub async fn fill(url: &str, cases: u64) -> Result<(), StoreError> {
-    let db = crate::storage::connect(url).await?;
+    let db = crate::db::Db::open(url).await?;
     let calls = crate::calls::CallStore::new(db.clone(), false);
     if calls.counts().await?.calls > 0 {
         return Err(StoreError::Conflict("a database with calls in it (fill only empty ones)".to_owned()));

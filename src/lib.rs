@@ -3,8 +3,8 @@
 //! A call reaches a gateway adapter ([`gateway`]), which turns the webhook
 //! into a neutral [`flow::CallEvent`]; the pure flow engine ([`flow`]) decides
 //! the next state and [`flow::Action`]s; the call driver ([`calls`]) saves the
-//! event, the new state and the reply in one transaction through the
-//! [`storage::Store`] trait before the adapter renders the reply in the
+//! event, the new state and the reply in one transaction through its store
+//! ([`calls::CallStore`]) before the adapter renders the reply in the
 //! gateway's dialect. A call that ends becomes (or folds into) its caller's
 //! case in the callback queue ([`cases`]).
 //!
@@ -13,8 +13,8 @@
 //! `gateway` (Twilio) · `calls` (the per-webhook driver) · `cases` (folding
 //! calls into cases, export, retention) · `queue` (the callback queue) ·
 //! `reports` (coordinators' figures) · `audit` (who did what with personal
-//! data) · `db` (the database, one dialect file per backend) · `storage`
-//! (the store trait of the domains not yet moved out) · `http` (routes) ·
+//! data) · `db` (the database, one dialect file per backend; each domain
+//! above owns its store on it) · `http` (routes) ·
 //! `media` (fetching and deleting voice messages at the gateways) ·
 //! `config`, `telemetry`, `startup`, `cli`.
 
@@ -44,7 +44,6 @@ pub mod retention;
 pub mod simulate;
 pub mod spool;
 pub mod startup;
-pub mod storage;
 pub mod telemetry;
 
 /// Installs the process's TLS provider (ring) for outbound HTTPS (gateway

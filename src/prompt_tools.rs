@@ -19,7 +19,6 @@ use crate::{
     domain::Language,
     flow::Flow,
     prompts::{Catalog, Cell, Coverage, PromptKey, PromptLibrary, PromptStore, RecordingIndex, Upload},
-    storage,
 };
 
 /// The library on the configured database, with the current flows.
@@ -31,7 +30,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Db, PromptLibrary, Vec
 pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Result<(Db, PromptLibrary, Vec<Flow>)> {
     let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
     let flows = crate::startup::load_flows(settings, &catalog)?;
-    let db = storage::connect(database_url).await.context("cannot open the database")?;
+    let db = Db::open(database_url).await.context("cannot open the database")?;
     let index = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
         .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
     let limits = AudioLimits {

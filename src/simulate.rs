@@ -30,7 +30,6 @@ use crate::{
     flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage, keypad},
     gateway::{Inbound, Provider, Reply, Step},
     prompts::{PromptLibrary, PromptVoice},
-    storage,
 };
 
 /// The actions a turn rendered, and the turn the next answer belongs to.
@@ -96,11 +95,10 @@ async fn simulate(
         bail!("no flow `{flow_id}` in {} (there are: {})", settings.flows_dir.display(), ids.join(", "));
     };
     let flow_version = flow.version.clone();
-    let store = storage::from_db(&db);
     let call_store = CallStore::new(db.clone(), false);
     let registry = FlowRegistry::new(flows, call_store.clone()).await?;
     let directory = Directory::bundled();
-    let calls = CallService::new(store, call_store, registry, directory, &flow_id, system_clock());
+    let calls = CallService::new(call_store, registry, directory, &flow_id, system_clock());
     let voice = library.voice(&settings.public_url);
     let caller = PhoneNumber::parse(&options.caller).context("--caller is not a phone number")?;
     let speaker = Speaker::open(options.audio);

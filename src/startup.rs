@@ -20,11 +20,10 @@ use crate::{
     http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
     prompts::{Catalog, PromptLibrary, PromptStore, PromptVoice, RecordingIndex},
-    queue::Desk,
+    queue::{Desk, QueueStore},
     reports::ReportStore,
     retention::TwilioRecordings,
     spool::Spool,
-    storage,
 };
 
 /// A built server, bound and ready to run.
@@ -60,7 +59,6 @@ impl Application {
         let options = DbOptions { create_if_missing: true, page_limit: settings.sqlite_page_limit.clone() };
         let db = Db::connect(&settings.database_url, options).await.context("cannot open the database")?;
         db.migrate().await.context("cannot migrate the database")?;
-        let store = storage::from_db(&db);
         let call_store = CallStore::new(db.clone(), settings.group_commit);
         let users = UserStore::new(db.clone());
         let registry = FlowRegistry::new(flows, call_store.clone()).await?;
@@ -78,8 +76,9 @@ impl Application {
         let prompts = PromptLibrary::new(PromptStore::new(db.clone()), recordings, catalog, directory, limits);
         let uploaded = prompts.refresh().await.context("cannot read the uploaded prompt recordings")?;
         info!(uploaded, "uploaded prompt recordings are active");
-        let desk = Desk::new(store.clone(), AuditStore::new(db.clone()), clock.clone(), settings.claim_lease);
-        let calls = Arc::new(CallService::new(store.clone(), call_store, registry, directory, &settings.flow, clock));
+        let desk =
+            Desk::new(QueueStore::new(db.clone()), AuditStore::new(db.clone()), clock.clone(), settings.claim_lease);
+        let calls = Arc::new(CallService::new(call_store, registry, directory, &settings.flow, clock));
         let gateways = Gateways {
             twilio_auth_token: settings.twilio_auth_token.clone(),
             plivo_auth_token: settings.plivo_auth_token.clone(),

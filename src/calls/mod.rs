@@ -29,7 +29,6 @@ use crate::{
     directory::Directory,
     flow::{self, Action, CallEvent, EndReason, FlowError, Transition},
     gateway::{Inbound, Provider, Reply, Step},
-    storage::Store,
 };
 
 /// Renders actions in a gateway's dialect; `turn` is the turn number the
@@ -78,8 +77,6 @@ pub fn system_clock() -> Clock {
 
 /// Drives calls through their flows.
 pub struct CallService {
-    /// The domains not yet in stores of their own (users, queue, …).
-    store: Arc<dyn Store>,
     calls: CallStore,
     cache: cache::CallCache,
     flows: FlowRegistry,
@@ -128,26 +125,13 @@ fn answers_next(step: &Step, call: &StoredCall) -> bool {
 impl CallService {
     /// `entry_flow` answers new calls; it must be one of the registry's flows.
     pub fn new(
-        store: Arc<dyn Store>,
         calls: CallStore,
         flows: FlowRegistry,
         directory: &'static Directory,
         entry_flow: &str,
         clock: Clock,
     ) -> Self {
-        Self {
-            store,
-            calls,
-            cache: cache::CallCache::default(),
-            flows,
-            directory,
-            entry_flow: entry_flow.to_owned(),
-            clock,
-        }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+        Self { calls, cache: cache::CallCache::default(), flows, directory, entry_flow: entry_flow.to_owned(), clock }
     }
 
     /// Calls, their events and flow versions.

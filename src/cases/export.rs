@@ -5,7 +5,7 @@ use std::io::Write;
 use futures::{Stream, StreamExt};
 
 use super::{CaseRecord, format_time};
-use crate::storage::StoreError;
+use crate::db::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {

@@ -137,6 +137,22 @@ impl Db {
         }
     }
 
+    /// Opens and migrates the database a URL names, creating an SQLite file
+    /// if there is none: for the tools that write to it.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let db = Self::connect(url, DbOptions { create_if_missing: true, page_limit: None }).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens and migrates an existing database (an SQLite file must be
+    /// there): for the tools that read it, such as the export.
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        let db = Self::connect(url, DbOptions::default()).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
     /// Brings the schema up to date (migrations per backend).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {

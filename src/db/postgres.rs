@@ -24,6 +24,30 @@ macro_rules! for_update {
 }
 pub(crate) use for_update;
 
+/// The callback queue's scope filter on `cases` (the rule `queue::Scope`
+/// states): `$1` the role, `$2` the states and `$3` the languages, lists
+/// bound with [`int_list`] and [`text_list`] (arrays).
+macro_rules! in_scope {
+    () => {
+        "($1 = 'admin'
+          OR ($1 = 'coordinator' AND home_state_code = ANY($2))
+          OR ($1 = 'volunteer'
+              AND (home_state_code IS NULL OR home_state_code = ANY($2))
+              AND (language IS NULL OR language = ANY($3))))"
+    };
+}
+pub(crate) use in_scope;
+
+/// Numbers as a list parameter (see [`in_scope!`]): a `bigint[]`.
+pub(crate) fn int_list(values: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    values.into_iter().collect()
+}
+
+/// Texts as a list parameter (see [`in_scope!`]): a `text[]`.
+pub(crate) fn text_list<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values.into_iter().map(str::to_owned).collect()
+}
+
 /// Connects to the database a `postgres:` URL names.
 pub(super) async fn connect(url: &str) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url)?.application_name("sampark");

@@ -23,6 +23,31 @@ macro_rules! for_update {
 }
 pub(crate) use for_update;
 
+/// The callback queue's scope filter on `cases` (the rule `queue::Scope`
+/// states): `$1` the role, `$2` the states and `$3` the languages, lists
+/// bound with [`int_list`] and [`text_list`] (JSON arrays, read by
+/// `json_each`).
+macro_rules! in_scope {
+    () => {
+        "($1 = 'admin'
+          OR ($1 = 'coordinator' AND home_state_code IN (SELECT value FROM json_each($2)))
+          OR ($1 = 'volunteer'
+              AND (home_state_code IS NULL OR home_state_code IN (SELECT value FROM json_each($2)))
+              AND (language IS NULL OR language IN (SELECT value FROM json_each($3)))))"
+    };
+}
+pub(crate) use in_scope;
+
+/// Numbers as a list parameter (see [`in_scope!`]): a JSON array.
+pub(crate) fn int_list(values: impl IntoIterator<Item = i64>) -> String {
+    serde_json::to_string(&values.into_iter().collect::<Vec<_>>()).expect("numbers serialise")
+}
+
+/// Texts as a list parameter (see [`in_scope!`]): a JSON array.
+pub(crate) fn text_list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    serde_json::to_string(&values.into_iter().collect::<Vec<_>>()).expect("strings serialise")
+}
+
 /// Opens the database file a `sqlite:` URL names, creating it (readable by
 /// its owner only) if asked.
 pub(super) async fn connect(url: &str, options: DbOptions) -> Result<SqlitePool, StoreError> {

@@ -25,8 +25,7 @@ use super::{
 use crate::{
     directory::Directory,
     domain::PhoneNumber,
-    queue::{OpenedCase, OutcomeForm},
-    storage::{CaseHistory, ClaimCheck},
+    queue::{CaseHistory, ClaimCheck, OpenedCase, OutcomeForm},
 };
 
 pub fn router() -> Router<AppState> {

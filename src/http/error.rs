@@ -28,7 +28,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::{prompts::LibraryError, storage::StoreError};
+use crate::{db::StoreError, prompts::LibraryError};
 
 /// Why a page or API request failed. Messages are shown to the client;
 /// an [`AppError::Internal`] cause never is.

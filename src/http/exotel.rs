@@ -196,7 +196,7 @@ async fn bridge_status(
     else {
         return Err(Refused::Malformed("CallSid and Status are required, once each".to_owned()));
     };
-    Ok(match app.desk.store().update_attempt_call("exotel", call_sid, status, app.desk.now()).await {
+    Ok(match app.desk.queue().update_attempt_call("exotel", call_sid, status).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => {
             error!(error.message = %e, error.cause_chain = ?e, "could not record a Call now status");

@@ -31,7 +31,7 @@ use crate::{
         throttle::{self, Counter},
         token_hash,
     },
-    storage::StoreError,
+    db::StoreError,
 };
 
 pub const SESSION_COOKIE: &str = "sampark_session";

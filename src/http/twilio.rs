@@ -133,7 +133,7 @@ async fn bridge(State(app): State<AppState>, SignedTwilio(request): SignedTwilio
     let Some(attempt) = attempt.and_then(|a| a.parse::<i64>().ok()) else {
         return Err(Refused::Malformed("attempt is missing".to_owned()));
     };
-    Ok(match app.desk.store().attempt_caller(attempt).await {
+    Ok(match app.desk.queue().attempt_caller(attempt).await {
         Ok(Some(caller)) => twiml(Reply {
             content_type: crate::gateway::XML.to_owned(),
             body: twilio::render_bridge(&caller, bridge.caller_id()),
@@ -154,7 +154,7 @@ async fn bridge_status(State(app): State<AppState>, SignedTwilio(request): Signe
     else {
         return Err(Refused::Malformed("CallSid and CallStatus are required, once each".to_owned()));
     };
-    Ok(match app.desk.store().update_attempt_call("twilio", call_sid, status, app.desk.now()).await {
+    Ok(match app.desk.queue().update_attempt_call("twilio", call_sid, status).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => {
             error!(error.message = %e, error.cause_chain = ?e, "could not record a Call now status");

@@ -1,17 +1,19 @@
 //! The volunteer's desk: the queue operations the web pages and the JSON
 //! API share — counts, take next, open a case, record an outcome, release —
 //! with the time, the lease and the audit log applied in one place.
+//!
+//! It holds the queue's store and the audit log; nothing else.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::Scope;
+use super::{CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, QueueStore, Scope};
 use crate::{
     audit::{AuditEntry, AuditStore},
     auth::User,
     calls::Clock,
-    storage::{CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Store, StoreError},
+    db::StoreError,
 };
 
 /// A case opened by a user: what they may see of it.
@@ -27,23 +29,23 @@ pub struct OpenedCase {
 
 #[derive(Clone)]
 pub struct Desk {
-    store: Arc<dyn Store>,
+    queue: QueueStore,
     audit: AuditStore,
     clock: Clock,
     lease: Duration,
 }
 
 impl Desk {
-    pub fn new(store: Arc<dyn Store>, audit: AuditStore, clock: Clock, lease: Duration) -> Self {
-        Self { store, audit, clock, lease }
+    pub fn new(queue: QueueStore, audit: AuditStore, clock: Clock, lease: Duration) -> Self {
+        Self { queue, audit, clock, lease }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    pub fn queue(&self) -> &QueueStore {
+        &self.queue
     }
 
     /// The audit log the desk writes to.
@@ -52,7 +54,7 @@ impl Desk {
     }
 
     pub async fn counts(&self, user: &User) -> Result<Vec<QueueCount>, StoreError> {
-        self.store.queue_counts(&Scope::of(user), self.now()).await
+        self.queue.queue_counts(&Scope::of(user), self.now()).await
     }
 
     /// Claims the next waiting case for the user; `None` when none waits.
@@ -60,7 +62,7 @@ impl Desk {
         let now = self.now();
         let lease_until = now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::minutes(15));
         let started = std::time::Instant::now();
-        let claimed = self.store.claim_next(&Scope::of(user), now, lease_until).await;
+        let claimed = self.queue.claim_next(&Scope::of(user), now, lease_until).await;
         crate::metrics::claim_latency(started.elapsed());
         claimed
     }
@@ -69,8 +71,8 @@ impl Desk {
     /// exist for them. The number is revealed (and audited) only to the
     /// holder of the case.
     pub async fn open(&self, user: &User, id: i64) -> Result<Option<OpenedCase>, StoreError> {
-        let Some(case) = self.store.case_view(&Scope::of(user), id).await? else { return Ok(None) };
-        let history = self.store.case_history(id).await?;
+        let Some(case) = self.queue.case_view(&Scope::of(user), id).await? else { return Ok(None) };
+        let history = self.queue.case_history(id).await?;
         let held = case.held_by(user.id, self.now());
         let phone = if held { case.phone.clone() } else { None };
         if phone.is_some() {
@@ -80,11 +82,11 @@ impl Desk {
     }
 
     pub async fn record_outcome(&self, user: &User, id: i64, report: &OutcomeReport) -> Result<ClaimCheck, StoreError> {
-        self.store.record_outcome(&Scope::of(user), id, report, self.now()).await
+        self.queue.record_outcome(&Scope::of(user), id, report, self.now()).await
     }
 
     pub async fn release(&self, user: &User, id: i64) -> Result<ClaimCheck, StoreError> {
-        self.store.release_case(&Scope::of(user), id, self.now()).await
+        self.queue.release_case(&Scope::of(user), id, self.now()).await
     }
 
     /// Notes in the audit log that `user` did `action` (to a case).

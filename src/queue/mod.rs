@@ -11,8 +11,12 @@
 //!   day; the fifth closes it as unreachable.
 
 mod desk;
+pub mod store;
+mod views;
 
 pub use desk::{Desk, OpenedCase};
+pub use store::QueueStore;
+pub use views::{AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount};
 
 use std::time::Duration;
 
@@ -97,6 +101,22 @@ impl Outcome {
             Self::CallBack { .. } => "call_back",
         }
     }
+
+    /// Who the caller was referred to (follow-up only).
+    pub fn referred_to(&self) -> Option<&str> {
+        match self {
+            Self::FollowUp { referred_to } => Some(referred_to),
+            _ => None,
+        }
+    }
+
+    /// When the caller asked to be called (call-back only).
+    pub fn callback_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::CallBack { at } => Some(*at),
+            _ => None,
+        }
+    }
 }
 
 /// Where an outcome leaves the case.
@@ -137,7 +157,7 @@ pub fn disposition(outcome: &Outcome, no_answers: u32, now: DateTime<Utc>) -> Di
 }
 
 /// What a volunteer fills in from the conversation (the seed questionnaire).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CaseNotes {
     pub worker_name: Option<String>,
     pub village: Option<String>,
@@ -214,6 +234,12 @@ mod tests {
         assert_eq!((follow.status, follow.closed), ("follow_up", false));
         let later = disposition(&Outcome::CallBack { at: at(5) }, 0, now);
         assert_eq!((later.status, later.next_attempt_at), ("queued", Some(at(5))));
+        let referred = Outcome::FollowUp { referred_to: "district officer".to_owned() };
+        assert_eq!((referred.referred_to(), referred.callback_at()), (Some("district officer"), None));
+        assert_eq!(
+            (Outcome::CallBack { at: at(5) }.callback_at(), Outcome::Resolved.referred_to()),
+            (Some(at(5)), None)
+        );
     }
 
     #[test]
@@ -275,7 +301,7 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 impl OutcomeForm {
     /// Checks the form: a known outcome, a referral for follow-up, a future
     /// time (within 30 days) for a call-back, fields of sane length.
-    pub fn into_report(self, now: DateTime<Utc>) -> Result<crate::storage::OutcomeReport, String> {
+    pub fn into_report(self, now: DateTime<Utc>) -> Result<OutcomeReport, String> {
         let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let outcome = match self.outcome.as_str() {
             "resolved" => Outcome::Resolved,
@@ -302,6 +328,6 @@ impl OutcomeForm {
         if notes.as_ref().is_some_and(|n| n.chars().count() > 4 * MAX_FIELD) {
             return Err("the notes are too long".to_owned());
         }
-        Ok(crate::storage::OutcomeReport { outcome, notes, details: self.details.cleaned()? })
+        Ok(OutcomeReport { outcome, notes, details: self.details.cleaned()? })
     }
 }

@@ -13,7 +13,6 @@ use sampark::{
     cases::{ExportFormat, write_export},
     config::{LogFormat, Settings},
     startup::Application,
-    storage,
 };
 use tempfile::TempDir;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -288,7 +287,7 @@ impl TestApp {
 
     /// Every case, as `sampark cases export --format jsonl` writes it.
     pub async fn cases(&self) -> Vec<serde_json::Value> {
-        let db = storage::connect_existing(&self.database_url).await.unwrap();
+        let db = sampark::db::Db::open_existing(&self.database_url).await.unwrap();
         let mut out = Vec::new();
         write_export(CaseStore::new(db.clone()).export_cases(), ExportFormat::Jsonl, &mut out).await.unwrap();
         db.close().await;

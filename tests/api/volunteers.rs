@@ -117,6 +117,27 @@ async fn twenty_concurrent_taps_by_one_volunteer_claim_one_case() {
     assert_eq!(held, 1);
 }
 
+/// The last waiting case taken by one of a volunteer's own taps: the other
+/// taps find nothing left to claim, and answer the case that tap holds,
+/// not "nobody is waiting".
+#[tokio::test]
+async fn concurrent_taps_on_the_last_case_all_answer_it() {
+    let app = spawn_app().await;
+    for trial in 0..8 {
+        app.queue_caller(&format!("CA7{trial:031}"), &format!("+9110000007{trial:02}"), "1", "9", None).await;
+        let name = format!("last{trial}");
+        app.add_user(&name, "volunteer", "9", "hi", "").await;
+        let mut sessions = Vec::new();
+        for _ in 0..10 {
+            sessions.push(app.api_login(&name).await);
+        }
+        let taps = futures::future::join_all(sessions.iter().cycle().take(20).map(|s| claim(&app, s))).await;
+        let ids: Vec<Option<i64>> = taps.iter().map(|c| c.as_ref().map(|c| c["id"].as_i64().unwrap())).collect();
+        let first = ids[0].expect("a case");
+        assert!(ids.iter().all(|id| *id == Some(first)), "trial {trial}: every tap answers the one case: {ids:?}");
+    }
+}
+
 #[tokio::test]
 async fn disabling_a_volunteer_puts_their_case_back_at_once() {
     let app = spawn_app().await;

@@ -12,13 +12,13 @@ use serde::Deserialize;
 use super::{csrf_field, page, when};
 use crate::{
     auth::new_user,
+    db::StoreError,
     http::{
         AppState,
         access::{Admin, CsrfForm},
         error::AppError,
         session::SignedIn,
     },
-    storage::StoreError,
 };
 
 pub fn router() -> Router<AppState> {

@@ -15,8 +15,7 @@ use crate::{
     gateway::Provider,
     http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
     media::{FetchError, twilio_recording},
-    queue::Scope,
-    storage::ClaimCheck,
+    queue::{ClaimCheck, Scope},
 };
 
 pub fn router() -> Router<AppState> {
@@ -42,10 +41,10 @@ async fn call_now(
         return Ok(back_with_error(id, "आपका फ़ोन नंबर दर्ज नहीं है · Your phone number is not set: ask an admin."));
     };
     let scope = Scope::of(&who.user);
-    let store = app.desk.store();
-    let case = store.case_view(&scope, id).await?.ok_or_else(no_such_case)?;
+    let queue = app.desk.queue();
+    let case = queue.case_view(&scope, id).await?.ok_or_else(no_such_case)?;
     let Some(caller) = case.phone.clone() else { return Ok(back_with_error(id, "The caller's number was withheld.")) };
-    let attempt = match store.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await? {
+    let attempt = match queue.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await? {
         Ok(attempt) => attempt,
         Err(ClaimCheck::NotHeld) => return Ok(Redirect::to("/?m=expired").into_response()),
         Err(_) => return Err(no_such_case()),
@@ -53,7 +52,7 @@ async fn call_now(
     let request = BridgeRequest { volunteer: &volunteer, caller: &caller, attempt, public_url: &app.public_url };
     match bridge.call(&app.client, &request).await {
         Ok(call_id) => {
-            store.set_attempt_call_id(attempt, &call_id).await?;
+            queue.set_attempt_call_id(attempt, &call_id).await?;
             let details = format!("{} call {call_id}", bridge.gateway());
             app.desk.audit(&who.user, "call_now", Some(id), Some(details)).await?;
             Ok(Redirect::to(&format!("/cases/{id}")).into_response())
@@ -77,9 +76,9 @@ fn no_such_case() -> AppError {
 /// elsewhere ([`crate::media`]); Twilio's credentials only for the
 /// account's recording resources at its API.
 async fn recording(State(app): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let case = app.desk.store().case_view(&Scope::of(&who.user), id).await?.ok_or_else(no_such_case)?;
+    let case = app.desk.queue().case_view(&Scope::of(&who.user), id).await?.ok_or_else(no_such_case)?;
     let url = case.recording_url.ok_or_else(|| AppError::not_found("No voice message"))?;
-    let gateway = app.desk.store().voice_message_gateway(id).await?;
+    let gateway = app.desk.queue().voice_message_gateway(id).await?;
     let Some(gateway) = gateway.as_deref().and_then(Provider::parse) else {
         warn!(case.id = id, "a voice message no call of its case brought in; not fetched");
         return Err(bad_gateway("Sampark cannot tell which gateway keeps this voice message."));

@@ -14,8 +14,7 @@ use super::{csrf_field, district_name, language_label, masked, need_label, page,
 use crate::{
     directory::pin_code,
     http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
-    queue::{OpenedCase, OutcomeForm, Scope},
-    storage::ClaimCheck,
+    queue::{ClaimCheck, OpenedCase, OutcomeForm, Scope},
 };
 
 pub fn router() -> Router<AppState> {
@@ -53,11 +52,11 @@ async fn queue_page(
 ) -> Result<Markup, AppError> {
     let scope = Scope::of(&who.user);
     let now = app.desk.now();
-    let store = app.desk.store();
+    let queue = app.desk.queue();
     let (counts, waiting, held) = match (
-        store.queue_counts(&scope, now).await,
-        store.waiting_cases(&scope, now, 20).await,
-        store.held_case(&scope, now).await,
+        queue.queue_counts(&scope, now).await,
+        queue.waiting_cases(&scope, now, 20).await,
+        queue.held_case(&scope, now).await,
     ) {
         (Ok(c), Ok(w), Ok(h)) => (c, w, h),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),

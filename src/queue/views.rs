@@ -1,13 +1,13 @@
-//! What the store returns to the volunteer side: cases as volunteers see
-//! them, their history and queue counts.
+//! What the queue's store returns: cases as volunteers see them, their
+//! history, queue counts, and why a held-case operation did not apply.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::queue::{CaseNotes, Outcome};
+use super::{CaseNotes, Outcome};
 
 /// A case as its page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CaseView {
     pub id: i64,
     /// The caller's number (E.164). Pages mask it until the case is claimed.
@@ -29,6 +29,7 @@ pub struct CaseView {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub no_answer_attempts: i64,
     pub referred_to: Option<String>,
+    #[sqlx(flatten)]
     pub notes: CaseNotes,
 }
 
@@ -40,7 +41,7 @@ impl CaseView {
 }
 
 /// One call folded into a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CallSummary {
     pub started_at: DateTime<Utc>,
     pub provider: String,
@@ -49,7 +50,7 @@ pub struct CallSummary {
 }
 
 /// One callback attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AttemptView {
     pub started_at: DateTime<Utc>,
     pub username: String,
@@ -69,7 +70,7 @@ pub struct CaseHistory {
 }
 
 /// Waiting cases for one language and home state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct QueueCount {
     pub language: Option<String>,
     pub home_state_code: Option<i64>,
