@@ -9,6 +9,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 /// Seconds: from a fast webhook to one that has used most of its budget.
 const LATENCY_BUCKETS: [f64; 14] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
 
+/// Turns per group commit, up to the writer's largest group.
+const GROUP_BUCKETS: [f64; 7] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
+
 pub const WEBHOOKS: &str = "sampark_webhooks_total";
 pub const WEBHOOK_SECONDS: &str = "sampark_webhook_duration_seconds";
 pub const CLAIM_SECONDS: &str = "sampark_claim_duration_seconds";
@@ -17,6 +20,8 @@ pub const QUEUE_WAITING: &str = "sampark_queue_waiting";
 pub const SEQUENCE_JOINS: &str = "sampark_prompt_sequence_joins_total";
 pub const CONNECTIONS_OPEN: &str = "sampark_connections_open";
 pub const CONNECTIONS_REFUSED: &str = "sampark_connections_refused_total";
+/// Turns per SQLite group commit: how much one disk flush carries.
+pub const GROUP_COMMIT_TURNS: &str = "sampark_group_commit_turns";
 /// Password verifications by outcome: `checked`, or `busy` (refused: every
 /// turn was taken).
 pub const PASSWORD_CHECKS: &str = "sampark_password_checks_total";
@@ -29,6 +34,8 @@ pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &LATENCY_BUCKETS)
+            .expect("the buckets are not empty")
+            .set_buckets_for_metric(Matcher::Full(GROUP_COMMIT_TURNS.to_owned()), &GROUP_BUCKETS)
             .expect("the buckets are not empty");
         match builder.install_recorder() {
             Ok(handle) => handle,
@@ -66,4 +73,9 @@ pub fn connection_refused(cap: &'static str) {
 
 pub fn claim_latency(elapsed: Duration) {
     metrics::histogram!(CLAIM_SECONDS).record(elapsed.as_secs_f64());
+}
+
+/// One SQLite group commit of `turns` turns.
+pub fn group_commit(turns: usize) {
+    metrics::histogram!(GROUP_COMMIT_TURNS).record(turns as f64);
 }

@@ -1,10 +1,11 @@
 //! A group of webhook turns written in a handful of statements (SQLite's
 //! group commit, see `group.rs`): each statement takes the whole group as
-//! one JSON array, read with `json_each`, so the SQL text stays the same
-//! whatever the group's size and stays prepared. Per group: one read for
-//! retries among the calls' events, one update of the calls that move on,
-//! one insert of the calls that start, one insert of the events, then the
-//! folds into cases of the calls that end (one in nine turns).
+//! multi-row `VALUES`, bound like any parameter (see
+//! `db::sqlite::group_sql`: a few texts per statement, each prepared once).
+//! Per group: one read for retries among the calls' events, one update of
+//! the calls that move on, one insert of the calls that start, one insert of
+//! the events, then the folds into cases of the calls that end
+//! (`cases::group`: a read and three writes for all of them).
 //!
 //! The writer holds SQLite's write lock for the whole transaction, so what
 //! the first statement reads still holds for the last. Outcomes are those
@@ -16,45 +17,40 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
-
 use super::store::{CallWrite, CommitOutcome, TurnCommit};
 use crate::{
-    cases::store::fold_into_case,
-    db::{StoreError, Tx},
+    cases::group::{Fold, fold_group},
+    db::{
+        StoreError, Tx,
+        sqlite::{group_sql, pad_rows},
+    },
 };
 
-/// Retries among the turns of calls already stored.
+/// Retries among the turns of calls already stored: (call id, dedupe key).
 const DUPLICATES: &str = "SELECT e.call_id, e.dedupe_key FROM call_events e
-    JOIN json_each($1) j ON e.call_id = j.value ->> 'id' AND e.dedupe_key = j.value ->> 'key'";
+    JOIN (VALUES {rows}) v ON e.call_id = v.column1 AND e.dedupe_key = v.column2";
 
-/// Calls that move on, if still at the version their turn was decided on.
-const UPDATE_CALLS: &str = "WITH v AS (SELECT value ->> 'id' AS id, value ->> 'expected' AS expected,
-        value ->> 'state' AS state, value ->> 'turn' AS turn, value ->> 'node' AS node,
-        value ->> 'end_reason' AS end_reason, value ->> 'ended_at' AS ended_at, value ->> 'at' AS at
-        FROM json_each($1))
-    UPDATE calls SET state = v.state, turn = v.turn, version = calls.version + 1, node = v.node,
-        end_reason = coalesce(calls.end_reason, v.end_reason), ended_at = coalesce(calls.ended_at, v.ended_at),
-        updated_at = v.at
-    FROM v WHERE calls.id = v.id AND calls.version = v.expected
+/// Calls that move on, if still at the version their turn was decided on:
+/// (id, expected version, state, turn, node, end reason, ended at, at).
+const UPDATE_CALLS: &str = "UPDATE calls SET state = v.column3, turn = v.column4, version = calls.version + 1,
+        node = v.column5, end_reason = coalesce(calls.end_reason, v.column6),
+        ended_at = coalesce(calls.ended_at, v.column7), updated_at = v.column8
+    FROM (VALUES {rows}) AS v WHERE calls.id = v.column1 AND calls.version = v.column2
     RETURNING calls.id";
 
 /// Calls that start; one another request inserted first is left alone.
 const INSERT_CALLS: &str = "INSERT INTO calls (provider, provider_call_id, phone, flow_id, flow_version, state, turn,
         version, node, end_reason, ended_at, started_at, updated_at)
-    SELECT value ->> 'provider', value ->> 'call', value ->> 'phone', value ->> 'flow_id',
-        value ->> 'flow_version', value ->> 'state', value ->> 'turn', 1, value ->> 'node',
-        value ->> 'end_reason', value ->> 'ended_at', value ->> 'at', value ->> 'at'
-    FROM json_each($1) WHERE true
+    SELECT column1, column2, column3, column4, column5, column6, column7, 1, column8, column9, column10,
+        column11, column11
+    FROM (VALUES {rows}) WHERE column1 IS NOT NULL
     ON CONFLICT (provider, provider_call_id) DO NOTHING
     RETURNING id, provider, provider_call_id";
 
 const INSERT_EVENTS: &str = "INSERT INTO call_events (call_id, dedupe_key, kind, input, request_hash, node_before,
         node_after, reply_content_type, reply, created_at)
-    SELECT value ->> 'call_id', value ->> 'key', value ->> 'kind', value ->> 'input', value ->> 'hash',
-        value ->> 'node_before', value ->> 'node_after', value ->> 'content_type', value ->> 'reply', value ->> 'at'
-    FROM json_each($1) WHERE true";
+    SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10
+    FROM (VALUES {rows}) WHERE column1 IS NOT NULL";
 
 /// True when no two turns are of one call: this path can take them.
 pub(super) fn takes(commits: &[TurnCommit]) -> bool {
@@ -67,88 +63,9 @@ pub(super) fn takes(commits: &[TurnCommit]) -> bool {
     })
 }
 
-#[derive(Serialize)]
-struct Key<'a> {
-    id: i64,
-    key: &'a str,
-}
-
-/// What a turn writes to its call row.
-#[derive(Serialize)]
-struct CallRow<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provider: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    call: Option<&'a str>,
-    phone: Option<&'a str>,
-    flow_id: Option<&'a str>,
-    flow_version: Option<&'a str>,
-    state: String,
-    turn: u32,
-    node: &'a str,
-    end_reason: Option<&'static str>,
-    ended_at: Option<String>,
-    at: String,
-}
-
-#[derive(Serialize)]
-struct EventRow<'a> {
-    call_id: i64,
-    key: &'a str,
-    kind: &'a str,
-    input: &'a str,
-    hash: &'a str,
-    node_before: Option<&'a str>,
-    node_after: &'a str,
-    content_type: &'a str,
-    reply: &'a str,
-    at: String,
-}
-
-/// A timestamp as sqlx's SQLite driver writes one, so stored times compare.
-fn sqlite_time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
-fn json<T: Serialize>(rows: &T) -> Result<String, StoreError> {
-    serde_json::to_string(rows).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn call_row(commit: &TurnCommit) -> Result<CallRow<'_>, StoreError> {
-    let (end_reason, ended_at) = match commit.state.ended {
-        Some(ending) => (Some(ending.reason.as_str()), Some(sqlite_time(commit.at))),
-        None => (None, None),
-    };
-    let mut row = CallRow {
-        id: None,
-        expected: None,
-        provider: None,
-        call: None,
-        phone: None,
-        flow_id: None,
-        flow_version: None,
-        state: json(&commit.state)?,
-        turn: commit.next_turn,
-        node: &commit.state.node,
-        end_reason,
-        ended_at,
-        at: sqlite_time(commit.at),
-    };
-    match &commit.call {
-        CallWrite::Existing { id, expected_version } => (row.id, row.expected) = (Some(*id), Some(*expected_version)),
-        CallWrite::New { provider, provider_call_id, phone, flow_id, flow_version } => {
-            row.provider = Some(provider);
-            row.call = Some(provider_call_id);
-            row.phone = phone.as_deref();
-            row.flow_id = Some(flow_id);
-            row.flow_version = Some(flow_version);
-        }
-    }
-    Ok(row)
+/// The state a turn leaves its call in, as stored.
+fn state_json(commit: &TurnCommit) -> Result<String, StoreError> {
+    serde_json::to_string(&commit.state).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Writes the turns (see the module docs) in `tx`; the caller commits.
@@ -160,15 +77,19 @@ pub(super) async fn write(
     let mut outcomes: Vec<Option<CommitOutcome>> = vec![None; commits.len()];
 
     // Retries of turns already stored.
-    let keys: Vec<Key<'_>> = commits
+    let existing: Vec<(i64, &TurnCommit)> = commits
         .iter()
         .filter_map(|c| match c.call {
-            CallWrite::Existing { id, .. } => Some(Key { id, key: &c.event.dedupe_key }),
+            CallWrite::Existing { id, .. } => Some((id, c)),
             CallWrite::New { .. } => None,
         })
         .collect();
-    if !keys.is_empty() {
-        let stored: Vec<(i64, String)> = sqlx::query_as(DUPLICATES).bind(json(&keys)?).fetch_all(&mut **conn).await?;
+    if !existing.is_empty() {
+        let mut query = sqlx::query_as(group_sql(DUPLICATES, 2, existing.len()));
+        for (id, commit) in &existing {
+            query = query.bind(id).bind(&commit.event.dedupe_key);
+        }
+        let stored: Vec<(i64, String)> = pad_rows(query, 2, existing.len()).fetch_all(&mut **conn).await?;
         let stored: HashSet<(i64, String)> = stored.into_iter().collect();
         for (outcome, commit) in outcomes.iter_mut().zip(commits) {
             if let CallWrite::Existing { id, .. } = commit.call
@@ -180,26 +101,52 @@ pub(super) async fn write(
     }
 
     // Calls that move on, and calls that start.
-    let mut moving = Vec::new();
-    let mut starting = Vec::new();
-    for (outcome, commit) in outcomes.iter().zip(commits) {
-        match (outcome, &commit.call) {
-            (Some(_), _) => {}
-            (None, CallWrite::Existing { .. }) => moving.push(call_row(commit)?),
-            (None, CallWrite::New { .. }) => starting.push(call_row(commit)?),
-        }
-    }
+    let pending = || outcomes.iter().zip(commits).filter(|(o, _)| o.is_none()).map(|(_, c)| c);
+    let moving: Vec<&TurnCommit> = pending().filter(|c| matches!(c.call, CallWrite::Existing { .. })).collect();
+    let starting: Vec<&TurnCommit> = pending().filter(|c| matches!(c.call, CallWrite::New { .. })).collect();
     let moved: HashSet<i64> = if moving.is_empty() {
         HashSet::new()
     } else {
-        let ids: Vec<i64> = sqlx::query_scalar(UPDATE_CALLS).bind(json(&moving)?).fetch_all(&mut **conn).await?;
+        let mut query = sqlx::query_scalar(group_sql(UPDATE_CALLS, 8, moving.len()));
+        for commit in &moving {
+            let CallWrite::Existing { id, expected_version } = commit.call else { continue };
+            let ending = commit.state.ended.map(|e| (e.reason.as_str(), commit.at));
+            query = query
+                .bind(id)
+                .bind(expected_version)
+                .bind(state_json(commit)?)
+                .bind(i64::from(commit.next_turn))
+                .bind(&commit.state.node)
+                .bind(ending.map(|(reason, _)| reason))
+                .bind(ending.map(|(_, at)| at))
+                .bind(commit.at);
+        }
+        let ids: Vec<i64> = pad_rows(query, 8, moving.len()).fetch_all(&mut **conn).await?;
         ids.into_iter().collect()
     };
     let started: HashMap<(String, String), i64> = if starting.is_empty() {
         HashMap::new()
     } else {
-        let rows: Vec<(i64, String, String)> =
-            sqlx::query_as(INSERT_CALLS).bind(json(&starting)?).fetch_all(&mut **conn).await?;
+        let mut query = sqlx::query_as(group_sql(INSERT_CALLS, 11, starting.len()));
+        for commit in &starting {
+            let CallWrite::New { provider, provider_call_id, phone, flow_id, flow_version } = &commit.call else {
+                continue;
+            };
+            let ending = commit.state.ended.map(|e| (e.reason.as_str(), commit.at));
+            query = query
+                .bind(provider)
+                .bind(provider_call_id)
+                .bind(phone)
+                .bind(flow_id)
+                .bind(flow_version)
+                .bind(state_json(commit)?)
+                .bind(i64::from(commit.next_turn))
+                .bind(&commit.state.node)
+                .bind(ending.map(|(reason, _)| reason))
+                .bind(ending.map(|(_, at)| at))
+                .bind(commit.at);
+        }
+        let rows: Vec<(i64, String, String)> = pad_rows(query, 11, starting.len()).fetch_all(&mut **conn).await?;
         rows.into_iter().map(|(id, provider, call)| ((provider, call), id)).collect()
     };
     for (outcome, commit) in outcomes.iter_mut().zip(commits) {
@@ -216,35 +163,40 @@ pub(super) async fn write(
     }
 
     // The events of the turns that committed, then the folds.
-    let events: Vec<EventRow<'_>> = outcomes
+    let committed: Vec<(i64, &TurnCommit)> = outcomes
         .iter()
         .zip(commits)
         .filter_map(|(outcome, commit)| match outcome {
-            Some(CommitOutcome::Committed(call_id)) => Some(EventRow {
-                call_id: *call_id,
-                key: &commit.event.dedupe_key,
-                kind: &commit.event.kind,
-                input: &commit.event.input,
-                hash: &commit.event.request_hash,
-                node_before: commit.event.node_before.as_deref(),
-                node_after: &commit.state.node,
-                content_type: &commit.reply.content_type,
-                reply: &commit.reply.body,
-                at: sqlite_time(commit.at),
-            }),
+            Some(CommitOutcome::Committed(call_id)) => Some((*call_id, commit)),
             _ => None,
         })
         .collect();
-    if !events.is_empty() {
-        let written = sqlx::query(INSERT_EVENTS).bind(json(&events)?).execute(&mut **conn).await?.rows_affected();
-        if usize::try_from(written).ok() != Some(events.len()) {
-            return Err(StoreError::Corrupt(format!("{written} of {} events written", events.len())));
+    if !committed.is_empty() {
+        let mut query = sqlx::query(group_sql(INSERT_EVENTS, 10, committed.len()));
+        for (call_id, commit) in &committed {
+            let event = &commit.event;
+            query = query
+                .bind(call_id)
+                .bind(&event.dedupe_key)
+                .bind(&event.kind)
+                .bind(&event.input)
+                .bind(&event.request_hash)
+                .bind(&event.node_before)
+                .bind(&commit.state.node)
+                .bind(&commit.reply.content_type)
+                .bind(&commit.reply.body)
+                .bind(commit.at);
+        }
+        let written = pad_rows(query, 10, committed.len()).execute(&mut **conn).await?.rows_affected();
+        if usize::try_from(written).ok() != Some(committed.len()) {
+            return Err(StoreError::Corrupt(format!("{written} of {} events written", committed.len())));
         }
     }
-    for (outcome, commit) in outcomes.iter().zip(commits) {
-        if let (Some(CommitOutcome::Committed(call_id)), true) = (outcome, commit.fold_into_case) {
-            fold_into_case(tx, *call_id, &commit.state.data, commit.at).await?;
-        }
-    }
+    let folds: Vec<Fold<'_>> = committed
+        .iter()
+        .filter(|(_, commit)| commit.fold_into_case)
+        .map(|(call_id, commit)| Fold { call_id: *call_id, data: &commit.state.data, at: commit.at })
+        .collect();
+    fold_group(tx, &folds).await?;
     Ok(outcomes.into_iter().map(|o| Ok(o.unwrap_or(CommitOutcome::Conflict))).collect())
 }

@@ -51,6 +51,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::group_commit(batch.len());
         let (commits, replies): (Vec<TurnCommit>, Vec<_>) = batch.into_iter().unzip();
         let outcomes = match commit_batch(&pool, &commits).await {
             Ok(outcomes) => outcomes,

@@ -11,6 +11,8 @@
 //!    again from 1.
 
 mod batch;
+#[cfg(test)]
+mod batch_tests;
 mod cache;
 mod group;
 mod registry;

@@ -7,6 +7,7 @@
 //! still queued for a callback, with the phone number and language only.
 
 mod export;
+pub(crate) mod group;
 mod retention;
 pub mod store;
 

@@ -26,7 +26,7 @@ macro_rules! case_fields {
 
 /// What a case holds of what callers said, as stored.
 #[derive(sqlx::FromRow)]
-struct CaseFields {
+pub(super) struct CaseFields {
     language: Option<String>,
     consent: Option<bool>,
     home_state_code: Option<i64>,
@@ -58,7 +58,7 @@ struct CallOfCase {
 }
 
 impl CaseFields {
-    fn captured(self) -> Result<Captured, StoreError> {
+    pub(super) fn captured(self) -> Result<Captured, StoreError> {
         let language = self.language.map(|l| Language::parse(&l).map_err(|_| corrupt("case language"))).transpose()?;
         let need = self.need.map(|n| n.parse::<Need>().map_err(|_| corrupt("case need"))).transpose()?;
         let duration_secs =
@@ -198,17 +198,17 @@ async fn insert_case(
 }
 
 /// What a case's columns get from captured fields.
-struct Columns<'a> {
-    language: Option<&'a str>,
-    home_state: Option<i64>,
-    home_district: Option<i64>,
-    need: Option<&'static str>,
-    recording_url: Option<&'a str>,
-    recording_secs: Option<i64>,
+pub(super) struct Columns<'a> {
+    pub language: Option<&'a str>,
+    pub home_state: Option<i64>,
+    pub home_district: Option<i64>,
+    pub need: Option<&'static str>,
+    pub recording_url: Option<&'a str>,
+    pub recording_secs: Option<i64>,
 }
 
 impl<'a> Columns<'a> {
-    fn of(fields: &'a Captured) -> Self {
+    pub(super) fn of(fields: &'a Captured) -> Self {
         Self {
             language: fields.language.as_ref().map(Language::as_str),
             home_state: fields.home_state.map(i64::from),

@@ -7,7 +7,7 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
 use super::{DbOptions, StoreError};
@@ -162,3 +162,64 @@ macro_rules! utc_day {
     };
 }
 pub(crate) use utc_day;
+
+/// Statements over a group of rows, for group commit: `template` with
+/// `{rows}` replaced by `($1, …, $k), ($k+1, …), …` for `rows` rows of
+/// `columns` values, the count rounded up to a power of two. The rows past
+/// `rows` are padding, bound all NULL by [`pad_rows`] (each statement
+/// matches them to nothing), so a statement has a handful of texts, each
+/// prepared once and kept, whatever the group's size.
+pub(crate) fn group_sql(template: &'static str, columns: usize, rows: usize) -> &'static str {
+    use std::{collections::HashMap, fmt::Write, sync::Mutex};
+    static TEXTS: Mutex<Option<HashMap<(usize, usize), &'static str>>> = Mutex::new(None);
+    let rows = rows.max(1).next_power_of_two();
+    // Keyed by the template's address: each template is a `const`.
+    let key = (template.as_ptr() as usize, rows);
+    let mut texts = TEXTS.lock().expect("group statements lock");
+    let texts = texts.get_or_insert_with(HashMap::new);
+    texts.entry(key).or_insert_with(|| {
+        let mut values = String::with_capacity(rows * columns * 5);
+        for row in 0..rows {
+            values.push_str(if row == 0 { "(" } else { ", (" });
+            for column in 0..columns {
+                let sep = if column == 0 { "" } else { ", " };
+                let _ = write!(values, "{sep}${}", row * columns + column + 1);
+            }
+            values.push(')');
+        }
+        // A few texts per template, for the life of the process.
+        Box::leak(template.replace("{rows}", &values).into_boxed_str())
+    })
+}
+
+/// A query a NULL can be bound to (see [`pad_rows`]).
+pub(crate) trait BindNull: Sized {
+    fn bind_null(self) -> Self;
+}
+
+impl<'q> BindNull for sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments> {
+    fn bind_null(self) -> Self {
+        self.bind(None::<i64>)
+    }
+}
+
+impl<'q, O> BindNull for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, SqliteArguments> {
+    fn bind_null(self) -> Self {
+        self.bind(None::<i64>)
+    }
+}
+
+impl<'q, O> BindNull for sqlx::query::QueryScalar<'q, sqlx::Sqlite, O, SqliteArguments> {
+    fn bind_null(self) -> Self {
+        self.bind(None::<i64>)
+    }
+}
+
+/// Binds the padding rows of a [`group_sql`] statement: NULL for each of
+/// `columns` values of the rows past `rows`.
+pub(crate) fn pad_rows<Q: BindNull>(mut query: Q, columns: usize, rows: usize) -> Q {
+    for _ in 0..(rows.max(1).next_power_of_two() - rows) * columns {
+        query = query.bind_null();
+    }
+    query
+}
