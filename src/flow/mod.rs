@@ -7,6 +7,7 @@
 //! into [`CallEvent`]s and render actions at the edge.
 
 mod check;
+mod coverage;
 mod definition;
 mod files;
 pub mod keypad;
@@ -14,11 +15,14 @@ mod machine;
 mod model;
 mod questions;
 
+/// The neutral prompt lives with the prompts; flows and gateways name it here too.
+pub use crate::prompts::Prompt;
 pub use check::Problem;
+pub use coverage::{Cell, Coverage, CoverageRow, CoverageTotals, coverage};
 pub use definition::{Flow, FlowFileError, InputPolicy, Node, PromptRef, Slot, SlotValue};
 pub use files::{LoadedFile, flow_files, load_files};
 pub use machine::{FlowError, Transition, reprompt, start, step};
-pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt, VoiceMessage};
+pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, VoiceMessage};
 pub use questions::Recorded;
 
 #[cfg(test)]
