@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::store::{CallWrite, CommitOutcome, TurnCommit};
+use super::turn::{CallWrite, CommitOutcome, TurnCommit};
 use crate::{
     cases::store::fold_into_case,
     db::{StoreError, Tx},
