@@ -14,7 +14,7 @@ use crate::{
     cases::{CaseStore, ExportFormat, write_export},
     config::{LogFormat, Settings},
     domain::Language,
-    flow::{Flow, flow_files, load_files},
+    flow::{self, Flow, flow_files, load_files},
     prompt_tools,
     prompts::Catalog,
     startup::Application,
@@ -258,7 +258,7 @@ async fn prompts(settings: &Settings, command: PromptsCommand) -> anyhow::Result
     let failed = match command {
         PromptsCommand::Import { dir } => prompt_tools::import(&library, &dir, "cli:import", &mut out).await?,
         PromptsCommand::Coverage { json } => {
-            let coverage = library.coverage(&flows);
+            let coverage = flow::coverage(library.catalog(), library.index(), &flows);
             if json {
                 let totals = coverage.totals();
                 let body = serde_json::json!({

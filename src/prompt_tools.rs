@@ -17,8 +17,8 @@ use crate::{
     db::Db,
     directory::Directory,
     domain::Language,
-    flow::Flow,
-    prompts::{Catalog, Cell, Coverage, PromptKey, PromptLibrary, PromptStore, RecordingIndex, Upload},
+    flow::{self, Cell, Coverage, Flow},
+    prompts::{Catalog, PromptKey, PromptLibrary, PromptStore, RecordingIndex, Upload},
 };
 
 /// The library on the configured database, with the current flows.
@@ -156,7 +156,7 @@ pub async fn synth(
     only: Option<&Language>,
     out: &mut impl Write,
 ) -> anyhow::Result<usize> {
-    let coverage = library.coverage(flows);
+    let coverage = flow::coverage(library.catalog(), library.index(), flows);
     if let Some(lang) = only
         && !coverage.languages.contains(lang)
     {

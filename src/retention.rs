@@ -12,8 +12,8 @@ use tracing::{info, warn};
 
 use crate::{
     cases::{CaseStore, Purged, PurgedRecording},
-    config::Secret,
     db::StoreError,
+    domain::Secret,
     gateway::Provider,
     media::twilio_recording,
 };

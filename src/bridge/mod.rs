@@ -14,7 +14,7 @@
 
 use serde::Deserialize;
 
-use crate::config::Secret;
+use crate::domain::Secret;
 
 /// How Sampark places volunteer calls, from settings.
 #[derive(Debug, Clone)]

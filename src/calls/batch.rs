@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::store::{CallWrite, CommitOutcome, TurnCommit};
+use super::turn::{CallWrite, CommitOutcome, TurnCommit};
 use crate::{
     cases::group::{Fold, fold_group},
     db::{

@@ -6,7 +6,8 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::{
     batch,
-    store::{CallStore, CallWrite, CommitOutcome, EventRecord, TurnCommit, apply_turn},
+    store::CallStore,
+    turn::{CallWrite, CommitOutcome, EventRecord, TurnCommit, apply_turn},
 };
 use crate::{
     db::{Db, Tx},

@@ -15,7 +15,7 @@ use sqlx::{Acquire, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tracing::error;
 
-use super::store::{CommitOutcome, TurnCommit, apply_turn};
+use super::turn::{CommitOutcome, TurnCommit, apply_turn};
 use crate::db::{StoreError, Tx};
 
 type Job = (TurnCommit, oneshot::Sender<Result<CommitOutcome, StoreError>>);

@@ -17,9 +17,11 @@ mod cache;
 mod group;
 mod registry;
 pub mod store;
+mod turn;
 
 pub use registry::FlowRegistry;
-pub use store::{CallStore, CallWrite, CommitOutcome, Counts, EventRecord, IdleCall, LastTurn, StoredCall, TurnCommit};
+pub use store::{CallStore, Counts, IdleCall, LastTurn, StoredCall};
+pub use turn::{CallWrite, CommitOutcome, EventRecord, TurnCommit};
 
 use std::{sync::Arc, time::Duration};
 

@@ -6,7 +6,9 @@
 mod language;
 mod need;
 mod phone;
+mod secret;
 
 pub use language::{Language, LanguageError};
 pub use need::{Need, NeedError};
 pub use phone::PhoneNumber;
+pub use secret::Secret;

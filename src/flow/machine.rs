@@ -3,9 +3,9 @@
 
 use super::{
     definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue},
-    model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt},
+    model::{Action, CallEvent, CallState, Captured, EndReason, Ending},
 };
-use crate::directory::Directory;
+use crate::{directory::Directory, prompts::Prompt};
 
 /// The result of one step: where the call is now, and what the caller hears.
 #[derive(Debug, Clone, PartialEq, Eq)]

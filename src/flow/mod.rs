@@ -7,18 +7,24 @@
 //! into [`CallEvent`]s and render actions at the edge.
 
 mod check;
+mod coverage;
 mod definition;
 mod files;
+mod format;
 pub mod keypad;
 mod machine;
 mod model;
 mod questions;
 
+/// The neutral prompt lives with the prompts; flows and gateways name it here too.
+pub use crate::prompts::Prompt;
 pub use check::Problem;
-pub use definition::{Flow, FlowFileError, InputPolicy, Node, PromptRef, Slot, SlotValue};
+pub use coverage::{Cell, Coverage, CoverageRow, CoverageTotals, coverage};
+pub use definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue};
 pub use files::{LoadedFile, flow_files, load_files};
+pub use format::FlowFileError;
 pub use machine::{FlowError, Transition, reprompt, start, step};
-pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Prompt, VoiceMessage};
+pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, VoiceMessage};
 pub use questions::Recorded;
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     directory::{DistrictCode, StateCode},
     domain::{Language, Need},
-    prompts::PromptKey,
+    prompts::Prompt,
 };
 
 /// Something that happened on a call, as reported by a gateway.
@@ -103,25 +103,6 @@ pub struct CallState {
     pub data: Captured,
     /// Set once the call is over; a terminal state absorbs later events.
     pub ended: Option<Ending>,
-}
-
-/// One thing for the caller to hear, in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "prompt", rename_all = "snake_case")]
-pub enum Prompt {
-    Catalog { key: PromptKey, language: Language },
-    StateName { code: StateCode, language: Language },
-    DistrictName { code: DistrictCode, language: Language },
-}
-
-impl Prompt {
-    pub fn language(&self) -> &Language {
-        match self {
-            Self::Catalog { language, .. } | Self::StateName { language, .. } | Self::DistrictName { language, .. } => {
-                language
-            }
-        }
-    }
 }
 
 /// What the gateway should do next, in no gateway's dialect.

@@ -15,7 +15,7 @@ use axum::{
 use ipnet::IpNet;
 
 use super::{AppState, Gateways, Refused};
-use crate::{config::Secret, gateway::Params};
+use crate::{domain::Secret, gateway::Params};
 
 /// One unsigned gateway's admission rules. No secret: the gateway is off.
 #[derive(Clone, Debug, Default)]

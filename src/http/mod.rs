@@ -38,9 +38,9 @@ use tracing::{Instrument, error, info_span};
 use crate::{
     bridge::Bridge,
     calls::{CallService, Handled, Render},
-    config::Secret,
     domain::Language,
     domain::PhoneNumber,
+    domain::Secret,
     flow::{Action, Prompt},
     gateway::{Inbound, Provider, Reply, plivo::SignatureVersion},
     media::MediaClient,

@@ -36,6 +36,7 @@ use super::{
 use crate::{
     auth::User,
     domain::Language,
+    flow,
     prompts::{PromptKey, PromptVersion, Upload},
 };
 
@@ -117,7 +118,7 @@ async fn upload(
 
 async fn coverage(State(app): State<AppState>, _: Admin) -> Json<serde_json::Value> {
     let flows = app.calls.flows();
-    let coverage = app.prompts.coverage(flows.iter().map(AsRef::as_ref));
+    let coverage = flow::coverage(app.prompts.catalog(), app.prompts.index(), flows.iter().map(AsRef::as_ref));
     let totals = coverage.totals();
     Json(json!({ "languages": coverage.languages, "totals": totals, "prompts": coverage.rows }))
 }

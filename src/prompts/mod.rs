@@ -9,16 +9,15 @@
 
 mod catalog;
 mod library;
+mod prompt;
 mod recordings;
 mod sequences;
 pub mod store;
 mod voice;
 
 pub use catalog::{Catalog, CatalogError, LanguageInfo, PromptKey, PromptKeyError};
-pub use library::{
-    Cell, Coverage, CoverageRow, CoverageTotals, LibraryError, PromptLibrary, SERVER_PROMPTS, Upload, Uploaded,
-    coverage,
-};
+pub use library::{LibraryError, PromptLibrary, SERVER_PROMPTS, Upload, Uploaded};
+pub use prompt::Prompt;
 pub use recordings::{Recording, RecordingIndex, RecordingSource, WavFormat, version_tag};
 pub use sequences::Sequences;
 pub use store::{NewPromptVersion, PromptStore, PromptVersion};

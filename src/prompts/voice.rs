@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{Catalog, PromptKey, Recording, RecordingIndex};
-use crate::{directory::Directory, domain::Language, flow::Prompt};
+use super::{Catalog, Prompt, PromptKey, Recording, RecordingIndex};
+use crate::{directory::Directory, domain::Language};
 
 /// What the caller hears for one prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]

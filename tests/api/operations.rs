@@ -81,7 +81,7 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
         client: sampark::retention::no_redirect_client().unwrap(),
         api_url: gateway.clone(),
         account_sid: "AC00000000000000000000000000000000".to_owned(),
-        auth_token: sampark::config::Secret::new("token".to_owned()),
+        auth_token: sampark::domain::Secret::new("token".to_owned()),
     };
     let purged = sampark::retention::run_once(cases, now, 30, Some(&twilio)).await.unwrap();
     assert_eq!(purged.cases, 1, "only the case closed more than 30 days ago");
@@ -222,7 +222,7 @@ async fn retention_deletes_only_genuine_twilio_recordings_that_came_in_through_t
         client: sampark::retention::no_redirect_client().unwrap(),
         api_url: twilio.clone(),
         account_sid: ACCOUNT.to_owned(),
-        auth_token: sampark::config::Secret::new("token".to_owned()),
+        auth_token: sampark::domain::Secret::new("token".to_owned()),
     };
     let purged =
         sampark::retention::run_once(&app.case_store, (app.calls.clock())(), 30, Some(&twilio_api)).await.unwrap();

@@ -15,6 +15,7 @@ use maud::{Markup, html};
 use super::{csrf_field, language_label, page, when};
 use crate::{
     domain::Language,
+    flow::{self, Cell},
     http::{
         AppState,
         access::{Admin, CsrfForm, CsrfUpload},
@@ -22,7 +23,7 @@ use crate::{
         prompt_uploads::{UPLOAD_LIMIT, audit, parse_prompt},
         session::SignedIn,
     },
-    prompts::{Cell, LibraryError, PromptKey, Upload},
+    prompts::{LibraryError, PromptKey, Upload},
 };
 
 pub fn router() -> Router<AppState> {
@@ -49,7 +50,7 @@ fn seconds(ms: u64) -> String {
 
 async fn matrix(State(app): State<AppState>, Admin(who): Admin) -> Markup {
     let flows = app.calls.flows();
-    let coverage = app.prompts.coverage(flows.iter().map(AsRef::as_ref));
+    let coverage = flow::coverage(app.prompts.catalog(), app.prompts.index(), flows.iter().map(AsRef::as_ref));
     let totals = coverage.totals();
     let body = html! {
         h1 { "रिकॉर्डिंग · Prompt recordings" }

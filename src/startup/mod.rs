@@ -5,7 +5,11 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use tokio::{net::TcpListener, sync::watch};
-use tracing::{error, info, warn};
+use tracing::{info, warn};
+
+mod tasks;
+
+use tasks::{metrics_upkeep, refresh_prompts, replay_spool, retain, sweep_idle_calls};
 
 use crate::{
     audio::AudioLimits,
@@ -297,89 +301,6 @@ pub(crate) fn load_flows(settings: &Settings, catalog: &Catalog) -> anyhow::Resu
         bail!("refusing to start: the call flows have problems (run `sampark flows check`):\n{}", broken.join("\n"));
     }
     Ok(flows)
-}
-
-/// Ends calls whose final status callback never came, so their callers are
-/// queued. Runs every minute (or sooner for short timeouts) until stopped.
-async fn sweep_idle_calls(calls: Arc<CallService>, idle: Duration, mut stop: watch::Receiver<bool>) {
-    let period = (idle / 2).clamp(Duration::from_millis(100), Duration::from_secs(60));
-    let mut ticker = tokio::time::interval(period);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => match calls.end_idle_calls(idle).await {
-                Ok(0) => {}
-                Ok(n) => info!(calls = n, "ended idle calls and queued their callers"),
-                Err(e) => error!(error.message = %e, "could not sweep idle calls"),
-            },
-            _ = stop.changed() => return,
-        }
-    }
-}
-
-/// Replays the spool into the database every few seconds (a no-op when it
-/// is empty), until stopped.
-async fn replay_spool(spool: Arc<Spool>, calls: Arc<CallService>, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {
-                if let Err(e) = spool.replay(&calls).await {
-                    error!(error.message = %e, file = %spool.path().display(), "could not replay the spool");
-                }
-            }
-            _ = stop.changed() => return,
-        }
-    }
-}
-
-/// Runs retention hourly until stopped.
-async fn retain(
-    cases: CaseStore,
-    desk: Desk,
-    days: u32,
-    twilio: Option<TwilioRecordings>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut ticker = tokio::time::interval(crate::retention::PERIOD);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {
-                if let Err(e) = crate::retention::run_once(&cases, desk.now(), days, twilio.as_ref()).await {
-                    error!(error.message = %e, "retention run failed");
-                }
-            }
-            _ = stop.changed() => return,
-        }
-    }
-}
-
-/// Reloads the active prompt versions until stopped, so every instance
-/// serves what an admin uploaded on any of them.
-async fn refresh_prompts(prompts: PromptLibrary, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {
-                if let Err(e) = prompts.refresh().await {
-                    error!(error.message = %e, "could not reload the uploaded prompt recordings");
-                }
-            }
-            _ = stop.changed() => return,
-        }
-    }
-}
-
-/// Keeps the metrics recorder's histograms trimmed (nobody else runs its upkeep).
-async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
-    let handle = crate::metrics::handle();
-    let mut ticker = tokio::time::interval(Duration::from_secs(5));
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => handle.run_upkeep(),
-            _ = stop.changed() => return,
-        }
-    }
 }
 
 async fn shutdown_signal() {

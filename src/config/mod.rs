@@ -2,7 +2,6 @@
 //! `SAMPARK_*` environment variables, which win. Secrets never print.
 
 use std::{
-    fmt,
     net::SocketAddr,
     path::{Path, PathBuf},
     time::Duration,
@@ -12,31 +11,12 @@ use anyhow::{Context, bail};
 use ipnet::IpNet;
 use serde::Deserialize;
 
-use crate::{
-    bridge::Bridge,
-    gateway::{Provider, plivo::SignatureVersion},
-    media::RecordingSources,
-};
+mod lists;
 
-/// A secret string: compared and used, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+use lists::{FileHosts, parse_network, recording_sources};
 
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
+pub use crate::domain::Secret;
+use crate::{bridge::Bridge, gateway::plivo::SignatureVersion, media::RecordingSources};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -384,101 +364,5 @@ impl Settings {
     }
 }
 
-/// The recording-host settings read from `sampark.toml`.
-struct FileHosts {
-    twilio: Option<Vec<String>>,
-    plivo: Option<Vec<String>>,
-    exotel: Option<Vec<String>>,
-    kookoo: Option<Vec<String>>,
-    private: Vec<String>,
-}
-
-/// `SAMPARK_<GATEWAY>_RECORDING_HOSTS` (comma-separated; the environment
-/// wins over the file) and `SAMPARK_RECORDING_PRIVATE_HOSTS`.
-fn recording_sources(
-    env: &impl Fn(&str) -> Option<String>,
-    file: &FileHosts,
-    twilio_api_url: &str,
-) -> anyhow::Result<RecordingSources> {
-    let list = |var: &str| -> Option<Vec<String>> {
-        env(var).filter(|v| !v.trim().is_empty()).map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
-    };
-    let setting = |gateway: Provider| match gateway {
-        Provider::Twilio => list("SAMPARK_TWILIO_RECORDING_HOSTS").or_else(|| file.twilio.clone()),
-        Provider::Plivo => list("SAMPARK_PLIVO_RECORDING_HOSTS").or_else(|| file.plivo.clone()),
-        Provider::Exotel => list("SAMPARK_EXOTEL_RECORDING_HOSTS").or_else(|| file.exotel.clone()),
-        Provider::KooKoo => list("SAMPARK_KOOKOO_RECORDING_HOSTS").or_else(|| file.kookoo.clone()),
-    };
-    let private = list("SAMPARK_RECORDING_PRIVATE_HOSTS").unwrap_or_else(|| file.private.clone());
-    RecordingSources::from_settings(twilio_api_url, setting, private)
-        .context("a SAMPARK_*_RECORDING_HOSTS entry is not valid")
-}
-
-/// An IP network (`10.0.0.0/8`) or a single address (`203.0.113.7`).
-fn parse_network(text: &str) -> anyhow::Result<IpNet> {
-    if let Ok(net) = text.parse::<IpNet>() {
-        return Ok(net);
-    }
-    Ok(IpNet::from(text.parse::<std::net::IpAddr>()?))
-}
-
 #[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        move |k| map.get(k).cloned()
-    }
-
-    #[test]
-    fn defaults_need_no_file_and_no_environment() {
-        let s = Settings::from_sources(None, env(&[])).unwrap();
-        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database_url, "sqlite://sampark.db");
-        assert_eq!(s.public_url, "http://127.0.0.1:8080");
-        assert!(s.twilio_auth_token.is_none());
-    }
-
-    #[test]
-    fn environment_wins_over_the_file() {
-        let file = "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file.example/\"\n";
-        let s = Settings::from_sources(Some(file), env(&[("SAMPARK_PUBLIC_URL", "https://env.example/")])).unwrap();
-        assert_eq!(s.listen.port(), 9000);
-        assert_eq!(s.public_url, "https://env.example");
-    }
-
-    #[test]
-    fn a_typo_in_the_file_is_an_error() {
-        assert!(Settings::from_sources(Some("lisen = \"x\""), env(&[])).is_err());
-    }
-
-    #[test]
-    fn weak_secrets_and_bad_networks_are_refused() {
-        assert!(Settings::from_sources(None, env(&[("SAMPARK_KOOKOO_SECRET", "short")])).is_err());
-        assert!(
-            Settings::from_sources(None, env(&[("SAMPARK_EXOTEL_SECRET", "has/slash/in/it/and/is/long")])).is_err()
-        );
-        let nets = env(&[("SAMPARK_EXOTEL_ALLOWED_NETWORKS", "10.0.0.0/8, 203.0.113.7")]);
-        assert_eq!(Settings::from_sources(None, nets).unwrap().exotel_allowed_networks.len(), 2);
-        assert!(Settings::from_sources(None, env(&[("SAMPARK_TRUSTED_PROXIES", "nope")])).is_err());
-    }
-
-    #[test]
-    fn connection_limits_have_defaults_and_refuse_nonsense() {
-        let s = Settings::from_sources(None, env(&[])).unwrap();
-        assert_eq!((s.header_read_timeout.as_secs(), s.max_connections, s.max_connections_per_peer), (5, 1024, 128));
-        let set = env(&[("SAMPARK_HEADER_READ_TIMEOUT_SECS", "2"), ("SAMPARK_MAX_CONNECTIONS_PER_PEER", "8")]);
-        let s = Settings::from_sources(None, set).unwrap();
-        assert_eq!((s.header_read_timeout.as_secs(), s.max_connections_per_peer), (2, 8));
-        assert!(Settings::from_sources(None, env(&[("SAMPARK_MAX_CONNECTIONS", "lots")])).is_err());
-    }
-
-    #[test]
-    fn the_token_never_prints() {
-        let s = Settings::from_sources(None, env(&[("SAMPARK_TWILIO_AUTH_TOKEN", "hunter2")])).unwrap();
-        assert!(!format!("{s:?}").contains("hunter2"));
-    }
-}
+mod tests;

@@ -1,0 +1,257 @@
+//! Compiling a parsed flow file into typed nodes, collecting every problem
+//! on the way rather than stopping at the first.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::{CollectDef, ConfirmDef, FlowFile, InputDef, MenuDef, NodeDef};
+use crate::{
+    domain::Language,
+    flow::{
+        check::Problem,
+        definition::{Choice, Flow, InputPolicy, Node, PromptRef, Slot, SlotValue},
+    },
+    prompts::PromptKey,
+};
+
+/// Collects problems while compiling one node.
+struct Compiler<'a> {
+    node: &'a str,
+    problems: &'a mut Vec<Problem>,
+    languages: &'a [Language],
+}
+
+impl Compiler<'_> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(Problem::node(self.node, message));
+    }
+
+    fn prompts(&mut self, refs: &[String]) -> Vec<PromptRef> {
+        refs.iter().filter_map(|r| self.prompt(r)).collect()
+    }
+
+    fn prompt(&mut self, text: &str) -> Option<PromptRef> {
+        if let Some(slot) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            return match slot {
+                "home_state" => Some(PromptRef::Slot(Slot::HomeState)),
+                "home_district" => Some(PromptRef::Slot(Slot::HomeDistrict)),
+                _ => {
+                    self.problem(format!(
+                        "prompt `{text}`: only {{home_state}} and {{home_district}} can be read back"
+                    ));
+                    None
+                }
+            };
+        }
+        let (key, language) = match text.split_once('@') {
+            Some((key, lang)) => (key, Some(lang)),
+            None => (text, None),
+        };
+        let key = PromptKey::parse(key).map_err(|e| self.problem(e.to_string())).ok()?;
+        let language = match language {
+            None => None,
+            Some(code) => Some(self.language(code)?),
+        };
+        Some(PromptRef::Catalog { key, language })
+    }
+
+    fn language(&mut self, code: &str) -> Option<Language> {
+        match Language::parse(code) {
+            Ok(lang) if self.languages.contains(&lang) => Some(lang),
+            Ok(_) => {
+                self.problem(format!("language `{code}` is not in the flow's `languages`"));
+                None
+            }
+            Err(e) => {
+                self.problem(e.to_string());
+                None
+            }
+        }
+    }
+
+    fn key(&mut self, what: &str, text: &str) -> Option<char> {
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_digit() || c == '*' || c == '#' => Some(c),
+            _ => {
+                self.problem(format!("{what} `{text}` is not one keypad key (0-9, * or #)"));
+                None
+            }
+        }
+    }
+
+    fn finish_key(&mut self, text: &str) -> Option<char> {
+        if text.is_empty() { None } else { self.key("finish_key", text) }
+    }
+
+    fn value(&mut self, slot: Option<Slot>, text: &str) -> Option<SlotValue> {
+        match slot {
+            Some(Slot::Language) => self.language(text).map(SlotValue::Language),
+            Some(Slot::Consent) => match text {
+                "yes" => Some(SlotValue::Consent(true)),
+                "no" => Some(SlotValue::Consent(false)),
+                _ => {
+                    self.problem(format!("consent value `{text}` must be `yes` or `no`"));
+                    None
+                }
+            },
+            Some(Slot::Need) => text
+                .parse()
+                .map(SlotValue::Need)
+                .map_err(|e: crate::domain::NeedError| {
+                    self.problem(e.to_string());
+                })
+                .ok(),
+            Some(other) => {
+                self.problem(format!("a menu cannot store into `{}`; use a collect node", other.as_str()));
+                None
+            }
+            None => {
+                self.problem(format!("value `{text}` given, but the menu has no `store`"));
+                None
+            }
+        }
+    }
+
+    fn input(&mut self, def: InputDef, slot: Option<Slot>) -> InputPolicy {
+        let invalid_prompts = self.prompts(&def.invalid_prompts);
+        let timeout_prompts = match &def.timeout_prompts {
+            Some(refs) => self.prompts(refs),
+            None => invalid_prompts.clone(),
+        };
+        if def.timeout_secs == 0 || def.timeout_secs > 60 {
+            self.problem(format!("timeout_secs {} must be between 1 and 60", def.timeout_secs));
+        }
+        if def.retries > 5 {
+            self.problem(format!("retries {} is more than 5: a caller should not be asked six times", def.retries));
+        }
+        let fallback_value = def.fallback_value.as_deref().and_then(|v| self.value(slot, v));
+        InputPolicy {
+            timeout_secs: def.timeout_secs,
+            retries: def.retries,
+            invalid_prompts,
+            timeout_prompts,
+            fallback: def.fallback,
+            fallback_value,
+        }
+    }
+
+    fn node(&mut self, def: NodeDef) -> Node {
+        match def {
+            NodeDef::Menu(def) => self.menu(def),
+            NodeDef::Collect(def) => self.collect(def),
+            NodeDef::Confirm(def) => self.confirm(def),
+            NodeDef::Record(def) => Node::Record {
+                prompts: self.prompts(&def.prompts),
+                max_length_secs: def.max_length_secs,
+                silence_secs: def.silence_secs,
+                finish_key: self.finish_key(&def.finish_key),
+                next: def.next,
+            },
+            NodeDef::Play(def) => Node::Play { prompts: self.prompts(&def.prompts), next: def.next },
+            NodeDef::End(def) => Node::End { prompts: self.prompts(&def.prompts), queue: def.queue },
+        }
+    }
+
+    fn unknown_keys(&mut self, unknown: &BTreeMap<String, toml::Value>) {
+        for key in unknown.keys() {
+            self.problem(format!("unknown key `{key}`"));
+        }
+    }
+
+    fn menu(&mut self, def: MenuDef) -> Node {
+        self.unknown_keys(&def.unknown);
+        let mut choices = BTreeMap::new();
+        for (key, option) in def.options {
+            let Some(key) = self.key("option", &key) else { continue };
+            let value = option.value.as_deref().and_then(|v| self.value(def.store, v));
+            if def.store.is_some() && option.value.is_none() {
+                self.problem(format!("option {key} has no `value` for `{}`", def.store.map_or("", Slot::as_str)));
+            }
+            choices.insert(key, Choice { next: option.next, value });
+        }
+        if choices.is_empty() {
+            self.problem("a menu needs at least one option".to_owned());
+        }
+        let input = self.input(def.input, def.store);
+        Node::Menu { prompts: self.prompts(&def.prompts), slot: def.store, choices, input }
+    }
+
+    fn collect(&mut self, def: CollectDef) -> Node {
+        self.unknown_keys(&def.unknown);
+        if !matches!(def.store, Slot::HomeState | Slot::HomeDistrict) {
+            self.problem(format!("a collect node cannot store into `{}`", def.store.as_str()));
+        }
+        if def.min_digits == 0 || def.min_digits > def.max_digits || def.max_digits > 20 {
+            self.problem(format!("digits {}..{} must satisfy 1 <= min <= max <= 20", def.min_digits, def.max_digits));
+        }
+        let finish_key = self.finish_key(&def.finish_key);
+        if finish_key.is_some_and(|k| k.is_ascii_digit()) {
+            self.problem("finish_key must be * or #, not a digit the caller may need".to_owned());
+        }
+        let input = self.input(def.input, Some(def.store));
+        Node::Collect {
+            prompts: self.prompts(&def.prompts),
+            slot: def.store,
+            min_digits: def.min_digits,
+            max_digits: def.max_digits,
+            finish_key,
+            next: def.next,
+            input,
+        }
+    }
+
+    fn confirm(&mut self, def: ConfirmDef) -> Node {
+        self.unknown_keys(&def.unknown);
+        let yes_key = self.key("yes_key", &def.yes_key).unwrap_or('1');
+        let no_key = self.key("no_key", &def.no_key).unwrap_or('2');
+        if yes_key == no_key {
+            self.problem("yes_key and no_key are the same key".to_owned());
+        }
+        let input = self.input(def.input, None);
+        Node::Confirm {
+            prompts: self.prompts(&def.prompts),
+            confirms: def.confirms,
+            yes_key,
+            no_key,
+            yes: def.yes,
+            no: def.no,
+            input,
+        }
+    }
+}
+
+pub(super) fn compile(file: FlowFile, source: &str, problems: &mut Vec<Problem>) -> Option<Flow> {
+    let mut languages = Vec::new();
+    for code in &file.languages {
+        match Language::parse(code) {
+            Ok(lang) => languages.push(lang),
+            Err(e) => problems.push(Problem::file(e.to_string())),
+        }
+    }
+    let default_language = match Language::parse(&file.default_language) {
+        Ok(lang) if languages.contains(&lang) => Some(lang),
+        _ => {
+            problems
+                .push(Problem::file(format!("default_language `{}` is not one of `languages`", file.default_language)));
+            None
+        }
+    };
+    let mut nodes = BTreeMap::new();
+    for (id, def) in file.nodes {
+        let mut compiler = Compiler { node: &id, problems, languages: &languages };
+        let node = compiler.node(def);
+        nodes.insert(id, node);
+    }
+    let digest = Sha256::digest(source.as_bytes());
+    Some(Flow {
+        id: file.id,
+        version: digest.iter().take(6).map(|b| format!("{b:02x}")).collect(),
+        source: source.to_owned(),
+        start: file.start,
+        languages,
+        default_language: default_language?,
+        nodes,
+    })
+}

@@ -1,0 +1,30 @@
+//! The neutral prompt: one thing for a caller to hear, as the flow engine
+//! emits it and before [`PromptVoice`](super::PromptVoice) turns it into a
+//! recording or text for a gateway.
+
+use serde::{Deserialize, Serialize};
+
+use super::PromptKey;
+use crate::{
+    directory::{DistrictCode, StateCode},
+    domain::Language,
+};
+
+/// One thing for the caller to hear, in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "prompt", rename_all = "snake_case")]
+pub enum Prompt {
+    Catalog { key: PromptKey, language: Language },
+    StateName { code: StateCode, language: Language },
+    DistrictName { code: DistrictCode, language: Language },
+}
+
+impl Prompt {
+    pub fn language(&self) -> &Language {
+        match self {
+            Self::Catalog { language, .. } | Self::StateName { language, .. } | Self::DistrictName { language, .. } => {
+                language
+            }
+        }
+    }
+}
