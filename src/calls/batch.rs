@@ -142,7 +142,7 @@ fn call_row(commit: &TurnCommit) -> Result<CallRow<'_>, StoreError> {
         CallWrite::Existing { id, expected_version } => (row.id, row.expected) = (Some(*id), Some(*expected_version)),
         CallWrite::New { provider, provider_call_id, phone, flow_id, flow_version } => {
             row.provider = Some(provider);
-            row.call = Some(provider_call_id);
+            row.call = Some(provider_call_id.as_str());
             row.phone = phone.as_deref();
             row.flow_id = Some(flow_id);
             row.flow_version = Some(flow_version);
@@ -209,7 +209,7 @@ pub(super) async fn write(
         let id = match &commit.call {
             CallWrite::Existing { id, .. } => moved.contains(id).then_some(*id),
             CallWrite::New { provider, provider_call_id, .. } => {
-                started.get(&(provider.clone(), provider_call_id.clone())).copied()
+                started.get(&(provider.clone(), provider_call_id.to_string())).copied()
             }
         };
         *outcome = Some(id.map_or(CommitOutcome::Conflict, CommitOutcome::Committed));

@@ -15,6 +15,7 @@ use super::group::GroupWriter;
 use crate::{
     cases::store::fold_into_case,
     db::{Db, StoreError, Tx, corrupt},
+    domain::CallId,
     flow::CallState,
     gateway::Reply,
     on_db, on_tx,
@@ -38,7 +39,7 @@ pub struct StoredCall {
 pub enum CallWrite {
     /// The first webhook of a call: insert it (refused if another request
     /// inserted it first).
-    New { provider: String, provider_call_id: String, phone: Option<String>, flow_id: String, flow_version: String },
+    New { provider: String, provider_call_id: CallId, phone: Option<String>, flow_id: String, flow_version: String },
     /// A later webhook: update the call if it is still at `expected_version`.
     Existing { id: i64, expected_version: i64 },
 }
@@ -97,7 +98,7 @@ pub struct Counts {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct IdleCall {
     pub provider: String,
-    pub provider_call_id: String,
+    pub provider_call_id: CallId,
 }
 
 #[derive(sqlx::FromRow)]
@@ -192,7 +193,7 @@ impl CallStore {
         }))
     }
 
-    pub async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError> {
+    pub async fn load_call(&self, provider: &str, call_id: &CallId) -> Result<Option<StoredCall>, StoreError> {
         const SQL: &str = "SELECT id, flow_id, flow_version, state, turn, version FROM calls
                            WHERE provider = $1 AND provider_call_id = $2";
         let row: Option<CallRow> =
@@ -205,7 +206,7 @@ impl CallStore {
     pub async fn load_turn(
         &self,
         provider: &str,
-        call_id: &str,
+        call_id: &CallId,
         dedupe_key: &str,
     ) -> Result<(Option<StoredCall>, Option<Reply>), StoreError> {
         const SQL: &str = "SELECT c.id, c.flow_id, c.flow_version, c.state, c.turn, c.version,

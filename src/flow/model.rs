@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{DistrictCode, Language, Need, StateCode},
+    domain::{Digits, DistrictCode, Language, Need, StateCode},
     prompts::PromptKey,
 };
 
@@ -15,7 +15,7 @@ pub enum CallEvent {
     /// A new call reached us.
     Started,
     /// The caller keyed digits (finish key already removed by the adapter).
-    Digits { digits: String },
+    Digits { digits: Digits },
     /// The caller keyed nothing before the timeout, or only the finish key.
     NoInput,
     /// A voice message was recorded and the call goes on.

@@ -132,6 +132,7 @@ mod tests {
 
     use super::*;
     use crate::{
+        domain::Digits,
         flow::{Action, CallEvent, VoiceMessage, start, step},
         prompts::{Catalog, recording_key},
     };
@@ -163,7 +164,7 @@ mod tests {
     /// every answer in `answers` (and silence) from every state reached.
     fn every_question(flow: &Flow, answers: &[&str]) -> BTreeSet<Vec<Recorded>> {
         let mut events: Vec<CallEvent> =
-            answers.iter().map(|d| CallEvent::Digits { digits: (*d).to_owned() }).collect();
+            answers.iter().map(|d| CallEvent::Digits { digits: Digits::parse(d).unwrap() }).collect();
         events.push(CallEvent::NoInput);
         events.push(CallEvent::Recorded {
             message: VoiceMessage { url: "https://rec.example/1".to_owned(), duration_secs: None },

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::*;
 use crate::{
     directory::Directory,
-    domain::{DistrictCode, Language, Need, StateCode},
+    domain::{Digits, DistrictCode, Language, Need, StateCode},
     prompts::Catalog,
 };
 
@@ -29,7 +29,7 @@ fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
 }
 
 fn keys(d: &str) -> CallEvent {
-    CallEvent::Digits { digits: d.to_owned() }
+    CallEvent::Digits { digits: Digits::parse(d).unwrap() }
 }
 
 fn state(code: u8) -> Option<StateCode> {

@@ -39,8 +39,7 @@ use crate::{
     bridge::Bridge,
     calls::{CallService, Handled, Render},
     config::Secret,
-    domain::Language,
-    domain::PhoneNumber,
+    domain::{CallId, Language, PhoneNumber},
     flow::{Action, Prompt},
     gateway::{Inbound, Provider, Reply, plivo::SignatureVersion},
     media::MediaClient,
@@ -185,12 +184,12 @@ async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Res
 async fn spool(
     app: &AppState,
     provider: Provider,
-    call_id: &str,
+    call_id: &CallId,
     caller: Option<&PhoneNumber>,
 ) -> Result<Reply, Failed> {
     let entry = SpoolEntry {
         provider: provider.as_str().to_owned(),
-        call_id: call_id.to_owned(),
+        call_id: call_id.clone(),
         phone: caller.map(|p| p.as_e164().to_owned()),
         at: app.desk.now(),
     };
