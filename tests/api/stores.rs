@@ -149,8 +149,8 @@ async fn a_stored_code_that_is_no_code_is_corrupt_data_not_a_panic() {
 
     let app = spawn_app().await;
     app.queue_caller("CAe0000000000000000000000000000021", "+911000000191", "1", "9", None).await;
-    for bad in ["home_state_code = 266", "home_state_code = 0", "home_district_code = -1"] {
-        app.database.execute(&format!("UPDATE cases SET home_state_code = 9, home_district_code = NULL, {bad}")).await;
+    for bad in ["home_state_code = 266", "home_state_code = 0", "home_state_code = 9, home_district_code = -1"] {
+        app.database.execute(&format!("UPDATE cases SET {bad}")).await;
         let read: Result<Vec<_>, _> = app.case_store.export_cases().try_collect().await;
         assert!(matches!(read, Err(StoreError::Corrupt(_))), "{bad}: {read:?}");
         let everyone = scope(Role::Admin, &[], &[]);
