@@ -15,7 +15,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sqlx::AssertSqlSafe;
 
-use crate::{db::StoreError, directory::Directory};
+use crate::{db::StoreError, directory::Directory, domain::DistrictCode};
 
 /// Rows per INSERT statement.
 const BATCH: u64 = 1000;
@@ -38,6 +38,11 @@ fn mix(n: u64, salt: u64) -> u64 {
     x ^ (x >> 29)
 }
 
+/// Whether LGD district `district` is in state `state`.
+fn in_state(directory: &Directory, district: u16, state: u8) -> bool {
+    DistrictCode::new(district).ok().and_then(|d| directory.district(d)).is_some_and(|d| d.state.get() == state)
+}
+
 fn time(at: DateTime<Utc>) -> String {
     format!("'{}'", at.to_rfc3339_opts(SecondsFormat::AutoSi, false))
 }
@@ -54,8 +59,7 @@ impl Generator {
         let districts = STATES
             .iter()
             .map(|(state, _)| {
-                let mut codes: Vec<u16> =
-                    (1..=800u16).filter(|d| directory.district(*d).is_some_and(|x| x.state == *state)).collect();
+                let mut codes: Vec<u16> = (1..=800u16).filter(|d| in_state(directory, *d, *state)).collect();
                 codes.sort_unstable();
                 (*state, codes)
             })

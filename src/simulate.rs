@@ -26,7 +26,7 @@ use crate::{
     cases::{CaseRecord, CaseStore},
     config::Settings,
     directory::Directory,
-    domain::PhoneNumber,
+    domain::{CallId, Digits, PhoneNumber},
     flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage, keypad},
     gateway::{Inbound, Provider, Reply, Step},
     prompts::{PromptLibrary, PromptVoice},
@@ -111,6 +111,7 @@ async fn simulate(
     writeln!(out)?;
 
     let call_id = format!("SIM{}", &hex(&Sha256::digest(tempfile_path().to_string_lossy().as_bytes()))[..24]);
+    let call_id = CallId::parse(&call_id).context("the simulated call's id")?;
     let mut turn_step = Step::Turn(0);
     let mut event = CallEvent::Started;
     let mut turn_no = 0u32;
@@ -161,8 +162,9 @@ async fn simulate(
                                 line.chars().filter(|c| c.is_ascii_digit() || "*#".contains(*c)).collect();
                             let taken = keypad::take(&keys, keypad::key_limit(*max_digits, *finish_key), *finish_key);
                             pending = taken.rest.to_owned();
-                            let digits = taken.digits;
-                            if digits.is_empty() { CallEvent::NoInput } else { CallEvent::Digits { digits } }
+                            // No keys (or more than any answer takes) is no input.
+                            Digits::parse(&taken.digits)
+                                .map_or(CallEvent::NoInput, |digits| CallEvent::Digits { digits })
                         }
                     });
                     break;

@@ -26,7 +26,7 @@ use tracing::{info, warn};
 
 use crate::{
     calls::{CallService, Render},
-    domain::PhoneNumber,
+    domain::{CallId, PhoneNumber},
     flow::{CallEvent, EndReason},
     gateway::{Inbound, Provider, Reply, Step},
 };
@@ -35,7 +35,7 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolEntry {
     pub provider: String,
-    pub call_id: String,
+    pub call_id: CallId,
     /// E.164; `None` when the caller id was withheld.
     pub phone: Option<String>,
     pub at: DateTime<Utc>,
@@ -193,7 +193,8 @@ mod tests {
     use super::*;
 
     fn entry(n: usize) -> SpoolEntry {
-        SpoolEntry { provider: "twilio".to_owned(), call_id: format!("CA{n:032}"), phone: None, at: Utc::now() }
+        let call_id = CallId::parse(&format!("CA{n:032}")).unwrap();
+        SpoolEntry { provider: "twilio".to_owned(), call_id, phone: None, at: Utc::now() }
     }
 
     /// What must not be lost: every call written to the spool is replayed,
@@ -219,7 +220,7 @@ mod tests {
                 for _ in 0..5000 {
                     spool
                         .replay_with(|e| {
-                            *seen.lock().unwrap().entry(e.call_id).or_default() += 1;
+                            *seen.lock().unwrap().entry(e.call_id.to_string()).or_default() += 1;
                             async { true }
                         })
                         .await
@@ -234,7 +235,7 @@ mod tests {
         replayer.await.unwrap();
         spool
             .replay_with(|e| {
-                *seen.lock().unwrap().entry(e.call_id).or_default() += 1;
+                *seen.lock().unwrap().entry(e.call_id.to_string()).or_default() += 1;
                 async { true }
             })
             .await
@@ -261,9 +262,22 @@ mod tests {
         for n in 0..3 {
             spool.append(entry(n)).await.unwrap();
         }
-        let replayed = spool.replay_with(|e| async move { e.call_id.ends_with('1') }).await.unwrap();
+        let replayed = spool.replay_with(|e| async move { e.call_id.as_str().ends_with('1') }).await.unwrap();
         assert_eq!(replayed, 1);
-        let left: Vec<String> = spool.entries().unwrap().into_iter().map(|e| e.call_id).collect();
+        let left: Vec<CallId> = spool.entries().unwrap().into_iter().map(|e| e.call_id).collect();
         assert_eq!(left, [entry(0).call_id, entry(2).call_id]);
+    }
+
+    /// A line as spooled before call ids had a type of their own: a spool
+    /// left by the old version is replayed by the new one.
+    #[test]
+    fn a_line_spooled_before_the_call_id_type_reads_back_unchanged() {
+        let line =
+            r#"{"provider":"kookoo","call_id":"1234567890.1_2-3","phone":"+911000000001","at":"2026-11-28T09:30:00Z"}"#;
+        let entry: SpoolEntry = serde_json::from_str(line).unwrap();
+        assert_eq!(entry.call_id.as_str(), "1234567890.1_2-3");
+        assert_eq!(serde_json::to_string(&entry).unwrap(), line);
+        let forged = line.replace("1234567890.1_2-3", "12 34");
+        assert!(serde_json::from_str::<SpoolEntry>(&forged).is_err(), "skipped with a warning, never replayed");
     }
 }

@@ -27,10 +27,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    directory::StateCode,
-    domain::{Language, PhoneNumber},
-};
+use crate::domain::{Language, PhoneNumber, StateCode};
 
 /// What a user may do. Scopes (states, languages) narrow it further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -238,7 +235,7 @@ pub fn new_user(
     }
     let role: Role = role.parse()?;
     let states = parse_list(states, |s| {
-        s.parse::<u8>()
+        StateCode::parse(s)
             .ok()
             .filter(|c| crate::directory::Directory::bundled().state(*c).is_some())
             .ok_or(format!("`{s}` is not an LGD state code"))

@@ -13,8 +13,7 @@ use chrono::{DateTime, Utc};
 use super::{NewUser, Role, User, throttle::AttemptLimit};
 use crate::{
     db::{Db, StoreError, corrupt},
-    directory::StateCode,
-    domain::Language,
+    domain::{Language, StateCode},
     on_db, on_tx,
 };
 
@@ -294,7 +293,7 @@ mod tests {
     #[test]
     fn a_users_states_and_languages_come_from_their_aggregates() {
         let user = row("volunteer", Some("9,10"), Some("bn,hi")).into_user().unwrap();
-        assert_eq!(user.states, [9, 10]);
+        assert_eq!(user.states.iter().map(|s| s.get()).collect::<Vec<_>>(), [9, 10]);
         assert_eq!(user.languages, [Language::parse("bn").unwrap(), Language::parse("hi").unwrap()]);
         assert_eq!(user.role, Role::Volunteer);
         let admin = row("admin", None, None).into_user().unwrap();

@@ -156,7 +156,7 @@ pub(super) async fn write(
         let id = match &commit.call {
             CallWrite::Existing { id, .. } => moved.contains(id).then_some(*id),
             CallWrite::New { provider, provider_call_id, .. } => {
-                started.get(&(provider.clone(), provider_call_id.clone())).copied()
+                started.get(&(provider.clone(), provider_call_id.to_string())).copied()
             }
         };
         *outcome = Some(id.map_or(CommitOutcome::Conflict, CommitOutcome::Committed));

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     db::{Db, Tx},
-    domain::{Language, Need},
+    domain::{CallId, Language, Need, StateCode},
     flow::{CallState, Captured, EndReason, Ending},
     gateway::Reply,
 };
@@ -24,7 +24,7 @@ fn captured(state: Option<u8>, need: Option<Need>) -> Captured {
     Captured {
         language: Some(Language::parse("hi").unwrap()),
         consent: Some(true),
-        home_state: state,
+        home_state: state.map(|s| StateCode::new(s).unwrap()),
         home_district: None,
         need,
         voice_message: None,
@@ -37,7 +37,7 @@ fn ended_call(sid: &str, phone: Option<&str>, data: Captured, minute: u32) -> Tu
     TurnCommit {
         call: CallWrite::New {
             provider: "twilio".to_owned(),
-            provider_call_id: sid.to_owned(),
+            provider_call_id: CallId::parse(sid).unwrap(),
             phone: phone.map(str::to_owned),
             flow_id: "default".to_owned(),
             flow_version: "v1".to_owned(),

@@ -31,6 +31,7 @@ use tracing::{info, warn};
 use crate::{
     db::StoreError,
     directory::Directory,
+    domain::CallId,
     flow::{self, Action, CallEvent, EndReason, FlowError, Transition},
     gateway::{Inbound, Provider, Reply, Step},
 };
@@ -201,7 +202,7 @@ impl CallService {
     /// The reply to the call's current question, without taking any event:
     /// for gateways that fetch the question separately from the answer
     /// (Exotel's Gather and Greeting applets). `None` for an unknown call.
-    pub async fn current_reply(&self, provider: Provider, call_id: &str) -> Result<Option<Reply>, CallError> {
+    pub async fn current_reply(&self, provider: Provider, call_id: &CallId) -> Result<Option<Reply>, CallError> {
         let Some(call) = self.calls.load_call(provider.as_str(), call_id).await? else { return Ok(None) };
         Ok(self.calls.last_turn(call.id).await?.map(|t| t.reply))
     }

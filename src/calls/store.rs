@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     db::{Db, StoreError, corrupt},
+    domain::CallId,
     flow::CallState,
     gateway::Reply,
     on_db,
@@ -55,7 +56,7 @@ pub struct Counts {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct IdleCall {
     pub provider: String,
-    pub provider_call_id: String,
+    pub provider_call_id: CallId,
 }
 
 #[derive(sqlx::FromRow)]
@@ -150,7 +151,7 @@ impl CallStore {
         }))
     }
 
-    pub async fn load_call(&self, provider: &str, call_id: &str) -> Result<Option<StoredCall>, StoreError> {
+    pub async fn load_call(&self, provider: &str, call_id: &CallId) -> Result<Option<StoredCall>, StoreError> {
         const SQL: &str = "SELECT id, flow_id, flow_version, state, turn, version FROM calls
                            WHERE provider = $1 AND provider_call_id = $2";
         let row: Option<CallRow> =
@@ -163,7 +164,7 @@ impl CallStore {
     pub async fn load_turn(
         &self,
         provider: &str,
-        call_id: &str,
+        call_id: &CallId,
         dedupe_key: &str,
     ) -> Result<(Option<StoredCall>, Option<Reply>), StoreError> {
         const SQL: &str = "SELECT c.id, c.flow_id, c.flow_version, c.state, c.turn, c.version,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     cases::store::fold_into_case,
     db::{Db, StoreError, Tx},
+    domain::CallId,
     flow::CallState,
     gateway::Reply,
     on_tx,
@@ -18,7 +19,7 @@ use crate::{
 pub enum CallWrite {
     /// The first webhook of a call: insert it (refused if another request
     /// inserted it first).
-    New { provider: String, provider_call_id: String, phone: Option<String>, flow_id: String, flow_version: String },
+    New { provider: String, provider_call_id: CallId, phone: Option<String>, flow_id: String, flow_version: String },
     /// A later webhook: update the call if it is still at `expected_version`.
     Existing { id: i64, expected_version: i64 },
 }

@@ -19,7 +19,10 @@ pub use store::CaseStore;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{domain::Need, flow::Captured};
+use crate::{
+    domain::{DistrictCode, Need, StateCode},
+    flow::Captured,
+};
 
 /// A case's place in the queue: medical need first (0), then the rest (1);
 /// within each, the longest waiting by first call.
@@ -79,8 +82,8 @@ pub struct CaseRecord {
     pub phone: Option<String>,
     pub language: Option<String>,
     pub consent: Option<bool>,
-    pub home_state_code: Option<i64>,
-    pub home_district_code: Option<i64>,
+    pub home_state_code: Option<StateCode>,
+    pub home_district_code: Option<DistrictCode>,
     pub need: Option<String>,
     pub recording_url: Option<String>,
     pub status: String,
@@ -105,12 +108,20 @@ mod tests {
     use super::*;
     use crate::{domain::Language, flow::VoiceMessage};
 
-    fn full(state: u8, district: u16) -> Captured {
+    fn state(code: u8) -> Option<StateCode> {
+        Some(StateCode::new(code).unwrap())
+    }
+
+    fn district(code: u16) -> Option<DistrictCode> {
+        Some(DistrictCode::new(code).unwrap())
+    }
+
+    fn full(state_code: u8, district_code: u16) -> Captured {
         Captured {
             language: Some(Language::parse("hi").unwrap()),
             consent: Some(true),
-            home_state: Some(state),
-            home_district: Some(district),
+            home_state: state(state_code),
+            home_district: district(district_code),
             need: Some(Need::Food),
             voice_message: Some(VoiceMessage { url: "https://r/1".to_owned(), duration_secs: Some(3) }),
         }
@@ -140,12 +151,12 @@ mod tests {
 
     #[test]
     fn a_new_state_without_a_district_drops_the_old_district() {
-        let moved = Captured { home_state: Some(19), home_district: None, ..full(19, 0) };
+        let moved = Captured { home_state: state(19), home_district: None, ..full(19, 305) };
         let merged = merge(&full(10, 212), &moved, true);
-        assert_eq!((merged.home_state, merged.home_district), (Some(19), None));
-        let same = Captured { home_district: None, need: None, voice_message: None, ..full(10, 0) };
+        assert_eq!((merged.home_state, merged.home_district), (state(19), None));
+        let same = Captured { home_district: None, need: None, voice_message: None, ..full(10, 213) };
         let merged = merge(&full(10, 212), &same, true);
-        assert_eq!((merged.home_state, merged.home_district), (Some(10), Some(212)));
+        assert_eq!((merged.home_state, merged.home_district), (state(10), district(212)));
         assert_eq!(merged.need, Some(Need::Food));
     }
 
@@ -161,7 +172,7 @@ mod tests {
         let case = Captured { voice_message: None, ..full(10, 212) };
         let older = full(19, 305);
         let merged = merge(&case, &older, false);
-        assert_eq!(merged.home_state, Some(10));
+        assert_eq!(merged.home_state, state(10));
         assert!(merged.voice_message.is_some());
     }
 }

@@ -128,11 +128,15 @@ pub(crate) fn erase_voice_message(state: String) -> Result<String, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::{erase_voice_message, gateway_of_voice_message, parse_state};
-    use crate::flow::{CallState, Captured, VoiceMessage};
+    use crate::{
+        domain::StateCode,
+        flow::{CallState, Captured, VoiceMessage},
+    };
 
     fn state(url: Option<&str>) -> String {
         let voice_message = url.map(|url| VoiceMessage { url: url.to_owned(), duration_secs: Some(12) });
-        let data = Captured { consent: Some(true), home_state: Some(10), voice_message, ..Captured::default() };
+        let data =
+            Captured { consent: Some(true), home_state: StateCode::new(10).ok(), voice_message, ..Captured::default() };
         serde_json::to_string(&CallState { node: "thanks".to_owned(), attempts: 0, data, ended: None }).unwrap()
     }
 

@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt, stream::BoxStream};
 use super::{CaseRecord, merge, priority};
 use crate::{
     db::{Db, StoreError, Tx, corrupt},
-    domain::{Language, Need},
+    domain::{DistrictCode, Language, Need, StateCode},
     flow::{Captured, VoiceMessage},
     on_db, on_tx,
 };
@@ -29,8 +29,8 @@ macro_rules! case_fields {
 pub(super) struct CaseFields {
     language: Option<String>,
     consent: Option<bool>,
-    home_state_code: Option<i64>,
-    home_district_code: Option<i64>,
+    home_state_code: Option<StateCode>,
+    home_district_code: Option<DistrictCode>,
     need: Option<String>,
     recording_url: Option<String>,
     recording_duration_secs: Option<i64>,
@@ -66,12 +66,8 @@ impl CaseFields {
         Ok(Captured {
             language,
             consent: self.consent,
-            home_state: self.home_state_code.map(u8::try_from).transpose().map_err(|_| corrupt("case state"))?,
-            home_district: self
-                .home_district_code
-                .map(u16::try_from)
-                .transpose()
-                .map_err(|_| corrupt("case district"))?,
+            home_state: self.home_state_code,
+            home_district: self.home_district_code,
             need,
             voice_message: self.recording_url.map(|url| VoiceMessage { url, duration_secs }),
         })
@@ -200,8 +196,8 @@ async fn insert_case(
 /// What a case's columns get from captured fields.
 pub(super) struct Columns<'a> {
     pub language: Option<&'a str>,
-    pub home_state: Option<i64>,
-    pub home_district: Option<i64>,
+    pub home_state: Option<StateCode>,
+    pub home_district: Option<DistrictCode>,
     pub need: Option<&'static str>,
     pub recording_url: Option<&'a str>,
     pub recording_secs: Option<i64>,
@@ -211,8 +207,8 @@ impl<'a> Columns<'a> {
     pub(super) fn of(fields: &'a Captured) -> Self {
         Self {
             language: fields.language.as_ref().map(Language::as_str),
-            home_state: fields.home_state.map(i64::from),
-            home_district: fields.home_district.map(i64::from),
+            home_state: fields.home_state,
+            home_district: fields.home_district,
             need: fields.need.map(Need::as_str),
             recording_url: fields.voice_message.as_ref().map(|m| m.url.as_str()),
             recording_secs: fields.voice_message.as_ref().and_then(|m| m.duration_secs).map(i64::from),

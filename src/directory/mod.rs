@@ -17,12 +17,7 @@ pub use pins::{PinCode, pin_code};
 
 use serde::Deserialize;
 
-use crate::domain::Language;
-
-/// An LGD state or union territory code (1–38, not contiguous).
-pub type StateCode = u8;
-/// An LGD district code (1–796, not contiguous, unique across India).
-pub type DistrictCode = u16;
+use crate::domain::{DistrictCode, Language, StateCode};
 
 #[derive(Debug, Clone)]
 pub struct State {
@@ -104,7 +99,8 @@ impl Directory {
         let languages: Vec<String> = reader.headers()?.iter().skip(1).map(str::to_owned).collect();
         for record in reader.records() {
             let record = record?;
-            let Some(state) = record.get(0).and_then(|c| c.parse().ok()).and_then(|c| states.get_mut(&c)) else {
+            let code = record.get(0).and_then(|c| StateCode::parse(c).ok());
+            let Some(state) = code.and_then(|c| states.get_mut(&c)) else {
                 continue;
             };
             for (language, name) in languages.iter().zip(record.iter().skip(1)) {
@@ -134,23 +130,15 @@ impl Directory {
 
     /// Reads keyed digits as a state code: `9` and `09` are both Uttar Pradesh.
     pub fn state_from_digits(&self, digits: &str) -> Option<&State> {
-        parse_code::<StateCode>(digits).and_then(|c| self.state(c))
+        StateCode::parse(digits).ok().and_then(|c| self.state(c))
     }
 
     /// Reads keyed digits as a district code. With a state, the district must
     /// belong to it; without one, any district in India is accepted.
     pub fn district_from_digits(&self, digits: &str, state: Option<StateCode>) -> Option<&District> {
-        let district = parse_code::<DistrictCode>(digits).and_then(|c| self.district(c))?;
+        let district = DistrictCode::parse(digits).ok().and_then(|c| self.district(c))?;
         state.is_none_or(|s| s == district.state).then_some(district)
     }
-}
-
-/// Parses a keyed code: digits only (no sign, no spaces), leading zeros allowed.
-fn parse_code<T: std::str::FromStr>(digits: &str) -> Option<T> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 #[cfg(test)]
@@ -173,7 +161,7 @@ mod tests {
     fn state_codes_ignore_leading_zeros() {
         let dir = Directory::bundled();
         assert_eq!(dir.state_from_digits("09").unwrap().name, "Uttar Pradesh");
-        assert_eq!(dir.state_from_digits("9").unwrap().code, 9);
+        assert_eq!(dir.state_from_digits("9").unwrap().code.get(), 9);
         assert!(dir.state_from_digits("25").is_none(), "25 was merged into 38 in 2020");
         assert!(dir.state_from_digits("").is_none());
         assert!(dir.state_from_digits("1*").is_none());
@@ -182,9 +170,10 @@ mod tests {
     #[test]
     fn a_district_must_belong_to_the_given_state() {
         let dir = Directory::bundled();
-        let patna = dir.district_from_digits("212", Some(10)).expect("Patna is LGD 212 in Bihar");
+        let state = |code| Some(StateCode::new(code).unwrap());
+        let patna = dir.district_from_digits("212", state(10)).expect("Patna is LGD 212 in Bihar");
         assert_eq!(patna.name, "Patna");
-        assert!(dir.district_from_digits("212", Some(9)).is_none());
+        assert!(dir.district_from_digits("212", state(9)).is_none());
         assert!(dir.district_from_digits("212", None).is_some());
         assert!(dir.district_from_digits("999", None).is_none());
     }

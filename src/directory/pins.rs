@@ -7,7 +7,7 @@
 
 use std::{collections::HashMap, sync::OnceLock};
 
-use super::{DistrictCode, StateCode};
+use crate::domain::{DistrictCode, StateCode};
 
 /// One PIN code's post offices and its primary LGD state and district.
 #[derive(Debug, Clone)]
@@ -48,12 +48,13 @@ pub fn pin_code(pin: &str) -> Option<&'static PinCode> {
 #[cfg(test)]
 mod tests {
     use super::pin_code;
+    use crate::domain::{DistrictCode, StateCode};
 
     #[test]
     fn a_pin_lists_its_post_offices_and_district() {
         let delhi = pin_code("110001").expect("New Delhi GPO's PIN");
         assert!(delhi.offices.contains(&"New Delhi GPO"));
-        assert_eq!((delhi.state, delhi.district), (Some(7), Some(79)));
+        assert_eq!((delhi.state, delhi.district), (StateCode::new(7).ok(), DistrictCode::new(79).ok()));
         assert!(pin_code("000000").is_none());
         assert!(pin_code("11000").is_none());
     }

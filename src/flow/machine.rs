@@ -108,7 +108,7 @@ impl Walker<'_> {
         let unexpected = || FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() };
         match (node, event) {
             (Node::Menu { slot, choices, .. }, CallEvent::Digits { digits }) => {
-                let choice = single_key(digits).and_then(|k| choices.get(&k));
+                let choice = digits.single_key().and_then(|k| choices.get(&k));
                 match choice {
                     Some(choice) => {
                         if let (Some(slot), Some(value)) = (slot, &choice.value) {
@@ -120,7 +120,7 @@ impl Walker<'_> {
                 }
             }
             (Node::Collect { slot, min_digits, max_digits, finish_key, next, .. }, CallEvent::Digits { digits }) => {
-                let digits = finish_key.and_then(|k| digits.strip_suffix(k)).unwrap_or(digits);
+                let digits = finish_key.and_then(|k| digits.as_str().strip_suffix(k)).unwrap_or(digits.as_str());
                 let long_enough = (usize::from(*min_digits)..=usize::from(*max_digits)).contains(&digits.len());
                 if long_enough && collect(directory, &mut state.data, *slot, digits) {
                     self.enter(state, &next.clone(), Vec::new())
@@ -129,7 +129,7 @@ impl Walker<'_> {
                 }
             }
             (Node::Confirm { confirms, yes_key, no_key, yes, no, .. }, CallEvent::Digits { digits }) => {
-                match single_key(digits) {
+                match digits.single_key() {
                     Some(k) if k == *yes_key => self.enter(state, &yes.clone(), Vec::new()),
                     Some(k) if k == *no_key => {
                         if let Some(slot) = confirms {
@@ -253,14 +253,6 @@ impl Walker<'_> {
 
 fn play(prompts: Vec<Prompt>) -> Vec<Action> {
     if prompts.is_empty() { Vec::new() } else { vec![Action::Play { prompts }] }
-}
-
-fn single_key(digits: &str) -> Option<char> {
-    let mut chars = digits.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Some(c),
-        _ => None,
-    }
 }
 
 fn menu_slot(node: &Node) -> Option<Slot> {

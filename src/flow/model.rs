@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    directory::{DistrictCode, StateCode},
-    domain::{Language, Need},
+    domain::{Digits, DistrictCode, Language, Need, StateCode},
     prompts::Prompt,
 };
 
@@ -16,7 +15,7 @@ pub enum CallEvent {
     /// A new call reached us.
     Started,
     /// The caller keyed digits (finish key already removed by the adapter).
-    Digits { digits: String },
+    Digits { digits: Digits },
     /// The caller keyed nothing before the timeout, or only the finish key.
     NoInput,
     /// A voice message was recorded and the call goes on.
@@ -117,4 +116,33 @@ pub enum Action {
     Record { prompts: Vec<Prompt>, max_length_secs: u32, silence_secs: u32, finish_key: Option<char> },
     /// End the call.
     Hangup,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call state as main stored it before codes had types of their own
+    /// (the calls table's `state` column): a call in progress across an
+    /// upgrade reads back as it was and is written back byte for byte.
+    const STORED_STATE: &str = r#"{"node":"confirm_district","attempts":1,"data":{"language":"hi","consent":true,"home_state":10,"home_district":212,"need":"medical","voice_message":{"url":"https://rec.example/1","duration_secs":9}},"ended":null}"#;
+
+    #[test]
+    fn a_call_state_stored_before_the_code_types_reads_back_unchanged() {
+        let state: CallState = serde_json::from_str(STORED_STATE).unwrap();
+        assert_eq!(state.data.home_state.map(StateCode::get), Some(10));
+        assert_eq!(state.data.home_district.map(DistrictCode::get), Some(212));
+        assert_eq!(state.data.need, Some(Need::Medical));
+        assert_eq!(serde_json::to_string(&state).unwrap(), STORED_STATE);
+    }
+
+    #[test]
+    fn a_stored_state_with_an_impossible_code_is_refused_not_truncated() {
+        for bad in [r#""home_state":300"#, r#""home_state":0"#, r#""home_state":"10""#] {
+            let json = STORED_STATE.replace(r#""home_state":10"#, bad);
+            assert!(serde_json::from_str::<CallState>(&json).is_err(), "{bad}");
+        }
+        let json = STORED_STATE.replace(r#""home_district":212"#, r#""home_district":0"#);
+        assert!(serde_json::from_str::<CallState>(&json).is_err());
+    }
 }

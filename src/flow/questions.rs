@@ -12,7 +12,11 @@
 //! unless pinned (`welcome@hi`).
 
 use super::definition::{Flow, Node, PromptRef, Slot};
-use crate::{directory::Directory, domain::Language, prompts::PromptKey};
+use crate::{
+    directory::Directory,
+    domain::{DistrictCode, Language, StateCode},
+    prompts::PromptKey,
+};
 
 /// One recording in a list: its language and key.
 pub type Recorded = (Language, PromptKey);
@@ -94,12 +98,12 @@ fn names(directory: &Directory, slot: Slot, key: &PromptKey) -> bool {
     }
 }
 
-fn state_code(key: &str) -> Option<u8> {
+fn state_code(key: &str) -> Option<StateCode> {
     let code = key.strip_prefix("state_")?.parse().ok()?;
     (key == format!("state_{code}")).then_some(code)
 }
 
-fn district_code(key: &str) -> Option<u16> {
+fn district_code(key: &str) -> Option<DistrictCode> {
     let code = key.strip_prefix("district_")?.parse().ok()?;
     (key == format!("district_{code}")).then_some(code)
 }
@@ -107,8 +111,8 @@ fn district_code(key: &str) -> Option<u16> {
 /// A call has one home state and one district, in that state.
 fn one_place(directory: &Directory, recordings: &[Recorded]) -> bool {
     let keys = || recordings.iter().map(|(_, k)| k.as_str());
-    let states: Vec<u8> = keys().filter_map(state_code).collect();
-    let districts: Vec<u16> = keys().filter_map(district_code).collect();
+    let states: Vec<StateCode> = keys().filter_map(state_code).collect();
+    let districts: Vec<DistrictCode> = keys().filter_map(district_code).collect();
     if !all_same(&states) || !all_same(&districts) {
         return false;
     }
@@ -128,6 +132,7 @@ mod tests {
 
     use super::*;
     use crate::{
+        domain::Digits,
         flow::{Action, CallEvent, VoiceMessage, start, step},
         prompts::{Catalog, recording_key},
     };
@@ -159,7 +164,7 @@ mod tests {
     /// every answer in `answers` (and silence) from every state reached.
     fn every_question(flow: &Flow, answers: &[&str]) -> BTreeSet<Vec<Recorded>> {
         let mut events: Vec<CallEvent> =
-            answers.iter().map(|d| CallEvent::Digits { digits: (*d).to_owned() }).collect();
+            answers.iter().map(|d| CallEvent::Digits { digits: Digits::parse(d).unwrap() }).collect();
         events.push(CallEvent::NoInput);
         events.push(CallEvent::Recorded {
             message: VoiceMessage { url: "https://rec.example/1".to_owned(), duration_secs: None },
@@ -217,7 +222,7 @@ mod tests {
     fn a_read_back_names_one_district_in_its_own_state() {
         let flow = flow_file("call_flows/helpline.toml");
         let directory = Directory::bundled();
-        let district = directory.district(187).unwrap();
+        let district = directory.district(DistrictCode::new(187).unwrap()).unwrap();
         let state = format!("hi/state_{}", district.state);
         let readback =
             |district: &str, state: &str| list(&["hi/district_readback", district, state, "hi/confirm_or_reenter"]);

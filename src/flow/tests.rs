@@ -5,7 +5,7 @@ use std::path::Path;
 use super::*;
 use crate::{
     directory::Directory,
-    domain::{Language, Need},
+    domain::{Digits, DistrictCode, Language, Need, StateCode},
     prompts::Catalog,
 };
 
@@ -29,7 +29,15 @@ fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
 }
 
 fn keys(d: &str) -> CallEvent {
-    CallEvent::Digits { digits: d.to_owned() }
+    CallEvent::Digits { digits: Digits::parse(d).unwrap() }
+}
+
+fn state(code: u8) -> Option<StateCode> {
+    Some(StateCode::new(code).unwrap())
+}
+
+fn district(code: u16) -> Option<DistrictCode> {
+    Some(DistrictCode::new(code).unwrap())
 }
 
 fn lang(code: &str) -> Language {
@@ -67,8 +75,8 @@ fn happy_path_in_bengali_captures_everything_and_ends_queued() {
     let t = play(&flow, &[keys("2"), keys("1"), keys("19"), keys("305"), keys("1"), keys("4"), message()]);
     assert_eq!(t.state.data.language, Some(lang("bn")));
     assert_eq!(t.state.data.consent, Some(true));
-    assert_eq!(t.state.data.home_state, Some(19));
-    assert_eq!(t.state.data.home_district, Some(305));
+    assert_eq!(t.state.data.home_state, state(19));
+    assert_eq!(t.state.data.home_district, district(305));
     assert_eq!(t.state.data.need, Some(Need::Medical));
     assert!(t.state.data.voice_message.is_some());
     assert_eq!(t.state.ended, Some(Ending { reason: EndReason::FlowEnded, queue: true }));
@@ -134,16 +142,16 @@ fn invalid_and_out_of_state_codes_are_asked_again() {
     assert_eq!(prompt_keys(&t.actions)[0], "invalid_district@or");
     let t = play(&flow, &[keys("3"), keys("1"), keys("99"), keys("21"), keys("212"), keys("346")]);
     assert_eq!(t.state.node, "confirm_district");
-    assert_eq!(t.state.data.home_district, Some(346));
+    assert_eq!(t.state.data.home_district, district(346));
 }
 
 #[test]
 fn state_codes_accept_a_leading_zero_and_a_trailing_hash() {
     let flow = helpline();
     let t = play(&flow, &[keys("1"), keys("1"), keys("09")]);
-    assert_eq!(t.state.data.home_state, Some(9));
+    assert_eq!(t.state.data.home_state, state(9));
     let t = play(&flow, &[keys("1"), keys("1"), keys("9#")]);
-    assert_eq!(t.state.data.home_state, Some(9));
+    assert_eq!(t.state.data.home_state, state(9));
 }
 
 #[test]
@@ -152,9 +160,9 @@ fn pressing_two_at_the_readback_clears_the_district_and_asks_again() {
     let t = play(&flow, &[keys("1"), keys("1"), keys("10"), keys("212"), keys("2")]);
     assert_eq!(t.state.node, "home_district");
     assert_eq!(t.state.data.home_district, None);
-    assert_eq!(t.state.data.home_state, Some(10));
+    assert_eq!(t.state.data.home_state, state(10));
     let t = step(&flow, Directory::bundled(), &t.state, &keys("213")).unwrap();
-    assert_eq!(t.state.data.home_district, Some(213));
+    assert_eq!(t.state.data.home_district, district(213));
 }
 
 #[test]

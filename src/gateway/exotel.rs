@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{GatewayError, Inbound, Provider, Step, param, request_hash};
 use crate::{
-    domain::PhoneNumber,
+    domain::{CallId, PhoneNumber},
     flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage},
     prompts::PromptVoice,
 };
@@ -155,14 +155,6 @@ fn text_of(voice: &PromptVoice, prompts: &[Prompt]) -> String {
     prompts.iter().filter_map(|p| voice.text(p)).collect::<Vec<_>>().join(" ")
 }
 
-fn call_id(query: &[(String, String)]) -> Result<&str, GatewayError> {
-    let call_id = param(query, "CallSid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
-    if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(GatewayError::Invalid("CallSid"));
-    }
-    Ok(call_id)
-}
-
 fn caller(query: &[(String, String)]) -> Result<Option<PhoneNumber>, GatewayError> {
     let from = match param(query, "CallFrom")? {
         Some(from) => Some(from),
@@ -174,7 +166,7 @@ fn caller(query: &[(String, String)]) -> Result<Option<PhoneNumber>, GatewayErro
 fn inbound(query: &[(String, String)], step: Step, event: CallEvent) -> Result<Inbound, GatewayError> {
     Ok(Inbound {
         provider: Provider::Exotel,
-        call_id: call_id(query)?.to_owned(),
+        call_id: parse_call_id(query)?,
         caller: caller(query)?,
         step,
         event,
@@ -188,8 +180,8 @@ pub fn parse_start(query: &[(String, String)]) -> Result<Inbound, GatewayError> 
 }
 
 /// The call a Gather, Passthru "next" or Greeting request is about.
-pub fn parse_call_id(query: &[(String, String)]) -> Result<String, GatewayError> {
-    call_id(query).map(str::to_owned)
+pub fn parse_call_id(query: &[(String, String)]) -> Result<CallId, GatewayError> {
+    super::call_id(query, "CallSid")
 }
 
 /// Passthru "answer": the caller's keys (quoted) after a Gather, or the
@@ -213,10 +205,8 @@ pub fn parse_passthru(query: &[(String, String)], expecting_recording: bool) -> 
         let digits = digits.strip_suffix('#').unwrap_or(digits);
         if digits.is_empty() {
             CallEvent::NoInput
-        } else if digits.len() <= 32 && digits.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#') {
-            CallEvent::Digits { digits: digits.to_owned() }
         } else {
-            return Err(GatewayError::Invalid("digits"));
+            CallEvent::Digits { digits: super::digits(digits, "digits")? }
         }
     };
     inbound(query, Step::CurrentTurn { retry_window: RETRY_WINDOW }, event)
@@ -269,6 +259,7 @@ fn known(value: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Digits;
 
     /// gateways.md §7.6, with fake numbers and ids.
     fn passthru_fixture() -> Vec<(String, String)> {
@@ -283,9 +274,9 @@ mod tests {
     #[test]
     fn quoted_digits_and_a_zero_prefixed_number_parse() {
         let inbound = parse_passthru(&passthru_fixture(), false).unwrap();
-        assert_eq!(inbound.event, CallEvent::Digits { digits: "07".to_owned() });
+        assert_eq!(inbound.event, CallEvent::Digits { digits: Digits::parse("07").unwrap() });
         assert_eq!(inbound.caller.unwrap().as_e164(), "+911000000001");
-        assert_eq!(inbound.call_id, "0123456789abcdef0123456789abcdef");
+        assert_eq!(inbound.call_id.as_str(), "0123456789abcdef0123456789abcdef");
         assert!(matches!(inbound.step, Step::CurrentTurn { .. }));
     }
 
@@ -305,7 +296,10 @@ mod tests {
         let query: Vec<(String, String)> =
             serde_urlencoded::from_str("CallSid=abc&digits=%221%22&RecordingUrl=https%3A%2F%2Fr.example%2F1.wav")
                 .unwrap();
-        assert_eq!(parse_passthru(&query, false).unwrap().event, CallEvent::Digits { digits: "1".to_owned() });
+        assert_eq!(
+            parse_passthru(&query, false).unwrap().event,
+            CallEvent::Digits { digits: Digits::parse("1").unwrap() }
+        );
         assert!(matches!(parse_passthru(&query, true).unwrap().event, CallEvent::Recorded { .. }));
     }
 
@@ -343,6 +337,20 @@ mod tests {
         let query: Vec<(String, String)> =
             serde_urlencoded::from_str("CallSid=abc&digits=%221%22&digits=%222%22").unwrap();
         assert_eq!(parse_passthru(&query, false), Err(GatewayError::Repeated("digits")));
+    }
+
+    #[test]
+    fn a_call_sid_with_spaces_or_500_characters_and_keys_that_are_no_keys_are_refused() {
+        let long = "a".repeat(500);
+        for sid in ["abc%20def", long.as_str()] {
+            let query: Vec<(String, String)> =
+                serde_urlencoded::from_str(&format!("CallSid={sid}&digits=%221%22")).unwrap();
+            assert_eq!(parse_passthru(&query, false), Err(GatewayError::Invalid("CallSid")));
+            assert_eq!(parse_call_id(&query), Err(GatewayError::Invalid("CallSid")));
+            assert_eq!(parse_start(&query), Err(GatewayError::Invalid("CallSid")));
+        }
+        let query: Vec<(String, String)> = serde_urlencoded::from_str("CallSid=abc&digits=%2212a%22").unwrap();
+        assert_eq!(parse_passthru(&query, false), Err(GatewayError::Invalid("digits")));
     }
 
     #[test]

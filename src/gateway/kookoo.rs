@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use super::{GatewayError, Inbound, Provider, Step, param, request_hash, xml::XmlDoc};
+use super::{GatewayError, Inbound, Provider, Step, call_id, digits, param, request_hash, xml::XmlDoc};
 use crate::{
     domain::PhoneNumber,
     flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage},
@@ -31,7 +31,7 @@ pub fn parse(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
     let (step, event) = match event_name {
         "NewCall" => (Step::Turn(0), CallEvent::Started),
         "GotDTMF" if data.is_empty() => (current, CallEvent::NoInput),
-        "GotDTMF" => (current, CallEvent::Digits { digits: dtmf(data)? }),
+        "GotDTMF" => (current, CallEvent::Digits { digits: digits(data, "data")? }),
         "Record" if data.is_empty() || data == "-1" => (current, CallEvent::NoInput),
         "Record" => (current, CallEvent::Recorded { message: voice_message(data, query)? }),
         "Hangup" | "Disconnect" => {
@@ -40,24 +40,14 @@ pub fn parse(query: &[(String, String)]) -> Result<Inbound, GatewayError> {
         }
         _ => return Err(GatewayError::Invalid("event")),
     };
-    let call_id = param(query, "sid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("sid"))?;
-    let valid_id = call_id.len() <= 64 && call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if !valid_id {
-        return Err(GatewayError::Invalid("sid"));
-    }
     Ok(Inbound {
         provider: Provider::KooKoo,
-        call_id: call_id.to_owned(),
+        call_id: call_id(query, "sid")?,
         caller: param(query, "cid")?.and_then(PhoneNumber::parse),
         step,
         event,
         request_hash: request_hash(query),
     })
-}
-
-fn dtmf(digits: &str) -> Result<String, GatewayError> {
-    let ok = digits.len() <= 32 && digits.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#');
-    if ok { Ok(digits.to_owned()) } else { Err(GatewayError::Invalid("data")) }
 }
 
 fn voice_message(url: &str, query: &[(String, String)]) -> Result<VoiceMessage, GatewayError> {
@@ -147,6 +137,7 @@ fn kookoo_language(locale: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Digits;
 
     fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -171,7 +162,7 @@ mod tests {
         let inbound = parse(&query(&[("event", "GotDTMF"), ("sid", "1"), ("data", "")])).unwrap();
         assert_eq!(inbound.event, CallEvent::NoInput);
         let inbound = parse(&query(&[("event", "GotDTMF"), ("sid", "1"), ("data", "07")])).unwrap();
-        assert_eq!(inbound.event, CallEvent::Digits { digits: "07".to_owned() });
+        assert_eq!(inbound.event, CallEvent::Digits { digits: Digits::parse("07").unwrap() });
         assert!(matches!(inbound.step, Step::CurrentTurn { .. }));
     }
 
@@ -185,6 +176,19 @@ mod tests {
             parse(&query(&[("event", "GotDTMF"), ("sid", "1"), ("data", "1;rm")])),
             Err(GatewayError::Invalid("data"))
         );
+    }
+
+    #[test]
+    fn a_sid_with_spaces_or_500_characters_and_keys_that_are_no_keys_are_refused() {
+        let long = "1".repeat(500);
+        for sid in ["12 34", long.as_str()] {
+            let q = query(&[("event", "GotDTMF"), ("sid", sid), ("data", "1")]);
+            assert_eq!(parse(&q), Err(GatewayError::Invalid("sid")));
+        }
+        let q = query(&[("event", "GotDTMF"), ("sid", "1"), ("data", "12a")]);
+        assert_eq!(parse(&q), Err(GatewayError::Invalid("data")));
+        let q = query(&[("event", "NewCall"), ("sid", "1234.5_6-7")]);
+        assert_eq!(parse(&q).unwrap().call_id.as_str(), "1234.5_6-7");
     }
 
     #[test]

@@ -13,7 +13,10 @@ use std::{fmt, time::Duration};
 
 use sha2::{Digest, Sha256};
 
-use crate::{domain::PhoneNumber, flow::CallEvent};
+use crate::{
+    domain::{CallId, Digits, PhoneNumber},
+    flow::CallEvent,
+};
 
 /// The gateways Sampark speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,7 +75,7 @@ pub enum Step {
 pub struct Inbound {
     pub provider: Provider,
     /// The provider's id for the call (Twilio `CallSid`).
-    pub call_id: String,
+    pub call_id: CallId,
     /// The caller, normalised; `None` when withheld or not a phone number.
     pub caller: Option<PhoneNumber>,
     pub step: Step,
@@ -139,6 +142,19 @@ pub fn param<'a>(params: &'a [(String, String)], name: &'static str) -> Result<O
         return Err(GatewayError::Repeated(name));
     }
     Ok(first)
+}
+
+/// The call's id from parameter `name` (Twilio `CallSid`, Plivo
+/// `CallUUID`, KooKoo `sid`, Exotel `CallSid`): required, and a [`CallId`].
+pub fn call_id(params: &[(String, String)], name: &'static str) -> Result<CallId, GatewayError> {
+    let id = param(params, name)?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing(name))?;
+    CallId::parse(id).map_err(|_| GatewayError::Invalid(name))
+}
+
+/// Keys the caller pressed, from parameter `name`'s value (empty: the
+/// caller pressed none, which each adapter reads as no input first).
+pub fn digits(keys: &str, name: &'static str) -> Result<Digits, GatewayError> {
+    Digits::parse(keys).map_err(|_| GatewayError::Invalid(name))
 }
 
 /// A stable hash of a request's parameters, independent of their order.

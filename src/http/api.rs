@@ -104,9 +104,8 @@ struct CaseJson {
 fn case_json(opened: OpenedCase) -> CaseJson {
     let directory = Directory::bundled();
     let masked = opened.case.phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
-    let state = opened.case.home_state_code.and_then(|c| u8::try_from(c).ok()).and_then(|c| directory.state(c));
-    let district =
-        opened.case.home_district_code.and_then(|c| u16::try_from(c).ok()).and_then(|c| directory.district(c));
+    let state = opened.case.home_state_code.and_then(|c| directory.state(c));
+    let district = opened.case.home_district_code.and_then(|c| directory.district(c));
     let recording = opened.case.recording_url.as_ref().map(|_| format!("/cases/{}/recording", opened.case.id));
     let mut case = serde_json::to_value(&opened.case).expect("a case serialises");
     case["phone"] = json!(opened.phone);

@@ -20,6 +20,7 @@ use super::{
     run_call,
 };
 use crate::{
+    domain::CallId,
     flow::Action,
     gateway::{
         Params, Provider, Reply,
@@ -45,7 +46,7 @@ fn render(app: &AppState) -> impl Fn(&[Action], u32) -> Reply + Send + Sync + '_
 }
 
 /// The step the call is at now (`None` for a call we do not know).
-async fn current_step(app: &AppState, call_id: &str) -> Result<Option<NextStep>, ()> {
+async fn current_step(app: &AppState, call_id: &CallId) -> Result<Option<NextStep>, ()> {
     match app.calls.current_reply(Provider::Exotel, call_id).await {
         Ok(reply) => Ok(reply.and_then(|r| NextStep::parse(&r.body))),
         Err(e) => {
@@ -61,14 +62,14 @@ fn apology(app: &AppState, failed: Failed) -> NextStep {
     NextStep::parse(&body).expect("a rendered step parses")
 }
 
-/// The database failed this request: spool the call, then apologise.
-async fn spool_and_apologise(app: &AppState, params: &Params) -> NextStep {
+/// The database failed this request for call `call_id`: spool the call,
+/// then apologise.
+async fn spool_and_apologise(app: &AppState, call_id: &CallId, params: &Params) -> NextStep {
     let caller = params
         .iter()
         .find(|(k, _)| k == "CallFrom" || k == "From")
         .and_then(|(_, v)| crate::domain::PhoneNumber::parse(v));
-    let call_id = exotel::parse_call_id(params).unwrap_or_default();
-    let failed = match super::spool(app, Provider::Exotel, &call_id, caller.as_ref()).await {
+    let failed = match super::spool(app, Provider::Exotel, call_id, caller.as_ref()).await {
         Ok(_) => Failed::Spooled,
         Err(failed) => failed,
     };
@@ -98,7 +99,7 @@ async fn gather(State(app): State<AppState>, Admitted { params, .. }: Admitted<E
                 Err(failed) => apology(&app, failed),
             }
         }
-        Err(()) => spool_and_apologise(&app, &params).await,
+        Err(()) => spool_and_apologise(&app, &call_id, &params).await,
     };
     Ok(json(step.gather_json()))
 }
@@ -108,7 +109,7 @@ async fn gather(State(app): State<AppState>, Admitted { params, .. }: Admitted<E
 async fn passthru(State(app): State<AppState>, Admitted { params, .. }: Admitted<Exotel>) -> Result<Response, Refused> {
     let call_id = exotel::parse_call_id(&params)?;
     let Ok(step) = current_step(&app, &call_id).await else {
-        spool_and_apologise(&app, &params).await;
+        spool_and_apologise(&app, &call_id, &params).await;
         return Ok(branch(false));
     };
     let expecting_recording = matches!(step, Some(NextStep::Record { .. }));
@@ -136,7 +137,7 @@ async fn greeting(State(app): State<AppState>, Admitted { params, .. }: Admitted
     let step = match current_step(&app, &call_id).await {
         Ok(Some(step @ (NextStep::Record { .. } | NextStep::End { .. }))) => step,
         Ok(_) => apology(&app, Failed::Spooled),
-        Err(()) => spool_and_apologise(&app, &params).await,
+        Err(()) => spool_and_apologise(&app, &call_id, &params).await,
     };
     Ok(([(header::CONTENT_TYPE, crate::gateway::PLAIN_TEXT)], step.greeting().to_owned()).into_response())
 }

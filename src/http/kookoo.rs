@@ -37,7 +37,7 @@ async fn event(
     let sid = inbound.call_id.clone();
     let render = |actions: &[Action], turn: u32| Reply {
         content_type: crate::gateway::XML.to_owned(),
-        body: kookoo::render(actions, &app.voice, &sid, turn),
+        body: kookoo::render(actions, &app.voice, sid.as_str(), turn),
     };
     let reply = match run_call(&app, &inbound, &render).await {
         Ok(reply) => reply,

@@ -38,9 +38,7 @@ use tracing::{Instrument, error, info_span};
 use crate::{
     bridge::Bridge,
     calls::{CallService, Handled, Render},
-    domain::Language,
-    domain::PhoneNumber,
-    domain::Secret,
+    domain::{CallId, Language, PhoneNumber, Secret},
     flow::{Action, Prompt},
     gateway::{Inbound, Provider, Reply, plivo::SignatureVersion},
     media::MediaClient,
@@ -185,12 +183,12 @@ async fn run_call(app: &AppState, inbound: &Inbound, render: &Render<'_>) -> Res
 async fn spool(
     app: &AppState,
     provider: Provider,
-    call_id: &str,
+    call_id: &CallId,
     caller: Option<&PhoneNumber>,
 ) -> Result<Reply, Failed> {
     let entry = SpoolEntry {
         provider: provider.as_str().to_owned(),
-        call_id: call_id.to_owned(),
+        call_id: call_id.clone(),
         phone: caller.map(|p| p.as_e164().to_owned()),
         at: app.desk.now(),
     };

@@ -5,10 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PromptKey;
-use crate::{
-    directory::{DistrictCode, StateCode},
-    domain::Language,
-};
+use crate::domain::{DistrictCode, Language, StateCode};
 
 /// One thing for the caller to hear, in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

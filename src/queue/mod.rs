@@ -25,8 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{Role, User},
-    directory::StateCode,
-    domain::Language,
+    domain::{Language, StateCode},
 };
 
 /// The cases a user may see, claim and export. Enforced in the store's
@@ -246,16 +245,22 @@ mod tests {
     fn scopes_follow_role_state_and_language() {
         let hi = Language::parse("hi").unwrap();
         let bn = Language::parse("bn").unwrap();
-        let volunteer = Scope { user_id: 1, role: Role::Volunteer, states: vec![9], languages: vec![hi.clone()] };
-        assert!(volunteer.covers(Some(9), Some(&hi)));
-        assert!(!volunteer.covers(Some(10), Some(&hi)));
-        assert!(!volunteer.covers(Some(9), Some(&bn)));
+        let state = |code| Some(StateCode::new(code).unwrap());
+        let volunteer = Scope {
+            user_id: 1,
+            role: Role::Volunteer,
+            states: vec![StateCode::new(9).unwrap()],
+            languages: vec![hi.clone()],
+        };
+        assert!(volunteer.covers(state(9), Some(&hi)));
+        assert!(!volunteer.covers(state(10), Some(&hi)));
+        assert!(!volunteer.covers(state(9), Some(&bn)));
         assert!(volunteer.covers(None, None), "an unknown state or language is everyone's to call");
         let coordinator = Scope { role: Role::Coordinator, ..volunteer.clone() };
-        assert!(coordinator.covers(Some(9), Some(&bn)));
+        assert!(coordinator.covers(state(9), Some(&bn)));
         assert!(!coordinator.covers(None, Some(&hi)));
         let admin = Scope { role: Role::Admin, states: vec![], ..volunteer };
-        assert!(admin.covers(Some(33), None));
+        assert!(admin.covers(state(33), None));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{CaseNotes, Outcome};
+use crate::domain::{DistrictCode, StateCode};
 
 /// A case as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -14,8 +15,8 @@ pub struct CaseView {
     pub phone: Option<String>,
     pub language: Option<String>,
     pub consent: Option<bool>,
-    pub home_state_code: Option<i64>,
-    pub home_district_code: Option<i64>,
+    pub home_state_code: Option<StateCode>,
+    pub home_district_code: Option<DistrictCode>,
     pub need: Option<String>,
     pub recording_url: Option<String>,
     pub recording_duration_secs: Option<i64>,
@@ -73,7 +74,7 @@ pub struct CaseHistory {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct QueueCount {
     pub language: Option<String>,
-    pub home_state_code: Option<i64>,
+    pub home_state_code: Option<StateCode>,
     pub waiting: i64,
 }
 

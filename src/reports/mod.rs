@@ -10,11 +10,13 @@ pub use store::ReportStore;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::{DistrictCode, StateCode};
+
 /// Waiting cases in one district (district unknown: `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct DistrictCount {
-    pub home_state_code: Option<i64>,
-    pub home_district_code: Option<i64>,
+    pub home_state_code: Option<StateCode>,
+    pub home_district_code: Option<DistrictCode>,
     pub waiting: i64,
 }
 

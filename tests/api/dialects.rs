@@ -269,6 +269,33 @@ impl<'a> Phone<'a> {
         (status, body, again_status, again_body)
     }
 
+    /// What the gateway names the call's id and the caller's keys.
+    pub fn parameter_names(&self) -> (&'static str, &'static str) {
+        match self.dialect {
+            Dialect::Twilio => ("CallSid", "Digits"),
+            Dialect::Plivo => ("CallUUID", "Digits"),
+            Dialect::KooKoo => ("sid", "data"),
+            Dialect::Exotel => ("CallSid", "digits"),
+        }
+    }
+
+    /// Sends the answer to the open input with `params` in place of the
+    /// gateway's own (a request no gateway would send: a bad call id, keys
+    /// that are no keys); the call stays where it was. Its status and body.
+    pub async fn answer_with(&mut self, params: &[(&str, &str)]) -> (u16, String) {
+        let (path, event) = match self.dialect {
+            Dialect::Twilio | Dialect::Plivo => {
+                let action = self.position.action.clone().expect("an action URL");
+                (action.strip_prefix(PUBLIC_URL).unwrap_or(&action).to_owned(), None)
+            }
+            Dialect::KooKoo => (format!("/kookoo/{KOOKOO_SECRET}"), Some(("event", "GotDTMF"))),
+            Dialect::Exotel => (format!("/exotel/{EXOTEL_SECRET}/passthru"), None),
+        };
+        let method = if matches!(self.dialect, Dialect::Twilio | Dialect::Plivo) { "POST" } else { "GET" };
+        let extra: Vec<(&str, &str)> = event.into_iter().chain(params.iter().copied()).collect();
+        self.send(method, &path, &extra).await
+    }
+
     // ---- the gateways' requests ------------------------------------------
 
     /// Parameters every request of this gateway carries.

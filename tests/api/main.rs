@@ -15,6 +15,7 @@ mod helpers;
 mod instances;
 mod journeys;
 mod loadgen;
+mod malformed;
 mod operations;
 mod outage;
 mod prompts;

@@ -147,7 +147,7 @@ async fn the_database_and_spool_files_are_readable_by_their_owner_only() {
     app.spool
         .append(sampark::spool::SpoolEntry {
             provider: "twilio".to_owned(),
-            call_id: "CAf0000000000000000000000000000010".to_owned(),
+            call_id: sampark::domain::CallId::parse("CAf0000000000000000000000000000010").unwrap(),
             phone: None,
             at: chrono::Utc::now(),
         })

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use sampark::{
     auth::Role,
-    domain::Language,
+    domain::{Language, StateCode},
     prompts::{NewPromptVersion, PromptKey},
     queue::Scope,
     reports::{DayOutcomes, DistrictCount},
@@ -18,7 +18,7 @@ fn scope(role: Role, states: &[u8], languages: &[&str]) -> Scope {
     Scope {
         user_id: 0,
         role,
-        states: states.to_vec(),
+        states: states.iter().map(|s| StateCode::new(*s).unwrap()).collect(),
         languages: languages.iter().map(|l| Language::parse(l).unwrap()).collect(),
     }
 }
@@ -35,8 +35,11 @@ async fn the_figures_count_only_the_cases_in_scope() {
     let now = (app.calls.clock())();
 
     // Waiting, by state and district (none was asked for): most waiting first.
-    let waiting =
-        |state: i64, waiting: i64| DistrictCount { home_state_code: Some(state), home_district_code: None, waiting };
+    let waiting = |state: u8, waiting: i64| DistrictCount {
+        home_state_code: StateCode::new(state).ok(),
+        home_district_code: None,
+        waiting,
+    };
     assert_eq!(app.reports.waiting_by_district(&up, now).await.unwrap(), vec![waiting(9, 2)]);
     assert_eq!(app.reports.waiting_by_district(&admin, now).await.unwrap(), vec![waiting(9, 2), waiting(10, 1)]);
     let bengali = scope(Role::Volunteer, &[9], &["bn"]);
@@ -80,12 +83,12 @@ async fn the_export_holds_only_the_cases_in_scope() {
         let reports = app.reports.clone();
         async move {
             let cases: Vec<_> = reports.export_scoped_cases(&scope).try_collect().await.unwrap();
-            cases.iter().map(|c| c.home_state_code).collect::<Vec<_>>()
+            cases.iter().map(|c| c.home_state_code.map(StateCode::get)).collect::<Vec<_>>()
         }
     };
     assert_eq!(states(scope(Role::Coordinator, &[10], &[])).await, vec![Some(10)]);
     assert_eq!(states(scope(Role::Volunteer, &[9], &["hi"])).await, vec![Some(9)]);
-    assert_eq!(states(scope(Role::Volunteer, &[9], &["bn"])).await, Vec::<Option<i64>>::new());
+    assert_eq!(states(scope(Role::Volunteer, &[9], &["bn"])).await, Vec::<Option<u8>>::new());
     assert_eq!(states(scope(Role::Admin, &[], &[])).await, vec![Some(9), Some(10)]);
 }
 
@@ -137,4 +140,21 @@ async fn concurrent_uploads_of_one_prompt_all_land_and_one_stays_active() {
     assert_eq!(store.activate(&hi, &welcome, other.id).await.unwrap(), None);
     let after = store.versions(&hi, &welcome).await.unwrap();
     assert_eq!(after, versions, "the active version stays active");
+}
+
+#[tokio::test]
+async fn a_stored_code_that_is_no_code_is_corrupt_data_not_a_panic() {
+    use futures::TryStreamExt;
+    use sampark::db::StoreError;
+
+    let app = spawn_app().await;
+    app.queue_caller("CAe0000000000000000000000000000021", "+911000000191", "1", "9", None).await;
+    for bad in ["home_state_code = 266", "home_state_code = 0", "home_state_code = 9, home_district_code = -1"] {
+        app.database.execute(&format!("UPDATE cases SET {bad}")).await;
+        let read: Result<Vec<_>, _> = app.case_store.export_cases().try_collect().await;
+        assert!(matches!(read, Err(StoreError::Corrupt(_))), "{bad}: {read:?}");
+        let everyone = scope(Role::Admin, &[], &[]);
+        let counted = app.reports.waiting_by_district(&everyone, (app.calls.clock())()).await;
+        assert!(matches!(counted, Err(StoreError::Corrupt(_))), "{bad}: {counted:?}");
+    }
 }

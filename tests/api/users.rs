@@ -15,7 +15,7 @@ async fn a_users_states_and_languages_read_back_sorted_and_an_admin_serves_none(
     assert_eq!(names, ["the.admin", "two.states"], "by username");
     let (admin, volunteer) = (&users[0], &users[1]);
     assert!(admin.states.is_empty() && admin.languages.is_empty());
-    assert_eq!(volunteer.states, [9, 10]);
+    assert_eq!(volunteer.states.iter().map(|s| s.get()).collect::<Vec<_>>(), [9, 10]);
     let languages: Vec<&str> = volunteer.languages.iter().map(|l| l.as_str()).collect();
     assert_eq!(languages, ["bn", "hi"]);
     let (user, hash) = app.users.user_with_password("two.states").await.unwrap().unwrap();

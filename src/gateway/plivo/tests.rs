@@ -1,6 +1,7 @@
 //! Plivo: the published signature vectors (gateways.md §7.3, §7.4) and parsing.
 
 use super::*;
+use crate::domain::Digits;
 
 fn params(pairs: &[(&str, &str)]) -> Params {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -75,6 +76,19 @@ fn repeated_names_are_signed_with_every_value_and_refused_when_read() {
 }
 
 #[test]
+fn a_call_uuid_with_spaces_or_500_characters_and_keys_that_are_no_keys_are_refused() {
+    let turn = params(&[("turn", "2")]);
+    let long = "u".repeat(500);
+    for uuid in ["u 1", long.as_str()] {
+        let form = params(&[("CallUUID", uuid), ("Digits", "1")]);
+        assert_eq!(parse_voice(&turn, &form), Err(GatewayError::Invalid("CallUUID")));
+        assert_eq!(parse_hangup(&params(&[("CallUUID", uuid)])), Err(GatewayError::Invalid("CallUUID")));
+    }
+    let keys = params(&[("CallUUID", "u-1"), ("Digits", "12a")]);
+    assert_eq!(parse_voice(&turn, &keys), Err(GatewayError::Invalid("Digits")));
+}
+
+#[test]
 fn a_plivo_number_without_plus_becomes_e164() {
     let form = params(&[
         ("CallUUID", "3e82ae9d-2c78-4d85-b1a4-6eae7dbafb36"),
@@ -91,7 +105,7 @@ fn digits_timeouts_recordings_and_hangups_parse() {
     let base = [("CallUUID", "u-1"), ("From", "911000000001")];
     let turn = params(&[("turn", "2")]);
     let digits = params(&[base[0], base[1], ("Digits", "10")]);
-    assert_eq!(parse_voice(&turn, &digits).unwrap().event, CallEvent::Digits { digits: "10".to_owned() });
+    assert_eq!(parse_voice(&turn, &digits).unwrap().event, CallEvent::Digits { digits: Digits::parse("10").unwrap() });
     let timeout = params(&[("turn", "2"), ("timeout", "1")]);
     assert_eq!(parse_voice(&timeout, &params(&base)).unwrap().event, CallEvent::NoInput);
     let rec = params(&[base[0], ("RecordUrl", "https://media.plivo.com/r/1.wav"), ("RecordingDuration", "8")]);

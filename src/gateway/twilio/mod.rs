@@ -16,14 +16,11 @@ mod signature;
 pub use render::{render, render_bridge};
 pub use signature::{sign, validate};
 
-use super::{GatewayError, Inbound, Params, Provider, Step, param, request_hash};
+use super::{GatewayError, Inbound, Params, Provider, Step, call_id, digits, param, request_hash};
 use crate::{
     domain::PhoneNumber,
     flow::{CallEvent, EndReason, VoiceMessage},
 };
-
-/// Longest DTMF string we accept in `Digits`.
-const MAX_DIGITS: usize = 32;
 
 /// Parses a request to `/twilio/voice` (the number's voice URL, and every
 /// action and redirect URL we hand out). `query` is our own URL's query.
@@ -41,7 +38,7 @@ pub fn parse_voice(query: &[(String, String)], form: &[(String, String)]) -> Res
         CallEvent::NoInput
     } else {
         match param(form, "Digits")?.filter(|d| !d.is_empty()) {
-            Some(digits) => CallEvent::Digits { digits: dtmf(digits)? },
+            Some(keys) => CallEvent::Digits { digits: digits(keys, "Digits")? },
             None => CallEvent::NoInput,
         }
     };
@@ -82,26 +79,11 @@ fn inbound(
     step: Step,
     event: CallEvent,
 ) -> Result<Inbound, GatewayError> {
-    let call_id = param(form, "CallSid")?.filter(|s| !s.is_empty()).ok_or(GatewayError::Missing("CallSid"))?;
-    if call_id.len() > 64 || !call_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(GatewayError::Invalid("CallSid"));
-    }
+    let call_id = call_id(form, "CallSid")?;
     let caller = param(form, "From")?.and_then(PhoneNumber::parse);
     let mut all: Params = form.to_vec();
     all.extend(query.iter().cloned());
-    Ok(Inbound {
-        provider: Provider::Twilio,
-        call_id: call_id.to_owned(),
-        caller,
-        step,
-        event,
-        request_hash: request_hash(&all),
-    })
-}
-
-fn dtmf(digits: &str) -> Result<String, GatewayError> {
-    let ok = digits.len() <= MAX_DIGITS && digits.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#');
-    if ok { Ok(digits.to_owned()) } else { Err(GatewayError::Invalid("Digits")) }
+    Ok(Inbound { provider: Provider::Twilio, call_id, caller, step, event, request_hash: request_hash(&all) })
 }
 
 fn voice_message(url: &str, form: &[(String, String)]) -> Result<VoiceMessage, GatewayError> {

@@ -2,6 +2,7 @@
 //! and TwiML rendering.
 
 use super::*;
+use crate::domain::Digits;
 use crate::flow::{CallEvent, EndReason};
 
 fn params(pairs: &[(&str, &str)]) -> Params {
@@ -93,7 +94,7 @@ fn the_first_request_of_a_call_is_a_start() {
 fn digits_a_timeout_and_a_recording_are_told_apart() {
     let form = params(&[("CallSid", "CA1"), ("Digits", "09")]);
     let turn = params(&[("turn", "3")]);
-    assert_eq!(parse_voice(&turn, &form).unwrap().event, CallEvent::Digits { digits: "09".to_owned() });
+    assert_eq!(parse_voice(&turn, &form).unwrap().event, CallEvent::Digits { digits: Digits::parse("09").unwrap() });
     let timeout = params(&[("turn", "3"), ("timeout", "1")]);
     assert_eq!(parse_voice(&timeout, &form).unwrap().event, CallEvent::NoInput);
     let empty = params(&[("CallSid", "CA1"), ("Digits", "")]);
@@ -113,6 +114,21 @@ fn malformed_requests_name_the_bad_parameter() {
     assert_eq!(parse_voice(&params(&[("turn", "1")]), &bad_digits), Err(GatewayError::Invalid("Digits")));
     let bad_sid = params(&[("CallSid", "CA1/../x")]);
     assert_eq!(parse_voice(&[], &bad_sid), Err(GatewayError::Invalid("CallSid")));
+}
+
+#[test]
+fn a_call_sid_with_spaces_or_500_characters_and_keys_that_are_no_keys_are_refused() {
+    let long = "C".repeat(500);
+    for sid in ["CA 1", long.as_str()] {
+        let form = params(&[("CallSid", sid), ("Digits", "1")]);
+        assert_eq!(parse_voice(&params(&[("turn", "1")]), &form), Err(GatewayError::Invalid("CallSid")));
+        let status = params(&[("CallSid", sid), ("CallStatus", "completed")]);
+        assert_eq!(parse_status(&status), Err(GatewayError::Invalid("CallSid")));
+    }
+    let keys = params(&[("CallSid", "CA1"), ("Digits", "12a")]);
+    assert_eq!(parse_voice(&params(&[("turn", "1")]), &keys), Err(GatewayError::Invalid("Digits")));
+    let too_many = params(&[("CallSid", "CA1"), ("Digits", &"1".repeat(33))]);
+    assert_eq!(parse_voice(&params(&[("turn", "1")]), &too_many), Err(GatewayError::Invalid("Digits")));
 }
 
 #[test]

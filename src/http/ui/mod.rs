@@ -16,7 +16,11 @@ use chrono::{DateTime, FixedOffset, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{AppState, session::SignedIn};
-use crate::{auth::Role, directory::Directory, domain::PhoneNumber};
+use crate::{
+    auth::Role,
+    directory::Directory,
+    domain::{DistrictCode, PhoneNumber, StateCode},
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -98,17 +102,15 @@ fn when(at: &DateTime<Utc>) -> String {
     at.with_timezone(&ist()).format("%d %b %Y, %H:%M").to_string()
 }
 
-fn state_name(code: Option<i64>) -> String {
+fn state_name(code: Option<StateCode>) -> String {
     let directory = Directory::bundled();
-    code.and_then(|c| u8::try_from(c).ok())
-        .and_then(|c| directory.state(c))
+    code.and_then(|c| directory.state(c))
         .map_or_else(|| "राज्य नहीं बताया · state not given".to_owned(), |s| format!("{} ({})", s.name, s.code))
 }
 
-fn district_name(code: Option<i64>) -> String {
+fn district_name(code: Option<DistrictCode>) -> String {
     let directory = Directory::bundled();
-    code.and_then(|c| u16::try_from(c).ok())
-        .and_then(|c| directory.district(c))
+    code.and_then(|c| directory.district(c))
         .map_or_else(|| "ज़िला नहीं बताया · district not given".to_owned(), |d| format!("{} ({})", d.name, d.code))
 }
 
