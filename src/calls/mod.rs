@@ -99,6 +99,11 @@ struct Decision {
     node_before: Option<String>,
     transition: Transition,
     next_turn: u32,
+    /// The turn folds the call into its case: it ends the call, or it
+    /// brings what an ended call had not captured (a late voice message).
+    /// A callback that changes nothing (the final status after the flow's
+    /// goodbye) does not fold again.
+    fold: bool,
 }
 
 impl Decision {
@@ -236,7 +241,8 @@ impl CallService {
             Step::CurrentTurn { .. } => ("turn:0".to_owned(), 1),
             Step::Callback { key } => (key.clone(), 0),
         };
-        Ok(Decision { call, flow, dedupe_key, node_before: None, transition, next_turn })
+        let fold = transition.state.ended.is_some_and(|e| e.queue);
+        Ok(Decision { call, flow, dedupe_key, node_before: None, transition, next_turn, fold })
     }
 
     /// A call in progress (or ended): one step on the version it started on.
@@ -280,13 +286,15 @@ impl CallService {
         let write = CallWrite::Existing { id: call.id, expected_version: call.version };
         let flow = (call.flow_id.clone(), call.flow_version.clone());
         let node_before = Some(call.state.node.clone());
-        Ok(Ok(Decision { call: write, flow, dedupe_key, node_before, transition, next_turn }))
+        let fold = transition.state.ended.is_some_and(|e| e.queue)
+            && (call.state.ended.is_none() || call.state.data != transition.state.data);
+        Ok(Ok(Decision { call: write, flow, dedupe_key, node_before, transition, next_turn, fold }))
     }
 
     async fn commit(&self, inbound: &Inbound, decision: Decision, reply: &Reply) -> Result<CommitOutcome, CallError> {
         let input = serde_json::to_string(&inbound.event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let state = decision.transition.state;
-        let fold_into_case = state.ended.is_some_and(|e| e.queue);
+        let fold_into_case = decision.fold;
         let commit = TurnCommit {
             call: decision.call,
             event: EventRecord {

@@ -62,9 +62,27 @@ pub struct Gateways {
     pub trusted_proxies: Arc<[IpNet]>,
 }
 
-/// What every handler can reach.
+/// What every handler can reach: [`App`] behind one pointer, so the state
+/// each request clones is one reference count, not two dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<App>);
+
+impl From<App> for AppState {
+    fn from(app: App) -> Self {
+        Self(Arc::new(app))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The services, stores and settings the handlers use.
+pub struct App {
     pub calls: Arc<CallService>,
     pub desk: Desk,
     /// Coordinators' figures and the scoped export.

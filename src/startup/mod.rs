@@ -21,7 +21,7 @@ use crate::{
     db::{Db, DbOptions},
     directory::Directory,
     flow::{Flow, flow_files, load_files},
-    http::{AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
+    http::{App, AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
     prompts::{Catalog, PromptLibrary, PromptStore, PromptVoice, RecordingIndex},
     queue::{Desk, QueueStore},
@@ -98,7 +98,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone().into(),
         };
         log_gateways(&settings);
-        let state = AppState {
+        let state: AppState = App {
             calls,
             desk,
             reports: ReportStore::new(db.clone()),
@@ -118,7 +118,8 @@ impl Application {
             spool: Arc::new(Spool::new(&settings.spool_path)),
             password_checks: PasswordChecks::new(settings.login_concurrency, settings.login_wait),
             users,
-        };
+        }
+        .into();
         if let Some(bridge) = &settings.bridge {
             info!(gateway = bridge.gateway(), "Call now: volunteers are rung and bridged through the gateway");
         }
