@@ -164,9 +164,14 @@ impl CallService {
         // First from memory (no read before the commit), then, if the
         // database refuses that guess, from the database.
         let mut cached = self.cache.get(provider, call_id).filter(|call| answers_next(&inbound.step, call));
+        // A call's first webhook is most likely a new call: its insert is
+        // tried without a read, and refused if the call is there after all
+        // (a retry, or another instance), which the next try reads.
+        let mut first_of_new_call = cached.is_none() && matches!(inbound.step, Step::Turn(0));
         for _ in 0..MAX_TRIES {
             let decision = match cached.take() {
                 Some(call) => self.decide_existing(inbound, &call).await?,
+                None if std::mem::take(&mut first_of_new_call) => Ok(self.decide_new(inbound)?),
                 None => self.decide_from_store(inbound).await?,
             };
             let decision = match decision {
@@ -177,7 +182,14 @@ impl CallService {
             let remembered = decision.remembered();
             match self.commit(inbound, decision, &reply).await? {
                 CommitOutcome::Committed(id) => {
-                    self.cache.put(provider, call_id, remembered(id));
+                    // The gateway's hang-up ends what a call can expect, bar
+                    // a late voice message (read back then): not kept.
+                    let call = remembered(id);
+                    if call.state.ended.is_some() && matches!(inbound.event, CallEvent::Ended { .. }) {
+                        self.cache.forget(provider, call_id);
+                    } else {
+                        self.cache.put(provider, call_id, call);
+                    }
                     return Ok(Handled::Fresh(reply));
                 }
                 CommitOutcome::Conflict | CommitOutcome::Duplicate => self.cache.forget(provider, call_id),

@@ -165,7 +165,7 @@ pub(crate) use utc_day;
 
 /// Statements over a group of rows, for group commit: `template` with
 /// `{rows}` replaced by `(?, …, ?), (?, …), …` for `rows` rows of `columns`
-/// values, the count rounded up to a power of two. (Anonymous parameters:
+/// values, the count rounded up (see [`padded`]). (Anonymous parameters:
 /// SQLite finds a numbered one's name by walking a list, which for a group's
 /// hundreds of parameters costs more than the statement.) The rows past
 /// `rows` are padding, bound all NULL by [`pad_rows`] (each statement
@@ -174,7 +174,7 @@ pub(crate) use utc_day;
 pub(crate) fn group_sql(template: &'static str, columns: usize, rows: usize) -> &'static str {
     use std::{collections::HashMap, sync::Mutex};
     static TEXTS: Mutex<Option<HashMap<(usize, usize), &'static str>>> = Mutex::new(None);
-    let rows = rows.max(1).next_power_of_two();
+    let rows = padded(rows);
     // Keyed by the template's address: each template is a `const`.
     let key = (template.as_ptr() as usize, rows);
     let mut texts = TEXTS.lock().expect("group statements lock");
@@ -216,10 +216,22 @@ impl<'q, O> BindNull for sqlx::query::QueryScalar<'q, sqlx::Sqlite, O, SqliteArg
     }
 }
 
+/// A group's row count rounded up to 1, 4, 16 or a multiple of 64: four
+/// texts per statement (group commit takes at most 64 turns), each prepared
+/// statement a program of its own in every pooled connection's cache.
+fn padded(rows: usize) -> usize {
+    match rows {
+        0..=1 => 1,
+        2..=4 => 4,
+        5..=16 => 16,
+        _ => rows.div_ceil(64) * 64,
+    }
+}
+
 /// Binds the padding rows of a [`group_sql`] statement: NULL for each of
 /// `columns` values of the rows past `rows`.
 pub(crate) fn pad_rows<Q: BindNull>(mut query: Q, columns: usize, rows: usize) -> Q {
-    for _ in 0..(rows.max(1).next_power_of_two() - rows) * columns {
+    for _ in 0..(padded(rows) - rows) * columns {
         query = query.bind_null();
     }
     query
