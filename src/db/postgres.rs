@@ -68,25 +68,6 @@ pub(crate) async fn advisory_xact_lock(conn: &mut sqlx::PgConnection, name: &str
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(name).execute(conn).await.map(drop)
 }
 
-/// The reports' scope filter over `cases` (the rule is `queue::Scope`'s):
-/// `$1` the role, `$2` the states and `$3` the languages, each list bound
-/// through [`report_list`] as an array.
-macro_rules! report_scope {
-    () => {
-        "($1 = 'admin'
-          OR ($1 = 'coordinator' AND home_state_code = ANY($2))
-          OR ($1 = 'volunteer'
-              AND (home_state_code IS NULL OR home_state_code = ANY($2))
-              AND (language IS NULL OR language = ANY($3))))"
-    };
-}
-pub(crate) use report_scope;
-
-/// A list parameter of [`report_scope!`]: an array, as it is.
-pub(crate) fn report_list<T>(values: Vec<T>) -> Vec<T> {
-    values
-}
-
 /// The UTC day (`YYYY-MM-DD`) of a timestamp column.
 macro_rules! utc_day {
     ($column:literal) => {

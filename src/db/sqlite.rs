@@ -135,25 +135,6 @@ pub(crate) async fn advisory_xact_lock(_conn: &mut sqlx::SqliteConnection, _name
     Ok(())
 }
 
-/// The reports' scope filter over `cases` (the rule is `queue::Scope`'s):
-/// `$1` the role, `$2` the states and `$3` the languages, each list bound
-/// through [`report_list`] as a JSON array and read with `json_each`.
-macro_rules! report_scope {
-    () => {
-        "($1 = 'admin'
-          OR ($1 = 'coordinator' AND home_state_code IN (SELECT value FROM json_each($2)))
-          OR ($1 = 'volunteer'
-              AND (home_state_code IS NULL OR home_state_code IN (SELECT value FROM json_each($2)))
-              AND (language IS NULL OR language IN (SELECT value FROM json_each($3)))))"
-    };
-}
-pub(crate) use report_scope;
-
-/// A list parameter of [`report_scope!`]: a JSON array.
-pub(crate) fn report_list<T: serde::Serialize>(values: Vec<T>) -> String {
-    serde_json::to_string(&values).expect("numbers and strings serialise")
-}
-
 /// The UTC day (`YYYY-MM-DD`) of a timestamp column: timestamps are stored
 /// as RFC 3339 text in UTC, so it is the first ten characters.
 macro_rules! utc_day {

@@ -31,6 +31,8 @@ macro_rules! scoped {
             .bind($d::text_list(scope.languages.iter().map($crate::domain::Language::as_str)))
     }};
 }
+/// For every store whose queries filter by scope (`d::in_scope!()`).
+pub(crate) use scoped;
 
 /// Due and not held by a live lease, on table alias `c` (`$now` names the
 /// parameter holding the time).

@@ -2,7 +2,8 @@
 //! cases and their callback attempts; one SQL text for both backends.
 //!
 //! What differs by backend is how the scope's lists are bound and read
-//! (`d::report_scope!`: JSON arrays and `json_each` on SQLite, arrays and
+//! (`d::in_scope!`, the queue's filter, bound by `queue::store::scoped!`: JSON
+//! arrays and `json_each` on SQLite, arrays and
 //! `ANY` on PostgreSQL) and how a timestamp becomes its day (`d::utc_day!`).
 
 use chrono::{DateTime, Utc};
@@ -13,27 +14,8 @@ use crate::{
     cases::CaseRecord,
     db::{Db, StoreError},
     on_db,
-    queue::Scope,
+    queue::{Scope, store::scoped},
 };
-
-/// `sqlx::query_as($sql)` with the scope bound as `$1` (role), `$2`
-/// (states) and `$3` (languages), in the shape `$d::report_scope!()` reads.
-macro_rules! scoped {
-    ($d:ident, $sql:expr, $scope:expr) => {
-        sqlx::query_as($sql)
-            .bind($scope.role.as_str())
-            .bind($d::report_list(states($scope)))
-            .bind($d::report_list(languages($scope)))
-    };
-}
-
-fn states(scope: &Scope) -> Vec<i64> {
-    scope.states.iter().map(|s| i64::from(*s)).collect()
-}
-
-fn languages(scope: &Scope) -> Vec<String> {
-    scope.languages.iter().map(|l| l.as_str().to_owned()).collect()
-}
 
 #[derive(sqlx::FromRow)]
 struct FirstCallback {
@@ -70,11 +52,11 @@ impl ReportStore {
                 "SELECT home_state_code, home_district_code, count(*) AS waiting FROM cases
                  WHERE status = 'queued' AND closed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
                    AND ",
-                d::report_scope!(),
+                d::in_scope!(),
                 " GROUP BY home_state_code, home_district_code
                   ORDER BY count(*) DESC, home_state_code, home_district_code"
             );
-            scoped!(d, SQL, scope).bind(now).fetch_all(pool).await?
+            scoped!(d, sqlx::query_as(SQL), scope).bind(now).fetch_all(pool).await?
         }))
     }
 
@@ -84,9 +66,9 @@ impl ReportStore {
         let rows: Vec<FirstCallback> = on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
                 "SELECT first_call_at, first_attempt_at FROM cases WHERE first_attempt_at IS NOT NULL AND ",
-                d::report_scope!()
+                d::in_scope!()
             );
-            scoped!(d, SQL, scope).fetch_all(pool).await?
+            scoped!(d, sqlx::query_as(SQL), scope).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(|r| callback_delay(r.first_call_at, r.first_attempt_at)).collect())
     }
@@ -109,10 +91,10 @@ impl ReportStore {
                 " AS day, a.outcome, count(*) AS count FROM attempts a
                  JOIN cases ON cases.id = a.case_id
                  WHERE a.outcome IS NOT NULL AND a.finished_at >= $4 AND ",
-                d::report_scope!(),
+                d::in_scope!(),
                 " GROUP BY day, a.outcome ORDER BY day, a.outcome"
             );
-            scoped!(d, SQL, scope).bind(since).fetch_all(pool).await?
+            scoped!(d, sqlx::query_as(SQL), scope).bind(since).fetch_all(pool).await?
         }))
     }
 
@@ -123,10 +105,10 @@ impl ReportStore {
                 "SELECT id, phone, language, consent, home_state_code, home_district_code, need,
                         recording_url, status, calls, first_call_at, last_call_at
                  FROM cases WHERE ",
-                d::report_scope!(),
+                d::in_scope!(),
                 " ORDER BY id"
             );
-            scoped!(d, SQL, scope).fetch(pool).map_err(StoreError::from).boxed()
+            scoped!(d, sqlx::query_as(SQL), scope).fetch(pool).map_err(StoreError::from).boxed()
         })
     }
 }
