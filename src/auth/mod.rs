@@ -20,6 +20,11 @@ pub mod throttle;
 
 pub use store::UserStore;
 
+/// How the first admin is made, as the server's first start and the
+/// sign-in page tell whoever set it up: in the folder the server runs in,
+/// with its settings (the same database), the password on standard input.
+pub const FIRST_ADMIN_COMMAND: &str = "printf '%s\\n' 'a long password of your own' | ./target/release/sampark users add admin --role admin --password-stdin";
+
 use std::{fmt, str::FromStr};
 
 use argon2::{Argon2, password_hash::PasswordHasher};

@@ -131,6 +131,12 @@ impl UserStore {
         Ok(id)
     }
 
+    /// True once anyone can sign in: there is a user who is not disabled.
+    pub async fn anyone_can_sign_in(&self) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE disabled_at IS NULL)";
+        Ok(on_db!(&self.db, pool => sqlx::query_scalar(SQL).fetch_one(pool).await?))
+    }
+
     /// Every user, by username.
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         const SQL: &str = concat!("SELECT ", user_columns!(), " FROM users u ORDER BY u.username");

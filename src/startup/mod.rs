@@ -230,6 +230,14 @@ impl Application {
     /// finish, stops the idle-call sweeper and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         info!(address = %self.local_addr(), "Sampark is listening");
+        match self.state.users.anyone_can_sign_in().await {
+            Ok(true) => {}
+            Ok(false) => warn!(
+                command = crate::auth::FIRST_ADMIN_COMMAND,
+                "nobody can sign in yet: create the first admin, in this folder and with these settings, with the command"
+            ),
+            Err(e) => warn!(error.message = %e, "cannot tell whether anyone can sign in"),
+        }
         let (stop_tx, stop_rx) = watch::channel(false);
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(stop_rx.clone()));

@@ -9,6 +9,7 @@ mod crash;
 mod csrf;
 mod dialects;
 mod disk_full;
+mod first_start;
 mod gateways;
 mod headers;
 mod helpers;

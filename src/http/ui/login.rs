@@ -25,11 +25,23 @@ pub fn router() -> Router<AppState> {
 }
 
 fn login_form(error: Option<&str>) -> maud::Markup {
+    login_page_with(error, false)
+}
+
+/// The sign-in form; `first_start` says how to make the first admin, when
+/// nobody can sign in yet.
+fn login_page_with(error: Option<&str>, first_start: bool) -> maud::Markup {
     page(
         "Sign in",
         None,
         html! {
             h1 { "साइन इन · Sign in" }
+            @if first_start {
+                div.notice {
+                    p { "अभी कोई साइन इन नहीं कर सकता · Nobody can sign in yet. Whoever runs this server creates the first admin, on the server, in the folder it runs in:" }
+                    pre { code { (crate::auth::FIRST_ADMIN_COMMAND) } }
+                }
+            }
             @if let Some(error) = error { p.error { (error) } }
             form method="post" action="/login" {
                 label for="username" { "यूज़रनेम · Username" }
@@ -42,8 +54,9 @@ fn login_form(error: Option<&str>) -> maud::Markup {
     )
 }
 
-async fn login_page() -> maud::Markup {
-    login_form(None)
+async fn login_page(State(app): State<AppState>) -> Result<maud::Markup, AppError> {
+    let first_start = !app.users.anyone_can_sign_in().await?;
+    Ok(login_page_with(None, first_start))
 }
 
 #[derive(Deserialize)]

@@ -51,7 +51,7 @@ button.urgent{background:#a3361d}label{display:block;margin:.4rem 0 .15rem;font-
 input,select,textarea{width:100%;font-size:1rem;padding:.5rem;border:1px solid #aaa;border-radius:.3rem}
 fieldset{border:1px solid #ccc;border-radius:.4rem;margin:.5rem 0}fieldset label{font-weight:400;display:flex;gap:.5rem;align-items:center}
 fieldset input[type=radio]{width:auto}.flash{background:#e6f2ec;border-left:4px solid #1f6f5a;padding:.5rem}
-.error{background:#fbeae5;border-left:4px solid #a3361d;padding:.5rem}.muted{color:#666;font-size:.9rem}
+.error{background:#fbeae5;border-left:4px solid #a3361d;padding:.5rem}.notice{background:#eef4fb;border-left:4px solid #1d5fa3;padding:.5rem}.notice pre{white-space:pre-wrap;word-break:break-all}.muted{color:#666;font-size:.9rem}
 .medical{color:#a3361d;font-weight:700}.scroll{overflow-x:auto}
 table.matrix td,table.matrix th{white-space:nowrap;font-size:.8rem;padding:.25rem}
 table.matrix td:first-child{white-space:normal;word-break:break-all;max-width:7rem}audio{width:100%}svg{max-width:100%;height:auto;background:#fff}
