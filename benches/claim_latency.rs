@@ -85,7 +85,7 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
         ("goa.volunteer", "volunteer, Goa (rare), Hindi", "volunteer", "30", "hi"),
         ("admin", "admin (all states)", "admin", "", ""),
     ] {
-        let user = new_user(username, role, states, languages, "", "bench-password-kite-river").unwrap();
+        let user = new_user(username, role, states, languages, "", "bench-password-kite-river", &|_| true).unwrap();
         let id = match users.create_user(&user, Utc::now()).await {
             Ok(id) => id,
             // A database measured before already has the bench's users.

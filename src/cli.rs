@@ -45,19 +45,21 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
-    /// Play whole calls against a running server and report its CPU per
-    /// webhook, throughput, latency, errors and memory, beside a bare hyper
-    /// server in the same run
+    /// For measuring: play whole calls against a running server and report
+    /// its CPU per webhook, throughput, latency, errors and memory, beside a
+    /// bare hyper server in the same run
+    #[command(display_order = 100)]
     Loadgen(crate::loadgen::LoadgenArgs),
     /// The bare hyper server `sampark loadgen` compares with, in a process
     /// of its own: prints its address, serves until standard input closes
     #[command(hide = true)]
     LoadgenBare,
-    /// Fill an empty database with synthetic calls, events and cases (five
-    /// events a case), to measure Sampark at national scale
+    /// For measuring: fill an empty database with synthetic calls, events
+    /// and cases (five events a case), to measure Sampark at national scale
+    #[command(display_order = 101)]
     Fill {
-        /// Cases to create (each with one call of five events)
-        #[arg(long, default_value_t = 10_000_000)]
+        /// Cases to create (each with one call of five events), e.g. 10000000
+        #[arg(long)]
         cases: u64,
     },
     /// Manage volunteers, coordinators and admins
@@ -118,7 +120,10 @@ enum UsersCommand {
     /// Add a user; the password is read from standard input
     Add {
         name: String,
-        #[arg(long)]
+        /// What they may do: volunteer (calls back the cases of their states
+        /// and languages), coordinator (their states' figures and export),
+        /// admin (everything, users and prompts too)
+        #[arg(long, value_parser = ["volunteer", "coordinator", "admin"])]
         role: String,
         /// LGD state codes served or coordinated, comma-separated (`9,10`)
         #[arg(long, default_value = "")]
@@ -213,7 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(export(&settings.database_url, format, output.as_deref()))
         }
-        Command::Users { command } => runtime()?.block_on(users(&settings.database_url, command)),
+        Command::Users { command } => runtime()?.block_on(users(&settings, command)),
         Command::Fill { cases } => {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(async {
@@ -326,8 +331,8 @@ async fn export(database_url: &str, format: ExportFormat, output: Option<&Path>)
     Ok(ExitCode::SUCCESS)
 }
 
-async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
-    let db = crate::db::Db::open(database_url).await.context("cannot open the database")?;
+async fn users(settings: &Settings, command: UsersCommand) -> anyhow::Result<ExitCode> {
+    let db = crate::db::Db::open(&settings.database_url).await.context("cannot open the database")?;
     let store = UserStore::new(db.clone());
     let now = chrono::Utc::now();
     match command {
@@ -335,7 +340,10 @@ async fn users(database_url: &str, command: UsersCommand) -> anyhow::Result<Exit
             let mut password = String::new();
             std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let user = new_user(&name, &role, &states, &languages, &phone, password).map_err(|e| anyhow::anyhow!(e))?;
+            let catalog = Catalog::load(&settings.prompts_dir)?;
+            let known = |l: &crate::domain::Language| catalog.language(l).is_some();
+            let user = new_user(&name, &role, &states, &languages, &phone, password, &known)
+                .map_err(|e| anyhow::anyhow!(e))?;
             store.create_user(&user, now).await?;
             println!("added {} ({})", user.username, user.role);
         }

@@ -226,6 +226,9 @@ pub fn parse_list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> R
 }
 
 /// Builds a new user from the fields people type; an error says which is wrong.
+/// A new user from what an admin typed; `known_language` says which
+/// languages the prompt catalog has (a volunteer given another would see no
+/// case).
 pub fn new_user(
     username: &str,
     role: &str,
@@ -233,6 +236,7 @@ pub fn new_user(
     languages: &str,
     phone: &str,
     password: &str,
+    known_language: &dyn Fn(&Language) -> bool,
 ) -> Result<NewUser, String> {
     let username = username.trim().to_owned();
     if !valid_username(&username) {
@@ -245,7 +249,13 @@ pub fn new_user(
             .filter(|c| crate::directory::Directory::bundled().state(*c).is_some())
             .ok_or(format!("`{s}` is not an LGD state code"))
     })?;
-    let languages = parse_list(languages, |l| Language::parse(l).map_err(|e| e.to_string()))?;
+    let languages = parse_list(languages, |l| {
+        let language = Language::parse(l).map_err(|e| e.to_string())?;
+        if !known_language(&language) {
+            return Err(format!("`{l}` is not a language of the prompt catalog"));
+        }
+        Ok(language)
+    })?;
     if role != Role::Admin && states.is_empty() {
         return Err("give the states a volunteer or coordinator serves".to_owned());
     }
@@ -301,9 +311,9 @@ mod tests {
 
     #[test]
     fn new_users_need_a_strong_password() {
-        let weak = new_user("asha", "volunteer", "9", "hi", "", "asha123456");
+        let weak = new_user("asha", "volunteer", "9", "hi", "", "asha123456", &|_| true);
         assert!(weak.unwrap_err().contains("too easy to guess"));
-        assert!(new_user("asha", "volunteer", "9", "hi", "", "").unwrap_err().contains("blank"));
+        assert!(new_user("asha", "volunteer", "9", "hi", "", "", &|_| true).unwrap_err().contains("blank"));
     }
 
     #[test]

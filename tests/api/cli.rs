@@ -338,3 +338,50 @@ fn simulate_takes_keys_as_a_gateway_does() {
     assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(19), Some(305)));
     assert_eq!(case["need"], "money");
 }
+
+#[test]
+fn the_help_names_every_role_and_a_wrong_one_is_refused_with_them() {
+    let help = sampark().args(["users", "add", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("[possible values: volunteer, coordinator, admin]"), "{help}");
+    let wrong = sampark().args(["users", "add", "someone", "--role", "boss", "--password-stdin"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid value 'boss'") && stderr.contains("volunteer, coordinator, admin"), "{stderr}");
+}
+
+#[test]
+fn fill_makes_nothing_unless_told_how_many_cases() {
+    let output = sampark().args(["fill"]).env("SAMPARK_DATABASE_URL", "sqlite::memory:").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--cases"), "{stderr}");
+}
+
+#[test]
+fn a_language_the_prompt_catalog_lacks_is_refused_and_nobody_is_added() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("users.db").display());
+    let add = |languages: &str| {
+        let mut child = sampark()
+            .args(["users", "add", "asha", "--role", "volunteer", "--states", "9", "--languages", languages])
+            .arg("--password-stdin")
+            .env("SAMPARK_DATABASE_URL", &url)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"password-asha-kite-river\n").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = add("hi,xx");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(stderr.contains("`xx` is not a language of the prompt catalog"), "{stderr}");
+    let listed = sampark().args(["users", "list"]).env("SAMPARK_DATABASE_URL", &url).output().unwrap();
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("asha"), "nobody was added");
+    let added = add("hi,bn");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}

@@ -380,7 +380,7 @@ pub fn password(name: &str) -> String {
 impl TestApp {
     /// Adds a user straight into the store (password [`password`]).
     pub async fn add_user(&self, name: &str, role: &str, states: &str, languages: &str, phone: &str) {
-        let user = sampark::auth::new_user(name, role, states, languages, phone, &password(name)).unwrap();
+        let user = sampark::auth::new_user(name, role, states, languages, phone, &password(name), &|_| true).unwrap();
         self.users.create_user(&user, chrono::Utc::now()).await.unwrap();
     }
 

@@ -47,7 +47,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
 /// A session for a new user of `role`: (token, CSRF token).
 async fn session(app: &AppState, name: &str, role: &str) -> (String, String) {
     let password = format!("password-{name}-kite-river");
-    let user = crate::auth::new_user(name, role, "9", "hi", "", &password).unwrap();
+    let user = crate::auth::new_user(name, role, "9", "hi", "", &password, &|_| true).unwrap();
     app.users.create_user(&user, app.desk.now()).await.unwrap();
     let client = "127.0.0.1".parse().unwrap();
     let attempt = Attempt { username: name, password: &password, client, device: None };

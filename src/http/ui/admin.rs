@@ -90,7 +90,17 @@ async fn add_user(
     State(app): State<AppState>,
     CsrfForm(Admin(who), form): CsrfForm<Admin, AddUser>,
 ) -> Result<Response, AppError> {
-    let user = match new_user(&form.username, &form.role, &form.states, &form.languages, &form.phone, &form.password) {
+    let catalog = app.prompts.catalog();
+    let known = |l: &crate::domain::Language| catalog.language(l).is_some();
+    let user = match new_user(
+        &form.username,
+        &form.role,
+        &form.states,
+        &form.languages,
+        &form.phone,
+        &form.password,
+        &known,
+    ) {
         Ok(user) => user,
         Err(message) => return Ok(users_page(&app, &who, Some(message)).await?.into_response()),
     };
