@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::turn::{CallWrite, CommitOutcome, TurnCommit};
+use super::turn::{CallWrite, CommitOutcome, TurnCommit, bind_event};
 use crate::{
     cases::group::{Fold, fold_group},
     db::{
@@ -63,9 +63,22 @@ pub(super) fn takes(commits: &[TurnCommit]) -> bool {
     })
 }
 
-/// The state a turn leaves its call in, as stored.
-fn state_json(commit: &TurnCommit) -> Result<String, StoreError> {
-    serde_json::to_string(&commit.state).map_err(|e| StoreError::Corrupt(e.to_string()))
+/// Binds the state a turn leaves its call in, in column order: state (as
+/// JSON), turn, node, end reason, ended at, at. `?` on a state that does
+/// not serialise.
+macro_rules! bind_state {
+    ($query:expr, $commit:expr) => {{
+        let commit: &TurnCommit = $commit;
+        let state = serde_json::to_string(&commit.state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let ending = commit.state.ended.map(|e| (e.reason.as_str(), commit.at));
+        $query
+            .bind(state)
+            .bind(i64::from(commit.next_turn))
+            .bind(&commit.state.node)
+            .bind(ending.map(|(reason, _)| reason))
+            .bind(ending.map(|(_, at)| at))
+            .bind(commit.at)
+    }};
 }
 
 /// Writes the turns (see the module docs) in `tx`; the caller commits.
@@ -110,16 +123,7 @@ pub(super) async fn write(
         let mut query = sqlx::query_scalar(group_sql(UPDATE_CALLS, 8, moving.len()));
         for commit in &moving {
             let CallWrite::Existing { id, expected_version } = commit.call else { continue };
-            let ending = commit.state.ended.map(|e| (e.reason.as_str(), commit.at));
-            query = query
-                .bind(id)
-                .bind(expected_version)
-                .bind(state_json(commit)?)
-                .bind(i64::from(commit.next_turn))
-                .bind(&commit.state.node)
-                .bind(ending.map(|(reason, _)| reason))
-                .bind(ending.map(|(_, at)| at))
-                .bind(commit.at);
+            query = bind_state!(query.bind(id).bind(expected_version), commit);
         }
         let ids: Vec<i64> = pad_rows(query, 8, moving.len()).fetch_all(&mut **conn).await?;
         ids.into_iter().collect()
@@ -132,19 +136,8 @@ pub(super) async fn write(
             let CallWrite::New { provider, provider_call_id, phone, flow_id, flow_version } = &commit.call else {
                 continue;
             };
-            let ending = commit.state.ended.map(|e| (e.reason.as_str(), commit.at));
-            query = query
-                .bind(provider)
-                .bind(provider_call_id)
-                .bind(phone)
-                .bind(flow_id)
-                .bind(flow_version)
-                .bind(state_json(commit)?)
-                .bind(i64::from(commit.next_turn))
-                .bind(&commit.state.node)
-                .bind(ending.map(|(reason, _)| reason))
-                .bind(ending.map(|(_, at)| at))
-                .bind(commit.at);
+            let call = query.bind(provider).bind(provider_call_id).bind(phone).bind(flow_id).bind(flow_version);
+            query = bind_state!(call, commit);
         }
         let rows: Vec<(i64, String, String)> = pad_rows(query, 11, starting.len()).fetch_all(&mut **conn).await?;
         rows.into_iter().map(|(id, provider, call)| ((provider, call), id)).collect()
@@ -174,18 +167,7 @@ pub(super) async fn write(
     if !committed.is_empty() {
         let mut query = sqlx::query(group_sql(INSERT_EVENTS, 10, committed.len()));
         for (call_id, commit) in &committed {
-            let event = &commit.event;
-            query = query
-                .bind(call_id)
-                .bind(&event.dedupe_key)
-                .bind(&event.kind)
-                .bind(&event.input)
-                .bind(&event.request_hash)
-                .bind(&event.node_before)
-                .bind(&commit.state.node)
-                .bind(&commit.reply.content_type)
-                .bind(&commit.reply.body)
-                .bind(commit.at);
+            query = bind_event!(query, call_id, commit);
         }
         let written = pad_rows(query, 10, committed.len()).execute(&mut **conn).await?.rows_affected();
         if usize::try_from(written).ok() != Some(committed.len()) {

@@ -142,17 +142,14 @@ async fn write_call(tx: &mut Tx<'_>, commit: &TurnCommit) -> Result<Option<i64>,
     }
 }
 
-/// Records the webhook; false when its dedupe key is already there (a retry).
-async fn insert_event(tx: &mut Tx<'_>, call_id: i64, commit: &TurnCommit) -> Result<bool, StoreError> {
-    const SQL: &str =
-        "INSERT INTO call_events (call_id, dedupe_key, kind, input, request_hash, node_before, node_after,
-                                               reply_content_type, reply, created_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                       ON CONFLICT (call_id, dedupe_key) DO NOTHING";
-    let event = &commit.event;
-    let inserted = on_tx!(tx, conn => {
-        sqlx::query(SQL)
-            .bind(call_id)
+/// Binds a turn's event row, in column order: call, dedupe key, kind,
+/// input, request hash, node before, node after, reply type, reply, at.
+macro_rules! bind_event {
+    ($query:expr, $call_id:expr, $commit:expr) => {{
+        let commit: &TurnCommit = $commit;
+        let event = &commit.event;
+        $query
+            .bind($call_id)
             .bind(&event.dedupe_key)
             .bind(&event.kind)
             .bind(&event.input)
@@ -162,6 +159,19 @@ async fn insert_event(tx: &mut Tx<'_>, call_id: i64, commit: &TurnCommit) -> Res
             .bind(&commit.reply.content_type)
             .bind(&commit.reply.body)
             .bind(commit.at)
+    }};
+}
+pub(super) use bind_event;
+
+/// Records the webhook; false when its dedupe key is already there (a retry).
+async fn insert_event(tx: &mut Tx<'_>, call_id: i64, commit: &TurnCommit) -> Result<bool, StoreError> {
+    const SQL: &str =
+        "INSERT INTO call_events (call_id, dedupe_key, kind, input, request_hash, node_before, node_after,
+                                               reply_content_type, reply, created_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                       ON CONFLICT (call_id, dedupe_key) DO NOTHING";
+    let inserted = on_tx!(tx, conn => {
+        bind_event!(sqlx::query(SQL), call_id, commit)
             .execute(&mut **conn)
             .await?
             .rows_affected()

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     merge, priority,
-    store::{CaseFields, Columns, fold_into_case},
+    store::{CaseFields, bind_fields, fold_into_case},
 };
 use crate::{
     db::{
@@ -134,16 +134,7 @@ async fn insert_cases(tx: &mut Tx<'_>, folded: &[Folded]) -> Result<Vec<(i64, i6
     }
     let mut query = sqlx::query_as(group_sql(INSERT_CASES, 12, new.len()));
     for f in &new {
-        let c = Columns::of(&f.fields);
-        query = query
-            .bind(&f.phone)
-            .bind(c.language)
-            .bind(f.fields.consent)
-            .bind(c.home_state)
-            .bind(c.home_district)
-            .bind(c.need)
-            .bind(c.recording_url)
-            .bind(c.recording_secs)
+        query = bind_fields!(query.bind(&f.phone), &f.fields)
             .bind(f.started_at)
             .bind(f.call_id)
             .bind(f.at)
@@ -165,16 +156,7 @@ async fn update_cases(tx: &mut Tx<'_>, folded: &[Folded]) -> Result<(), StoreErr
     }
     let mut query = sqlx::query(group_sql(UPDATE_CASES, 12, joining.len()));
     for (f, case) in &joining {
-        let c = Columns::of(&f.fields);
-        query = query
-            .bind(case)
-            .bind(c.language)
-            .bind(f.fields.consent)
-            .bind(c.home_state)
-            .bind(c.home_district)
-            .bind(c.need)
-            .bind(c.recording_url)
-            .bind(c.recording_secs)
+        query = bind_fields!(query.bind(case), &f.fields)
             .bind(f.call_id)
             .bind(f.started_at)
             .bind(f.at)

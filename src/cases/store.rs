@@ -118,6 +118,25 @@ pub(crate) async fn fold_into_case(
     Ok(())
 }
 
+/// Binds what a case keeps of `$fields` (a `Captured`), in column order:
+/// language, consent, home state, home district, need, recording URL, its
+/// seconds (the `Columns` of every write of a case).
+macro_rules! bind_fields {
+    ($query:expr, $fields:expr) => {{
+        let fields: &$crate::flow::Captured = $fields;
+        let f = $crate::cases::store::Columns::of(fields);
+        $query
+            .bind(f.language)
+            .bind(fields.consent)
+            .bind(f.home_state)
+            .bind(f.home_district)
+            .bind(f.need)
+            .bind(f.recording_url)
+            .bind(f.recording_secs)
+    }};
+}
+pub(super) use bind_fields;
+
 /// Writes merged fields; with `new_call`, counts one more call folded in.
 async fn update_case(
     tx: &mut Tx<'_>,
@@ -137,16 +156,8 @@ async fn update_case(
         Some((id, started)) => (1_i64, Some(id), Some(started)),
         None => (0_i64, None, None),
     };
-    let f = Columns::of(fields);
     on_tx!(tx, conn => {
-        sqlx::query(SQL)
-            .bind(f.language)
-            .bind(fields.consent)
-            .bind(f.home_state)
-            .bind(f.home_district)
-            .bind(f.need)
-            .bind(f.recording_url)
-            .bind(f.recording_secs)
+        bind_fields!(sqlx::query(SQL), fields)
             .bind(added)
             .bind(last_call_id)
             .bind(last_call_at)
@@ -173,17 +184,8 @@ async fn insert_case(
                                          last_call_at, last_call_id, created_at, updated_at, priority)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 1, $9, $9, $10, $11, $11, $12)
                        RETURNING id";
-    let f = Columns::of(fields);
     Ok(on_tx!(tx, conn => {
-        sqlx::query_scalar(SQL)
-            .bind(phone)
-            .bind(f.language)
-            .bind(fields.consent)
-            .bind(f.home_state)
-            .bind(f.home_district)
-            .bind(f.need)
-            .bind(f.recording_url)
-            .bind(f.recording_secs)
+        bind_fields!(sqlx::query_scalar(SQL).bind(phone), fields)
             .bind(started_at)
             .bind(call_id)
             .bind(at)

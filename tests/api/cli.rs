@@ -385,3 +385,17 @@ fn a_language_the_prompt_catalog_lacks_is_refused_and_nobody_is_added() {
     let added = add("hi,bn");
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("logs.db").display());
+    // A database to export from (`users list` opens, and here makes, it).
+    let made = sampark().args(["users", "list"]).env("SAMPARK_DATABASE_URL", &url).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let export = sampark().args(["cases", "export"]).env("SAMPARK_DATABASE_URL", &url).output().unwrap();
+    let stderr = String::from_utf8_lossy(&export.stderr);
+    assert!(export.status.success(), "{stderr}");
+    assert!(stderr.contains("exported"), "the export logs what it did: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "plain text, no escape codes: {stderr:?}");
+}
