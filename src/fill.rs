@@ -137,7 +137,7 @@ impl Generator {
 
 /// Fills the database at `url` with `cases` cases (five events each).
 pub async fn fill(url: &str, cases: u64) -> Result<(), StoreError> {
-    let db = crate::db::Db::open(url).await?;
+    let db = crate::db::Db::open_existing(url).await?;
     let calls = crate::calls::CallStore::new(db.clone(), false);
     if calls.counts().await?.calls > 0 {
         return Err(StoreError::Conflict("a database with calls in it (fill only empty ones)".to_owned()));

@@ -23,14 +23,14 @@ use crate::{
 
 /// The library on the configured database, with the current flows.
 pub async fn open(settings: &Settings) -> anyhow::Result<(Db, PromptLibrary, Vec<Flow>)> {
-    open_with(settings, &settings.database_url).await
+    let db = Db::open_existing(&settings.database_url).await.context("cannot open the database")?;
+    open_on(settings, db).await
 }
 
-/// As [`open`], on the database `database_url` names.
-pub async fn open_with(settings: &Settings, database_url: &str) -> anyhow::Result<(Db, PromptLibrary, Vec<Flow>)> {
+/// As [`open`], on `db`.
+pub async fn open_on(settings: &Settings, db: Db) -> anyhow::Result<(Db, PromptLibrary, Vec<Flow>)> {
     let catalog = Arc::new(Catalog::load(&settings.prompts_dir)?);
     let flows = crate::startup::load_flows(settings, &catalog)?;
-    let db = Db::open(database_url).await.context("cannot open the database")?;
     let index = RecordingIndex::scan(&settings.prompts_dir, catalog.languages())
         .with_context(|| format!("cannot scan recordings in {}", settings.prompts_dir.display()))?;
     let limits = AudioLimits {

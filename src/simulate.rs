@@ -25,6 +25,7 @@ use crate::{
     calls::{CallService, CallStore, FlowRegistry, system_clock},
     cases::{CaseRecord, CaseStore},
     config::Settings,
+    db::Db,
     directory::Directory,
     domain::{CallId, Digits, PhoneNumber},
     flow::{Action, CallEvent, EndReason, Prompt, VoiceMessage, keypad},
@@ -88,7 +89,9 @@ async fn simulate(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<Option<CaseRecord>> {
-    let (db, library, flows) = crate::prompt_tools::open_with(settings, url).await?;
+    // A scratch database is made here; one the user names must exist.
+    let db = if options.database_url.is_some() { Db::open_existing(url).await } else { Db::open(url).await };
+    let (db, library, flows) = crate::prompt_tools::open_on(settings, db.context("cannot open the database")?).await?;
     let flow_id = options.flow.clone().unwrap_or_else(|| settings.flow.clone());
     let Some(flow) = flows.iter().find(|f| f.id == flow_id) else {
         let ids: Vec<&str> = flows.iter().map(|f| f.id.as_str()).collect();

@@ -9,7 +9,7 @@
 //! forgotten and the turn goes round again from the database. Several
 //! instances on one PostgreSQL stay correct; they only read more.
 
-use std::sync::Mutex;
+use std::{sync::Mutex, time::Instant};
 
 use hashlink::LruCache;
 
@@ -20,7 +20,8 @@ use crate::gateway::Provider;
 const CAPACITY: usize = 4096;
 
 pub(super) struct CallCache {
-    calls: Mutex<LruCache<(Provider, String), StoredCall>>,
+    /// Each call as its last commit left it, and when that was.
+    calls: Mutex<LruCache<(Provider, String), (StoredCall, Instant)>>,
 }
 
 impl Default for CallCache {
@@ -32,12 +33,18 @@ impl Default for CallCache {
 impl CallCache {
     pub(super) fn get(&self, provider: Provider, call_id: &str) -> Option<StoredCall> {
         let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        calls.get(&(provider, call_id.to_owned())).cloned()
+        calls.get(&(provider, call_id.to_owned())).map(|(call, _)| call.clone())
     }
 
     pub(super) fn put(&self, provider: Provider, call_id: &str, call: StoredCall) {
         let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        calls.insert((provider, call_id.to_owned()), call);
+        calls.insert((provider, call_id.to_owned()), (call, Instant::now()));
+    }
+
+    /// Calls not ended whose last webhook came after `since`.
+    pub(super) fn in_progress(&self, since: Instant) -> usize {
+        let calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        calls.iter().filter(|(_, (call, at))| call.state.ended.is_none() && *at > since).count()
     }
 
     pub(super) fn forget(&self, provider: Provider, call_id: &str) {
@@ -64,5 +71,17 @@ mod tests {
         assert!(cache.get(Provider::Plivo, "CA1").is_none(), "another gateway's call of the same id");
         cache.forget(Provider::Twilio, "CA1");
         assert!(cache.get(Provider::Twilio, "CA1").is_none());
+    }
+
+    #[test]
+    fn calls_in_progress_are_those_not_ended_and_heard_from_lately() {
+        let cache = CallCache::default();
+        let before = Instant::now();
+        cache.put(Provider::Twilio, "CA1", call(1));
+        let mut ended = call(4);
+        ended.state.ended = Some(crate::flow::Ending { reason: crate::flow::EndReason::FlowEnded, queue: true });
+        cache.put(Provider::Twilio, "CA2", ended);
+        assert_eq!(cache.in_progress(before), 1);
+        assert_eq!(cache.in_progress(Instant::now()), 0, "nothing since now");
     }
 }

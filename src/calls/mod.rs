@@ -81,6 +81,12 @@ pub fn system_clock() -> Clock {
 }
 
 /// Drives calls through their flows.
+/// The longest a call in progress goes without a webhook: a voice message
+/// being recorded, or a question's timeout and its re-ask. A call silent
+/// for longer has most likely hung up without a status callback (the idle
+/// sweeper queues it).
+pub const IN_FLIGHT_WINDOW: Duration = Duration::from_secs(180);
+
 pub struct CallService {
     calls: CallStore,
     cache: cache::CallCache,
@@ -151,6 +157,14 @@ impl CallService {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Calls this instance answered that have not ended and had a webhook
+    /// in the last [`IN_FLIGHT_WINDOW`]: what a graceful stop waits for.
+    pub fn calls_in_flight(&self) -> usize {
+        self.cache.in_progress(
+            std::time::Instant::now().checked_sub(IN_FLIGHT_WINDOW).unwrap_or_else(std::time::Instant::now),
+        )
     }
 
     /// The current version of every flow the server answers with.

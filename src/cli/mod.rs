@@ -1,15 +1,12 @@
 //! The `sampark` command line.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-    process::ExitCode,
-};
+use std::{io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod cases;
+mod data;
 mod prompts;
 mod users;
 
@@ -19,7 +16,7 @@ use users::UsersCommand;
 
 use crate::{
     config::{LogFormat, Settings},
-    flow::{Flow, flow_files, load_files},
+    flow::{Flow, LoadedFile, load_files, load_flow_set},
     prompts::Catalog,
     startup::Application,
     telemetry,
@@ -37,8 +34,25 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the webhook server (SQLite file sampark.db by default)
+    /// Run the webhook server: makes the database on a first start (by
+    /// default sampark.db in the data directory, SAMPARK_DATA_DIR), brings
+    /// its schema up to date, loads the flows and prompts
     Serve,
+    /// Make the database if there is none and bring its schema up to date,
+    /// then exit (`serve` does this on every start)
+    Migrate,
+    /// Write a consistent copy of the live SQLite database to FILE (the
+    /// server may keep running); for PostgreSQL use pg_dump
+    Backup {
+        /// The new backup file (never overwritten)
+        file: PathBuf,
+    },
+    /// Put a backup made by `sampark backup` in place of the database (the
+    /// server must be stopped); the database it replaces is kept beside it
+    Restore {
+        /// A file `sampark backup` wrote
+        file: PathBuf,
+    },
     /// Check and show call flows
     Flows {
         #[command(subcommand)]
@@ -102,7 +116,8 @@ enum FlowsCommand {
     /// Check flow files: every node reachable, every edge lands, every prompt
     /// in the catalog, every path ends. Exits non-zero on any problem.
     Check {
-        /// Flow files (default: every *.toml in the flows directory)
+        /// Flow files (default: the built-in flows and every *.toml in the
+        /// flows directory, as `serve` loads them)
         files: Vec<PathBuf>,
         /// Prompts directory holding catalog.toml (default: settings)
         #[arg(long)]
@@ -135,10 +150,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             })
         }
+        Command::Migrate => runtime()?.block_on(data::migrate(&settings)),
+        Command::Backup { file } => runtime()?.block_on(data::backup(&settings, &file)),
+        Command::Restore { file } => runtime()?.block_on(data::restore(&settings, &file)),
         Command::Flows { command: FlowsCommand::Check { files, prompts } } => {
-            let prompts = prompts.unwrap_or(settings.prompts_dir);
-            let files = if files.is_empty() { flow_files(&settings.flows_dir)? } else { files };
-            check_flows(&files, &prompts, &mut std::io::stdout())
+            let catalog = Catalog::load(&prompts.unwrap_or(settings.prompts_dir))?;
+            let loaded = if files.is_empty() {
+                load_flow_set(&settings.flows_dir, &catalog)
+                    .with_context(|| format!("cannot read the flows directory {}", settings.flows_dir.display()))?
+            } else {
+                load_files(&files, &catalog)
+            };
+            check_flows(loaded, &mut std::io::stdout())
         }
         Command::Flows { command: FlowsCommand::Graph { file } } => {
             let source = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -194,13 +217,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints each file's verdict and every problem; failure if any.
-fn check_flows(files: &[PathBuf], prompts: &Path, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::load(prompts)?;
-    if files.is_empty() {
-        anyhow::bail!("no flow files to check");
-    }
+fn check_flows(loaded: Vec<LoadedFile>, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    for file in load_files(files, &catalog) {
+    for file in loaded {
         match file.result {
             Ok(flow) => writeln!(
                 out,

@@ -43,7 +43,7 @@ pub enum UsersCommand {
 }
 
 pub async fn users(settings: &Settings, command: UsersCommand) -> anyhow::Result<ExitCode> {
-    let db = crate::db::Db::open(&settings.database_url).await.context("cannot open the database")?;
+    let db = crate::db::Db::open_existing(&settings.database_url).await.context("cannot open the database")?;
     let store = UserStore::new(db.clone());
     let now = chrono::Utc::now();
     match command {

@@ -1,5 +1,10 @@
 //! Settings: built-in defaults, then an optional `sampark.toml`, then
 //! `SAMPARK_*` environment variables, which win. Secrets never print.
+//!
+//! Nothing depends on the directory a command runs in: the database, the
+//! spool, flow files and recordings live in one data directory
+//! ([`default_data_dir`]), and `sampark.toml` is read from there unless
+//! `--config` or `SAMPARK_CONFIG` names another.
 
 use std::{
     net::SocketAddr,
@@ -11,8 +16,10 @@ use anyhow::{Context, bail};
 use ipnet::IpNet;
 use serde::Deserialize;
 
+mod data_dir;
 mod lists;
 
+pub use data_dir::{DATABASE_FILE, default_data_dir};
 use lists::{FileHosts, parse_network, recording_sources};
 
 pub use crate::domain::Secret;
@@ -29,6 +36,9 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// Where the database, spool, flow files and recordings live unless
+    /// their own settings say otherwise.
+    pub data_dir: PathBuf,
     pub database_url: String,
     /// The base URL gateways reach us at; signatures are checked against it
     /// and prompt and action URLs are built from it. No trailing `/`.
@@ -36,7 +46,10 @@ pub struct Settings {
     pub twilio_auth_token: Option<Secret>,
     /// The flow id that answers new calls.
     pub flow: String,
+    /// Flow files laid over the built-in flows (the directory may be absent).
     pub flows_dir: PathBuf,
+    /// `catalog.toml` laid over the built-in catalog, and `<lang>/<key>.wav`
+    /// recordings (the directory may be absent).
     pub prompts_dir: PathBuf,
     /// A call with no webhook for this long is ended and queued.
     pub call_idle_timeout: Duration,
@@ -89,6 +102,9 @@ pub struct Settings {
     pub recording_sources: RecordingSources,
     /// A request's headers must arrive within this, or the connection closes.
     pub header_read_timeout: Duration,
+    /// On SIGTERM, how long the server goes on answering the calls in
+    /// progress before it stops.
+    pub stop_grace: Duration,
     /// Open HTTP connections at most, in total.
     pub max_connections: usize,
     /// Open HTTP connections at most from one address (trusted proxies excepted).
@@ -104,6 +120,7 @@ pub const MIN_SECRET_LEN: usize = 16;
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     listen: Option<String>,
+    data_dir: Option<PathBuf>,
     database_url: Option<String>,
     public_url: Option<String>,
     twilio_auth_token: Option<String>,
@@ -143,11 +160,9 @@ struct FileSettings {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://sampark.db";
-
 impl Settings {
-    /// Reads `config` (or `SAMPARK_CONFIG`, or `./sampark.toml` if present)
-    /// and the process environment.
+    /// Reads `config` (or `SAMPARK_CONFIG`, or `sampark.toml` in the data
+    /// directory if it is there) and the process environment.
     pub fn load(config: Option<&Path>) -> anyhow::Result<Self> {
         let env = |name: &str| std::env::var(name).ok();
         let explicit = config.map(Path::to_owned).or_else(|| env("SAMPARK_CONFIG").map(PathBuf::from));
@@ -156,7 +171,10 @@ impl Settings {
                 std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the settings file {}", path.display()))?,
             ),
-            None => std::fs::read_to_string("sampark.toml").ok(),
+            None => match default_data_dir(env) {
+                Ok(dir) => std::fs::read_to_string(dir.join("sampark.toml")).ok(),
+                Err(_) => None,
+            },
         };
         Self::from_sources(text.as_deref(), env)
     }
@@ -175,6 +193,11 @@ impl Settings {
             private: std::mem::take(&mut file.recording_private_hosts),
         };
         let pick = |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
+        let data_dir = match (env("SAMPARK_DATA_DIR").filter(|v| !v.is_empty()), file.data_dir.take()) {
+            (Some(dir), _) => PathBuf::from(dir),
+            (None, Some(dir)) => dir,
+            (None, None) => default_data_dir(&env)?,
+        };
         let listen = pick("SAMPARK_LISTEN", file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr =
             listen.parse().with_context(|| format!("listen address `{listen}` is not HOST:PORT"))?;
@@ -314,10 +337,12 @@ impl Settings {
         };
         let header_read_secs = number("SAMPARK_HEADER_READ_TIMEOUT_SECS", 5)?;
         let max_connections = number("SAMPARK_MAX_CONNECTIONS", 1024)?;
+        let stop_grace_secs = number("SAMPARK_STOP_GRACE_SECS", 300)?;
         let max_connections_per_peer = number("SAMPARK_MAX_CONNECTIONS_PER_PEER", 128)?;
         Ok(Self {
             recording_sources,
             header_read_timeout: Duration::from_secs(header_read_secs.max(1)),
+            stop_grace: Duration::from_secs(stop_grace_secs),
             max_connections: usize::try_from(max_connections.max(1)).unwrap_or(usize::MAX),
             max_connections_per_peer: usize::try_from(max_connections_per_peer.max(1)).unwrap_or(usize::MAX),
             group_commit,
@@ -329,7 +354,7 @@ impl Settings {
             spool_path: pick("SAMPARK_SPOOL_PATH", None)
                 .map(PathBuf::from)
                 .or(file.spool_path)
-                .unwrap_or_else(|| "sampark-spool.jsonl".into()),
+                .unwrap_or_else(|| data_dir.join("sampark-spool.jsonl")),
             twilio_account_sid,
             bridge,
             retention_days,
@@ -344,19 +369,20 @@ impl Settings {
             login_concurrency: login_concurrency.max(1),
             login_wait: Duration::from_millis(login_wait_ms),
             listen,
+            data_dir: data_dir.clone(),
             database_url: pick("SAMPARK_DATABASE_URL", file.database_url)
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+                .unwrap_or_else(|| format!("sqlite://{}", data_dir.join(DATABASE_FILE).display())),
             public_url: public_url.trim_end_matches('/').to_owned(),
             twilio_auth_token,
             flow: pick("SAMPARK_FLOW", file.flow).unwrap_or_else(|| "helpline".to_owned()),
             flows_dir: pick("SAMPARK_FLOWS_DIR", None)
                 .map(PathBuf::from)
                 .or(file.flows_dir)
-                .unwrap_or_else(|| "call_flows".into()),
+                .unwrap_or_else(|| data_dir.join("call_flows")),
             prompts_dir: pick("SAMPARK_PROMPTS_DIR", None)
                 .map(PathBuf::from)
                 .or(file.prompts_dir)
-                .unwrap_or_else(|| "prompts".into()),
+                .unwrap_or_else(|| data_dir.join("prompts")),
             call_idle_timeout: Duration::from_secs(idle_secs),
             claim_lease: Duration::from_secs(lease_secs),
             log_format,

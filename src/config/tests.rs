@@ -4,18 +4,40 @@ use std::collections::HashMap;
 
 use super::*;
 
+/// An environment with a home directory and `pairs`.
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut map: HashMap<String, String> = HashMap::from([("HOME".to_owned(), "/home/worker".to_owned())]);
+    map.extend(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     move |k| map.get(k).cloned()
 }
 
 #[test]
-fn defaults_need_no_file_and_no_environment() {
+fn defaults_need_no_file_and_no_environment_but_a_home() {
     let s = Settings::from_sources(None, env(&[])).unwrap();
     assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-    assert_eq!(s.database_url, "sqlite://sampark.db");
+    assert_eq!(s.data_dir, Path::new("/home/worker/.local/share/sampark"));
+    assert_eq!(s.database_url, "sqlite:///home/worker/.local/share/sampark/sampark.db");
+    assert_eq!(s.spool_path, Path::new("/home/worker/.local/share/sampark/sampark-spool.jsonl"));
+    assert_eq!(s.flows_dir, Path::new("/home/worker/.local/share/sampark/call_flows"));
+    assert_eq!(s.prompts_dir, Path::new("/home/worker/.local/share/sampark/prompts"));
+    assert_eq!(s.stop_grace.as_secs(), 300);
     assert_eq!(s.public_url, "http://127.0.0.1:8080");
     assert!(s.twilio_auth_token.is_none());
+}
+
+#[test]
+fn the_data_directory_comes_from_the_environment_systemd_or_xdg_never_the_working_directory() {
+    let dir = |pairs: &[(&str, &str)]| Settings::from_sources(None, env(pairs)).unwrap().data_dir;
+    assert_eq!(dir(&[("SAMPARK_DATA_DIR", "/srv/sampark")]), Path::new("/srv/sampark"));
+    assert_eq!(dir(&[("STATE_DIRECTORY", "/var/lib/sampark:/var/lib/other")]), Path::new("/var/lib/sampark"));
+    assert_eq!(dir(&[("XDG_DATA_HOME", "/data")]), Path::new("/data/sampark"));
+    assert_eq!(dir(&[("XDG_DATA_HOME", "relative")]), Path::new("/home/worker/.local/share/sampark"));
+    let file = Settings::from_sources(Some("data_dir = \"/from/file\""), env(&[])).unwrap();
+    assert_eq!(file.database_url, "sqlite:///from/file/sampark.db");
+    let both = Settings::from_sources(Some("data_dir = \"/from/file\""), env(&[("SAMPARK_DATA_DIR", "/env")]));
+    assert_eq!(both.unwrap().data_dir, Path::new("/env"));
+    let nowhere = Settings::from_sources(None, |_: &str| None);
+    assert!(nowhere.unwrap_err().to_string().contains("SAMPARK_DATA_DIR"));
 }
 
 #[test]

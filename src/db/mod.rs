@@ -10,6 +10,7 @@
 //! `on_db!` names `d` in each arm, so `concat!("…", d::for_update!())`
 //! builds each backend's static SQL at compile time.
 
+pub mod backup;
 pub mod postgres;
 pub mod sqlite;
 
@@ -28,6 +29,13 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Only `serve` and `migrate` make a database.
+    #[error(
+        "there is no database at {}: `sampark serve` or `sampark migrate` makes one; \
+         to use another, set SAMPARK_DATA_DIR (or SAMPARK_DATABASE_URL)",
+        .0.display()
+    )]
+    NoDatabase(std::path::PathBuf),
     #[error(transparent)]
     Database(sqlx::Error),
     #[error(transparent)]
@@ -149,16 +157,21 @@ impl Db {
     }
 
     /// Opens and migrates the database a URL names, creating an SQLite file
-    /// if there is none: for the tools that write to it.
+    /// (and its directory) if there is none: for `migrate`, and for scratch
+    /// databases.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let db = Self::connect(url, DbOptions { create_if_missing: true, page_limit: None }).await?;
         db.migrate().await?;
         Ok(db)
     }
 
-    /// Opens and migrates an existing database (an SQLite file must be
-    /// there): for the tools that read it, such as the export.
+    /// Opens and migrates an existing database: for every tool but `serve`
+    /// and `migrate`, so that a tool pointed at the wrong place says so
+    /// instead of making an empty database there.
     pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        if let Some(file) = sqlite_file(url).filter(|f| !f.exists()) {
+            return Err(StoreError::NoDatabase(file));
+        }
         let db = Self::connect(url, DbOptions::default()).await?;
         db.migrate().await?;
         Ok(db)
@@ -241,4 +254,9 @@ pub(crate) async fn returned_clean<C: sqlx::Connection>(conn: &mut C) -> Result<
         return Ok(false);
     }
     Ok(true)
+}
+
+/// The file of an SQLite URL; `None` for PostgreSQL and in-memory SQLite.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    url.starts_with("sqlite:").then(|| sqlite::file_of(url)).flatten()
 }

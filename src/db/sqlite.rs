@@ -48,6 +48,14 @@ pub(crate) fn text_list<'a>(values: impl IntoIterator<Item = &'a str>) -> String
     serde_json::to_string(&values.into_iter().collect::<Vec<_>>()).expect("strings serialise")
 }
 
+/// The file a `sqlite:` URL names (`None` for an in-memory database or a
+/// URL that does not parse).
+pub(super) fn file_of(url: &str) -> Option<std::path::PathBuf> {
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    (!path.as_os_str().is_empty() && path != std::path::Path::new(":memory:")).then(|| path.to_owned())
+}
+
 /// Opens the database file a `sqlite:` URL names, creating it (readable by
 /// its owner only) if asked.
 pub(super) async fn connect(url: &str, options: DbOptions) -> Result<SqlitePool, StoreError> {
@@ -97,9 +105,18 @@ pub(super) async fn connect(url: &str, options: DbOptions) -> Result<SqlitePool,
 /// if there is none; SQLite gives its WAL and shared-memory files the same
 /// permissions. (Callers' numbers and voices are in it.)
 fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
     use std::os::unix::fs::OpenOptionsExt;
     if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") {
         return Ok(());
+    }
+    // The data directory, on a first start: its owner's alone, as the file.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
     }
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
         Ok(_) => Ok(()),

@@ -21,7 +21,7 @@ pub use crate::prompts::Prompt;
 pub use check::Problem;
 pub use coverage::{Cell, Coverage, CoverageRow, CoverageTotals, coverage};
 pub use definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue};
-pub use files::{LoadedFile, flow_files, load_files};
+pub use files::{LoadedFile, flow_files, load_files, load_flow_set};
 pub use format::FlowFileError;
 pub use machine::{FlowError, Transition, reprompt, start, step};
 pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, VoiceMessage};

@@ -1,5 +1,5 @@
-//! `/healthz`: the process is up. `/readyz`: the database answers and its
-//! migrations are current.
+//! `/healthz`: the process is up. `/readyz`: the database answers, its
+//! migrations are current and the server is not stopping.
 
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 
@@ -10,6 +10,9 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, &'static str) {
+    if app.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping: finishing the calls in progress");
+    }
     match app.calls.calls().ready().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {

@@ -110,6 +110,9 @@ pub struct App {
     pub password_checks: crate::auth::checks::PasswordChecks,
     /// Users, sessions and sign-in attempts.
     pub users: crate::auth::UserStore,
+    /// Set on SIGTERM: calls in progress are still answered, but `/readyz`
+    /// says 503 so a load balancer sends new calls elsewhere.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Webhook bodies are small forms; anything bigger is not a gateway.

@@ -74,6 +74,16 @@ struct CatalogFile {
     prompts: BTreeMap<PromptKey, PromptEntry>,
 }
 
+/// A catalog file laid over the built-in one: either part may be left out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverlayFile {
+    #[serde(default)]
+    languages: BTreeMap<Language, LanguageInfo>,
+    #[serde(default)]
+    prompts: BTreeMap<PromptKey, PromptEntry>,
+}
+
 #[derive(Debug, Deserialize)]
 struct PromptEntry {
     /// A note for whoever records the prompt; never spoken.
@@ -99,19 +109,51 @@ pub enum CatalogError {
     Invalid { path: String, message: String },
 }
 
+/// The catalog built into the binary (`prompts/catalog.toml` in the
+/// source tree): what a fresh install speaks with no files of its own.
+pub const BUILT_IN: &str = include_str!("../../prompts/catalog.toml");
+
 impl Catalog {
-    /// Reads `<dir>/catalog.toml`.
+    /// The built-in catalog, with `<dir>/catalog.toml` laid over it when
+    /// that file exists: its languages are added (or replace the built-in
+    /// ones of the same code) and its texts replace the built-in texts of
+    /// the same prompt and language, so a file that changes one text, or
+    /// adds a language, need not copy the rest, and a copy made before an
+    /// upgrade still has every prompt the new flows ask for.
     pub fn load(dir: &Path) -> Result<Self, CatalogError> {
         let path = dir.join("catalog.toml");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| CatalogError::Read { path: path.display().to_string(), source })?;
-        Self::parse(&text).map_err(|message| CatalogError::Invalid { path: path.display().to_string(), message })
+        let invalid = |message: String| CatalogError::Invalid { path: path.display().to_string(), message };
+        let overlay = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(CatalogError::Read { path: path.display().to_string(), source }),
+        };
+        let mut file: CatalogFile = toml::from_str(BUILT_IN).map_err(|e| invalid(format!("built in: {e}")))?;
+        if let Some(text) = overlay {
+            let over: OverlayFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+            file.languages.extend(over.languages);
+            for (key, entry) in over.prompts {
+                let base =
+                    file.prompts.entry(key).or_insert_with(|| PromptEntry { note: None, texts: BTreeMap::new() });
+                base.note = entry.note.or(base.note.take());
+                base.texts.extend(entry.texts);
+            }
+        }
+        Self::check(file).map_err(invalid)
+    }
+
+    /// The built-in catalog alone.
+    pub fn built_in() -> Self {
+        Self::parse(BUILT_IN).expect("the built-in catalog is checked by its tests")
     }
 
     /// Parses catalog text and checks that every prompt has text in every
     /// language, and no text in a language the catalog does not declare.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let file: CatalogFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        Self::check(toml::from_str(text).map_err(|e| e.to_string())?)
+    }
+
+    fn check(file: CatalogFile) -> Result<Self, String> {
         let mut problems = Vec::new();
         let mut prompts = BTreeMap::new();
         let mut notes = BTreeMap::new();

@@ -7,8 +7,12 @@ use anyhow::{Context, bail};
 use tokio::{net::TcpListener, sync::watch};
 use tracing::{info, warn};
 
+mod notices;
+mod stopping;
 mod tasks;
 
+use notices::{first_admin_command, log_gateways};
+use stopping::{finish_calls, shutdown_signal};
 use tasks::{metrics_upkeep, refresh_prompts, replay_spool, retain, sweep_idle_calls};
 
 use crate::{
@@ -18,9 +22,9 @@ use crate::{
     calls::{CallService, CallStore, Clock, FlowRegistry, system_clock},
     cases::CaseStore,
     config::Settings,
-    db::{Db, DbOptions},
+    db::{Db, DbOptions, backup::ServingLock},
     directory::Directory,
-    flow::{Flow, flow_files, load_files},
+    flow::{Flow, load_flow_set},
     http::{App, AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
     prompts::{Catalog, PromptLibrary, PromptStore, PromptVoice, RecordingIndex},
@@ -41,6 +45,11 @@ pub struct Application {
     replay_every: Duration,
     prompt_refresh: Duration,
     limits: ConnectionLimits,
+    stop_grace: Duration,
+    /// The command that makes the first admin for this server's database.
+    first_admin: String,
+    /// Keeps `sampark restore` from swapping the SQLite file while served.
+    _serving: Option<ServingLock>,
 }
 
 impl Application {
@@ -60,6 +69,7 @@ impl Application {
         let Some(fallback_language) = entry else {
             bail!("flow `{}` (SAMPARK_FLOW) is not in {}", settings.flow, settings.flows_dir.display());
         };
+        let serving = ServingLock::take(&settings.database_url)?;
         let options = DbOptions { create_if_missing: true, page_limit: settings.sqlite_page_limit.clone() };
         let db = Db::connect(&settings.database_url, options).await.context("cannot open the database")?;
         db.migrate().await.context("cannot migrate the database")?;
@@ -118,6 +128,7 @@ impl Application {
             spool: Arc::new(Spool::new(&settings.spool_path)),
             password_checks: PasswordChecks::new(settings.login_concurrency, settings.login_wait),
             users,
+            stopping: false.into(),
         }
         .into();
         if let Some(bridge) = &settings.bridge {
@@ -164,6 +175,9 @@ impl Application {
             replay_every,
             prompt_refresh: settings.prompt_refresh_every,
             limits,
+            stop_grace: settings.stop_grace,
+            first_admin: first_admin_command(&settings),
+            _serving: serving,
         })
     }
 
@@ -221,20 +235,31 @@ impl Application {
         self.state.calls.clone()
     }
 
-    /// Serves until SIGTERM or Ctrl-C.
+    /// Serves until SIGTERM or Ctrl-C, then finishes the calls in progress
+    /// (a second signal stops at once).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()).await
+        self.run_until_with(shutdown_signal(), shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight
-    /// finish, stops the idle-call sweeper and closes the database.
+    /// Serves until `shutdown` completes, then goes on answering the calls
+    /// in progress for up to the stop grace (`SAMPARK_STOP_GRACE_SECS`),
+    /// lets requests in flight finish, stops the background tasks and
+    /// closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        self.run_until_with(shutdown, std::future::pending()).await
+    }
+
+    async fn run_until_with(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        hurry: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         info!(address = %self.local_addr(), "Sampark is listening");
         match self.state.users.anyone_can_sign_in().await {
             Ok(true) => {}
             Ok(false) => warn!(
-                command = crate::auth::FIRST_ADMIN_COMMAND,
-                "nobody can sign in yet: create the first admin, in this folder and with these settings, with the command"
+                command = %self.first_admin,
+                "nobody can sign in yet: create the first admin, with a password of your own, with the command"
             ),
             Err(e) => warn!(error.message = %e, "cannot tell whether anyone can sign in"),
         }
@@ -251,7 +276,16 @@ impl Application {
         let retention = self.retention.map(|(days, twilio)| {
             tokio::spawn(retain(self.cases.clone(), self.state.desk.clone(), days, twilio, stop_rx))
         });
-        let served = serve(self.listener, router(self.state), self.limits, shutdown).await;
+        let (state, grace) = (self.state.clone(), self.stop_grace);
+        let stop = async move {
+            shutdown.await;
+            state.stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+            tokio::select! {
+                () = finish_calls(&state.calls, grace) => {}
+                () = hurry => warn!("asked again to stop: stopping now, with calls in progress"),
+            }
+        };
+        let served = serve(self.listener, router(self.state), self.limits, stop).await;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;
@@ -266,37 +300,14 @@ impl Application {
     }
 }
 
-/// Says at start which gateways answer, and how their requests are checked.
-fn log_gateways(settings: &Settings) {
-    match &settings.twilio_auth_token {
-        Some(_) => info!("Twilio: /twilio/voice, request signatures are checked"),
-        None => warn!("Twilio: /twilio/voice, SAMPARK_TWILIO_AUTH_TOKEN is not set: signatures are NOT checked"),
-    }
-    match &settings.plivo_auth_token {
-        Some(_) => info!(signature = ?settings.plivo_signature, "Plivo: /plivo/voice, request signatures are checked"),
-        None => info!("Plivo: off (set SAMPARK_PLIVO_AUTH_TOKEN)"),
-    }
-    for (name, secret, networks) in [
-        ("KooKoo", &settings.kookoo_secret, &settings.kookoo_allowed_networks),
-        ("Exotel", &settings.exotel_secret, &settings.exotel_allowed_networks),
-    ] {
-        match (secret, networks.is_empty()) {
-            (None, _) => info!("{name}: off (set SAMPARK_{}_SECRET)", name.to_uppercase()),
-            (Some(_), true) => info!("{name}: on, behind its secret path; no source allow-list"),
-            (Some(_), false) => {
-                info!(networks = networks.len(), "{name}: on, behind its secret path and a source allow-list")
-            }
-        }
-    }
-}
-
-/// Every flow file in the flows directory, all checked against the catalog.
+/// The built-in flows and every flow file in the flows directory, all
+/// checked against the catalog.
 pub(crate) fn load_flows(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Vec<Flow>> {
-    let files = flow_files(&settings.flows_dir)
+    let loaded = load_flow_set(&settings.flows_dir, catalog)
         .with_context(|| format!("cannot read the flows directory {}", settings.flows_dir.display()))?;
     let mut flows = Vec::new();
     let mut broken = Vec::new();
-    for file in load_files(&files, catalog) {
+    for file in loaded {
         match file.result {
             Ok(flow) => flows.push(flow),
             Err(problems) => {
@@ -310,26 +321,4 @@ pub(crate) fn load_flows(settings: &Settings, catalog: &Catalog) -> anyhow::Resu
         bail!("refusing to start: the call flows have problems (run `sampark flows check`):\n{}", broken.join("\n"));
     }
     Ok(flows)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    info!("shutting down: finishing requests in flight");
 }

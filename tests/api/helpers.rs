@@ -117,6 +117,14 @@ impl TestDatabase {
         }
     }
 
+    /// A fresh SQLite database whatever the suite runs on (for what only
+    /// SQLite has: `sampark backup`).
+    pub fn sqlite() -> Self {
+        let dir = TempDir::new().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("sampark.db").display());
+        Self { url, _dir: Some(dir) }
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
     }
@@ -185,7 +193,7 @@ pub struct TestApp {
     pub password_checks: sampark::auth::checks::PasswordChecks,
     /// The server's users and sessions.
     pub users: sampark::auth::UserStore,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
@@ -201,6 +209,10 @@ pub fn settings_with_spool(options: &Options, database_url: &str, spool: &Path) 
         // Tests replay the spool themselves, when they choose.
         ("SAMPARK_SPOOL_REPLAY_SECS", "86400".to_owned()),
         ("SAMPARK_LISTEN", "127.0.0.1:0".to_owned()),
+        // Every path below is given; nothing may land in a home directory.
+        ("SAMPARK_DATA_DIR", "/nonexistent/data".to_owned()),
+        // A test that stops a server mid-call means to (graceful.rs waits).
+        ("SAMPARK_STOP_GRACE_SECS", "0".to_owned()),
         ("SAMPARK_DATABASE_URL", database_url.to_owned()),
         ("SAMPARK_PUBLIC_URL", PUBLIC_URL.to_owned()),
         ("SAMPARK_FLOWS_DIR", options.flows_dir.display().to_string()),
@@ -268,17 +280,27 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         prompts,
         password_checks,
         users,
-        shutdown: Some(tx),
+        shutdown: std::sync::Mutex::new(Some(tx)),
         server: Some(server),
     }
 }
 
 impl TestApp {
-    /// Stops the server and waits for it, keeping the database.
-    pub async fn stop(mut self) -> Arc<TestDatabase> {
-        if let Some(tx) = self.shutdown.take() {
+    /// Asks the server to stop, as SIGTERM does, without waiting for it.
+    pub fn ask_to_stop(&self) {
+        if let Some(tx) = self.shutdown.lock().unwrap().take() {
             let _ = tx.send(());
         }
+    }
+
+    /// Whether the server has stopped.
+    pub fn has_stopped(&self) -> bool {
+        self.server.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Stops the server and waits for it, keeping the database.
+    pub async fn stop(mut self) -> Arc<TestDatabase> {
+        self.ask_to_stop();
         if let Some(server) = self.server.take() {
             server.await.unwrap().unwrap();
         }
@@ -467,4 +489,41 @@ pub async fn fake_gateway() -> (String, FakeGateway) {
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     (address, fake)
+}
+
+/// The real binary's `serve`, run in `cwd` with nothing from the
+/// environment of the test but `env` (and PATH): its log on stderr.
+pub fn serve_binary(cwd: &Path, port: u16, env: &[(&str, String)]) -> std::process::Child {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sampark"));
+    command
+        .arg("serve")
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SAMPARK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.spawn().unwrap()
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Polls /healthz until the server on `port` answers (bounded).
+pub async fn wait_up(port: u16) {
+    sampark::install_tls_provider();
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server did not come up");
 }

@@ -2,15 +2,19 @@
 //! SQLite database and plays whole calls through the Twilio dialect, signed
 //! as Twilio signs.
 
+mod backups;
 mod browser;
 mod cli;
 mod connections;
 mod crash;
 mod csrf;
+mod data_dir;
+mod deploy;
 mod dialects;
 mod disk_full;
 mod first_start;
 mod gateways;
+mod graceful;
 mod headers;
 mod helpers;
 mod instances;

@@ -31,6 +31,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
     let env = |name: &str| {
         Some(match name {
             "SAMPARK_LISTEN" => "127.0.0.1:0".to_owned(),
+            "SAMPARK_DATA_DIR" => dir.path().display().to_string(),
             "SAMPARK_DATABASE_URL" => format!("sqlite://{}", dir.path().join("sampark.db").display()),
             "SAMPARK_PUBLIC_URL" => "https://sampark.test".to_owned(),
             "SAMPARK_FLOWS_DIR" => format!("{root}/call_flows"),
