@@ -24,6 +24,8 @@ pub enum CasesCommand {
     },
     /// Write every case, one row each (database: SAMPARK_DATABASE_URL)
     Export {
+        /// jsonl (one JSON object a line) or csv (a header row, then one row
+        /// a case)
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
         /// Write here instead of standard output

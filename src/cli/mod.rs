@@ -124,7 +124,10 @@ enum FlowsCommand {
         prompts: Option<PathBuf>,
     },
     /// Print a flow as a Mermaid graph
-    Graph { file: PathBuf },
+    Graph {
+        /// The flow file
+        file: PathBuf,
+    },
 }
 
 /// Runs the command line; the process exit code.
@@ -238,4 +241,35 @@ fn check_flows(loaded: Vec<LoadedFile>, out: &mut impl Write) -> anyhow::Result<
         }
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every subcommand and every argument says what it is for: `--help` is
+    /// the manual an admin on a server has.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_name() != "help" && !sub.is_hide_set() && sub.get_about().is_none() {
+                    missing.push(name.clone());
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "sampark", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
 }

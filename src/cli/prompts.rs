@@ -11,7 +11,10 @@ pub enum PromptsCommand {
     /// Upload every <lang>/<key>.<ext> (wav, mp3, ogg, flac) under DIR as the
     /// prompt's new version; prints each file's result, exits non-zero if
     /// any was rejected
-    Import { dir: PathBuf },
+    Import {
+        /// A folder of <lang>/<key>.<ext> files, e.g. hi/welcome.mp3
+        dir: PathBuf,
+    },
     /// Every prompt of the active flows × languages: recorded (with its
     /// length), synthetic, text only (spoken by the gateway), or missing
     Coverage {

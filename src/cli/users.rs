@@ -15,6 +15,7 @@ use crate::{
 pub enum UsersCommand {
     /// Add a user; the password is read from standard input
     Add {
+        /// The sign-in name: 3 to 32 lower-case letters, digits, `.`, `_` or `-`
         name: String,
         /// What they may do: volunteer (calls back the cases of their states
         /// and languages), coordinator (their states' figures and export),
@@ -37,9 +38,15 @@ pub enum UsersCommand {
     /// List users
     List,
     /// Disable a user (their sessions end at once)
-    Disable { name: String },
+    Disable {
+        /// The user's sign-in name
+        name: String,
+    },
     /// Enable a disabled user
-    Enable { name: String },
+    Enable {
+        /// The user's sign-in name
+        name: String,
+    },
 }
 
 pub async fn users(settings: &Settings, command: UsersCommand) -> anyhow::Result<ExitCode> {

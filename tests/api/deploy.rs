@@ -74,3 +74,18 @@ fn caddy_validates_the_caddyfile() {
     assert!(output.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("Valid configuration") || stderr.contains("Valid"));
 }
+
+/// The gateway pages describe uploads: no converting files by hand, no
+/// restart after a new recording (both were true once).
+#[test]
+fn the_gateway_pages_describe_uploads_not_ffmpeg_and_restarts() {
+    for entry in std::fs::read_dir(repo_path("docs/gateways")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("ffmpeg"), "{}", path.display());
+        assert!(!text.contains("after adding recordings"), "{}", path.display());
+        assert!(!text.contains("then restart Sampark"), "{}", path.display());
+    }
+    let overview = std::fs::read_to_string(repo_path("docs/gateways/README.md")).unwrap();
+    assert!(overview.contains("/admin/prompts") && overview.contains("sampark prompts import"));
+}
