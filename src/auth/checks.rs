@@ -140,6 +140,25 @@ impl Turn {
         ::metrics::counter!(metrics::PASSWORD_CHECKS, "outcome" => "checked").increment(1);
         checked.unwrap_or(false)
     }
+
+    /// Runs `check_and_hash` (a strength check and an argon2id hash, such
+    /// as [`super::one_time_password`]) on the blocking pool, giving the
+    /// turn back when it is done: setting a password costs what checking
+    /// one does.
+    pub async fn hash(
+        self,
+        check_and_hash: impl FnOnce() -> Result<String, super::PasswordError> + Send + 'static,
+    ) -> Result<String, super::PasswordError> {
+        let span = tracing::Span::current();
+        let Self { permit, counts, memory: _ } = self;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _running = Running::start(&counts);
+            span.in_scope(check_and_hash)
+        })
+        .await
+        .unwrap_or_else(|e| Err(super::PasswordError::Hash(e.to_string())))
+    }
 }
 
 #[cfg(test)]

@@ -12,12 +12,20 @@
 //! set. Sign-ins are throttled ([`throttle`], [`device`]) and at most a few
 //! verify a password at once ([`checks`]). Users, sessions and the
 //! throttle's counters are kept by [`UserStore`].
+//!
+//! What an admin sets about a user (role, states, languages, phone) is
+//! judged by one rule, [`profile`], for adding and editing alike. A
+//! one-time password an admin sets ([`one_time_password`]) ends the user's
+//! sessions and marks them [`User::must_change_password`] until they choose
+//! their own ([`check_new_password`]).
 
 pub mod checks;
 pub mod device;
+pub mod profile;
 pub mod store;
 pub mod throttle;
 
+pub use profile::{Profile, ProfileChange};
 pub use store::UserStore;
 
 /// How the first admin is made, as the server's first start and the
@@ -32,7 +40,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Language, PhoneNumber, StateCode};
+use crate::domain::{Language, StateCode};
 
 /// What a user may do. Scopes (states, languages) narrow it further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,6 +94,9 @@ pub struct User {
     #[serde(skip)]
     pub phone: Option<String>,
     pub disabled: bool,
+    /// An admin set a one-time password: until the user chooses their own,
+    /// the password page is all they may reach.
+    pub must_change_password: bool,
 }
 
 /// A new user, as `sampark users add` or the admin page creates one.
@@ -225,10 +236,9 @@ pub fn parse_list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> R
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(parse).collect()
 }
 
-/// Builds a new user from the fields people type; an error says which is wrong.
-/// A new user from what an admin typed; `known_language` says which
-/// languages the prompt catalog has (a volunteer given another would see no
-/// case).
+/// A new user from what an admin typed (the fields as [`Profile::parse`]
+/// reads them); `known_language` says which languages the prompt catalog
+/// has. An error says which field is wrong.
 pub fn new_user(
     username: &str,
     role: &str,
@@ -242,33 +252,41 @@ pub fn new_user(
     if !valid_username(&username) {
         return Err("username: 3–32 lower-case letters, digits, `.`, `_` or `-`".to_owned());
     }
-    let role: Role = role.parse()?;
-    let states = parse_list(states, |s| {
-        StateCode::parse(s)
-            .ok()
-            .filter(|c| crate::directory::Directory::bundled().state(*c).is_some())
-            .ok_or(format!("`{s}` is not an LGD state code"))
-    })?;
-    let languages = parse_list(languages, |l| {
-        let language = Language::parse(l).map_err(|e| e.to_string())?;
-        if !known_language(&language) {
-            return Err(format!("`{l}` is not a language of the prompt catalog"));
-        }
-        Ok(language)
-    })?;
-    if role != Role::Admin && states.is_empty() {
-        return Err("give the states a volunteer or coordinator serves".to_owned());
-    }
-    if role == Role::Volunteer && languages.is_empty() {
-        return Err("give the languages a volunteer speaks".to_owned());
-    }
-    let phone = match phone.trim() {
-        "" => None,
-        p => Some(PhoneNumber::parse(p).ok_or("phone is not a phone number")?.as_e164().to_owned()),
-    };
+    let profile = Profile::parse(&ProfileChange::all(role, states, languages, phone), known_language)?;
     check_password(password, &[&username]).map_err(|e| e.to_string())?;
     let password_hash = hash_unchecked(password).map_err(|e| e.to_string())?;
+    let Profile { role, states, languages, phone } = profile;
     Ok(NewUser { username, role, states, languages, phone, password_hash })
+}
+
+/// Checks a one-time password an admin sets for `username` and hashes it.
+pub fn one_time_password(username: &str, password: &str) -> Result<String, PasswordError> {
+    check_password(password, &[username])?;
+    hash_unchecked(password)
+}
+
+/// Why a user's own new password is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NewPasswordError {
+    #[error("the two new passwords differ")]
+    Mismatch,
+    #[error("choose a password of your own, not the one you have now")]
+    Unchanged,
+    #[error(transparent)]
+    Weak(#[from] PasswordError),
+}
+
+/// Checks the password a user chooses for themselves, typed twice:
+/// strong, and not the one they have now (the one-time one, after a reset).
+pub fn check_new_password(username: &str, current: &str, new: &str, again: &str) -> Result<(), NewPasswordError> {
+    if new != again {
+        return Err(NewPasswordError::Mismatch);
+    }
+    if new == current {
+        return Err(NewPasswordError::Unchanged);
+    }
+    check_password(new, &[username])?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -314,6 +332,18 @@ mod tests {
         let weak = new_user("asha", "volunteer", "9", "hi", "", "asha123456", &|_| true);
         assert!(weak.unwrap_err().contains("too easy to guess"));
         assert!(new_user("asha", "volunteer", "9", "hi", "", "", &|_| true).unwrap_err().contains("blank"));
+    }
+
+    #[test]
+    fn a_chosen_password_is_strong_typed_twice_and_not_the_one_given() {
+        let given = "monsoon kites over the ganga";
+        let check = |new: &str, again: &str| check_new_password("asha", given, new, again);
+        assert!(matches!(check(given, given), Err(NewPasswordError::Unchanged)));
+        assert!(matches!(check("a different river", "a different rivers"), Err(NewPasswordError::Mismatch)));
+        assert!(matches!(check("asha123456", "asha123456"), Err(NewPasswordError::Weak(_))));
+        check("a lantern by the well", "a lantern by the well").unwrap();
+        assert!(matches!(one_time_password("asha", "password123"), Err(PasswordError::Guessable(_))));
+        assert!(one_time_password("asha", given).unwrap().starts_with("$argon2id$"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! back in the same query as the user, each as a comma-separated
 //! `string_agg` (PostgreSQL's, and SQLite's since 3.44; the bundled SQLite
 //! is newer), so a session lookup — every signed-in request — stays one
-//! round trip.
+//! round trip. Edits and password changes are in `changes.rs`.
 
 use chrono::{DateTime, Utc};
 
@@ -21,12 +21,14 @@ use crate::{
 /// stay static strings.
 macro_rules! user_columns {
     () => {
-        "u.id, u.username, u.role, u.phone, u.disabled_at,
+        "u.id, u.username, u.role, u.phone, u.disabled_at, u.password_reset_at,
          (SELECT string_agg(CAST(state_code AS TEXT), ',' ORDER BY state_code)
             FROM user_states WHERE user_id = u.id) AS states,
          (SELECT string_agg(language, ',' ORDER BY language) FROM user_languages WHERE user_id = u.id) AS languages"
     };
 }
+
+mod changes;
 
 /// A user as stored; states and languages comma-separated, `None` for none.
 #[derive(sqlx::FromRow)]
@@ -36,6 +38,9 @@ struct UserRow {
     role: String,
     phone: Option<String>,
     disabled_at: Option<DateTime<Utc>>,
+    /// When an admin last set a one-time password the user has not yet
+    /// replaced with their own.
+    password_reset_at: Option<DateTime<Utc>>,
     states: Option<String>,
     languages: Option<String>,
 }
@@ -74,6 +79,7 @@ impl UserRow {
             languages,
             phone: self.phone,
             disabled: self.disabled_at.is_some(),
+            must_change_password: self.password_reset_at.is_some(),
         })
     }
 }
@@ -291,6 +297,7 @@ mod tests {
             role: role.to_owned(),
             phone: None,
             disabled_at: None,
+            password_reset_at: None,
             states: states.map(str::to_owned),
             languages: languages.map(str::to_owned),
         }

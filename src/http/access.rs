@@ -2,7 +2,11 @@
 //! cannot forget a check:
 //!
 //! - [`SignedIn`]: a signed-in user (pages: else to the sign-in page; the
-//!   API: else 401).
+//!   API: else 401) who has a password of their own: one signed in with a
+//!   one-time password an admin set is sent to the password page (the API:
+//!   403) until they choose one.
+//! - [`Account`]: any signed-in user, even one who must still choose their
+//!   password: only the password page and signing out take it.
 //! - [`Admin`], [`Coordinator`]: a signed-in user of that role (403 else).
 //! - [`Csrf<U>`]: `U`, and the `X-CSRF-Token` header matches the session's
 //!   token (the JSON API's state-changing calls).
@@ -40,7 +44,29 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        super::session::signed_in(parts, app).await?.ok_or(AppError::SignIn)
+        let Account(who) = Account::from_request_parts(parts, app).await?;
+        if who.user.must_change_password {
+            return Err(AppError::PasswordChange);
+        }
+        Ok(who)
+    }
+}
+
+/// A signed-in user, whether or not they must still replace a one-time
+/// password: for the password page and signing out, nothing else.
+pub struct Account(pub SignedIn);
+
+impl FromRequestParts<AppState> for Account {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
+        super::session::signed_in(parts, app).await?.map(Self).ok_or(AppError::SignIn)
+    }
+}
+
+impl Authenticated for Account {
+    fn session(&self) -> &SignedIn {
+        &self.0
     }
 }
 

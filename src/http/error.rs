@@ -40,6 +40,10 @@ pub enum AppError {
     /// Not signed in: pages redirect to the sign-in page, the API says 401.
     #[error("sign in first")]
     SignIn,
+    /// Signed in with a one-time password an admin set: pages redirect to
+    /// the page that changes it, the API says 403.
+    #[error("choose a new password first, at /account/password")]
+    PasswordChange,
     /// 401, with the reason (a failed sign-in).
     #[error("{0}")]
     Unauthorized(Cow<'static, str>),
@@ -67,6 +71,9 @@ pub enum AppError {
     #[error("internal error: {0}")]
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
+
+/// Where a user chooses their own password.
+pub const PASSWORD_PAGE: &str = "/account/password";
 
 /// What an internal failure tells the client.
 const INTERNAL: &str = "something went wrong; try again";
@@ -102,12 +109,12 @@ impl AppError {
     }
 
     /// The status the JSON API answers with (pages differ only for
-    /// [`AppError::SignIn`], a redirect).
+    /// [`AppError::SignIn`] and [`AppError::PasswordChange`], redirects).
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::SignIn | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::PasswordChange => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -133,10 +140,12 @@ impl AppError {
         }
     }
 
-    /// The page form: plain text, or the redirect to the sign-in page.
+    /// The page form: plain text, or the redirect to the sign-in page (or
+    /// to the password page).
     fn page_response(&self) -> Response {
         match self {
             Self::SignIn => Redirect::to("/login").into_response(),
+            Self::PasswordChange => Redirect::to(PASSWORD_PAGE).into_response(),
             other => (other.status_code(), other.message().into_owned()).into_response(),
         }
     }
@@ -324,6 +333,18 @@ mod tests {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(!headers.contains_key(header::LOCATION));
         assert_eq!(body, r#"{"error":"sign in first"}"#);
+    }
+
+    #[tokio::test]
+    async fn a_password_to_change_is_a_redirect_to_its_page_on_pages_and_403_on_the_api() {
+        let router = failing(|| AppError::PasswordChange);
+        let (status, headers, _) = answer(router.clone(), "/page").await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers[header::LOCATION], PASSWORD_PAGE);
+        let (status, headers, body) = answer(router, "/api").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(!headers.contains_key(header::LOCATION));
+        assert_eq!(body, r#"{"error":"choose a new password first, at /account/password"}"#);
     }
 
     #[test]

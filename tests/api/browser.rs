@@ -186,3 +186,58 @@ async fn an_admin_on_a_phone_uploads_a_prompt_and_rolls_it_back() {
     assert!(page.contains("Now playing to callers: 1.5 s"), "the first take is active again");
     client.close().await.unwrap();
 }
+
+/// True when nothing on the page is wider than the screen.
+async fn fits_the_screen(client: &Client) -> bool {
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+    client.execute(fits, vec![]).await.unwrap() == json!(true)
+}
+
+#[tokio::test]
+async fn an_admin_on_a_phone_edits_a_user_and_the_users_page_fits_the_screen() {
+    let profile = tempfile::TempDir::new().unwrap();
+    let Some((_driver, client)) = browser(profile.path()).await else { return };
+    let app = spawn_app().await;
+    app.add_user("meera", "admin", "", "", "").await;
+    app.add_user("asha", "volunteer", "9", "hi", "+911000000431").await;
+    let many = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,16,17,18,19,20,21,22,23,24,27,28,29,30,32,33,34,35";
+    app.add_user("the.longest.username.here", "coordinator", many, "", "").await;
+
+    client.goto(&format!("{}/login", app.address)).await.unwrap();
+    client.find(Locator::Id("username")).await.unwrap().send_keys("meera").await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(&password("meera")).await.unwrap();
+    client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("header .who")).await.unwrap();
+    client.goto(&format!("{}/admin/users", app.address)).await.unwrap();
+    assert_eq!(client.execute("return window.innerWidth", vec![]).await.unwrap(), json!(360));
+    assert!(fits_the_screen(&client).await, "the folded list fits 360 pixels");
+
+    // Unfold asha's card and give her a language the catalog lacks.
+    client.find(Locator::Css("#user-asha summary")).await.unwrap().click().await.unwrap();
+    assert!(fits_the_screen(&client).await, "an unfolded card fits");
+    let languages = client.find(Locator::Id("languages-asha")).await.unwrap();
+    languages.clear().await.unwrap();
+    languages.send_keys("hi,xx").await.unwrap();
+    client.find(Locator::Id("states-asha")).await.unwrap().send_keys(",10").await.unwrap();
+    client.find(Locator::Css("#user-asha form.edit button")).await.unwrap().click().await.unwrap();
+    let error = text_containing(&client, "#user-asha .error", "xx").await;
+    assert!(error.contains("`xx` is not a language of the prompt catalog"), "{error}");
+    let kept = client.find(Locator::Id("states-asha")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("9,10"), "what was typed is still there");
+    assert!(fits_the_screen(&client).await, "a refusal fits too");
+    screenshot(&client, "7-users-refused.png").await;
+
+    let languages = client.find(Locator::Id("languages-asha")).await.unwrap();
+    languages.clear().await.unwrap();
+    languages.send_keys("hi,bn").await.unwrap();
+    client.find(Locator::Css("#user-asha form.edit button")).await.unwrap().click().await.unwrap();
+    let flash = text_containing(&client, ".flash", "asha").await;
+    assert!(flash.contains("saved"), "{flash}");
+    assert!(fits_the_screen(&client).await);
+    screenshot(&client, "8-users-saved.png").await;
+    client.close().await.unwrap();
+
+    let asha = app.users.users().await.unwrap().into_iter().find(|u| u.username == "asha").unwrap();
+    assert_eq!(asha.states.iter().map(|s| s.get()).collect::<Vec<_>>(), [9, 10]);
+    assert_eq!(asha.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>(), ["bn", "hi"]);
+}

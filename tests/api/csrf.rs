@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode, multipart};
 use serde_json::{Value, json};
 
-use super::helpers::{TestApp, repo_path, spawn_app};
+use super::helpers::{TestApp, password, repo_path, spawn_app};
 
 /// How a route's body is sent, apart from its CSRF token.
 #[derive(Clone, Copy)]
@@ -23,6 +23,16 @@ enum Body {
 /// (method, route as the router names it, a path it matches, body).
 const STATE_CHANGING: &[(&str, &str, &str, Body)] = &[
     ("POST", "/logout", "/logout", Body::Form(&[])),
+    (
+        "POST",
+        "/account/password",
+        "/account/password",
+        Body::Form(&[
+            ("current", "password-boss-kite-river"),
+            ("new", "quartz-violin-meadow-42"),
+            ("again", "quartz-violin-meadow-42"),
+        ]),
+    ),
     ("POST", "/queue/claim", "/queue/claim", Body::Form(&[])),
     ("POST", "/cases/{id}/outcome", "/cases/1/outcome", Body::Form(&[("outcome", "resolved")])),
     ("POST", "/cases/{id}/release", "/cases/1/release", Body::Form(&[])),
@@ -32,6 +42,18 @@ const STATE_CHANGING: &[(&str, &str, &str, Body)] = &[
         "/admin/users",
         "/admin/users",
         Body::Form(&[("username", "mallory"), ("role", "admin"), ("password", "quartz-violin-meadow-42")]),
+    ),
+    (
+        "POST",
+        "/admin/users/{name}/edit",
+        "/admin/users/target/edit",
+        Body::Form(&[("role", "admin"), ("states", ""), ("languages", ""), ("phone", "")]),
+    ),
+    (
+        "POST",
+        "/admin/users/{name}/password",
+        "/admin/users/target/password",
+        Body::Form(&[("password", "quartz-violin-meadow-42")]),
     ),
     ("POST", "/admin/users/{name}/disable", "/admin/users/target/disable", Body::Form(&[])),
     ("POST", "/admin/users/{name}/enable", "/admin/users/target/enable", Body::Form(&[])),
@@ -172,6 +194,20 @@ async fn every_state_changing_route_refuses_a_cookie_session_without_its_csrf_to
     let users = app.users.users().await.unwrap();
     assert!(!users.iter().any(|u| u.username == "mallory"), "no user added");
     assert!(users.iter().all(|u| !u.disabled), "nobody disabled");
+    let target = users.iter().find(|u| u.username == "target").unwrap();
+    assert_eq!(target.role.as_str(), "volunteer", "nobody edited");
+    assert!(users.iter().all(|u| !u.must_change_password), "no password reset");
+    assert_eq!(
+        app.client
+            .post(format!("{}/api/v1/login", app.address))
+            .json(&json!({"username": "boss", "password": password("boss")}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "boss's password as it was"
+    );
     let versions = app.api(&boss, Method::GET, "/api/v1/prompts/hi/welcome/versions").send().await.unwrap();
     assert_eq!(versions.json::<Value>().await.unwrap(), json!([]), "nothing uploaded");
     let claimed = app.api(&other, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
@@ -179,9 +215,9 @@ async fn every_state_changing_route_refuses_a_cookie_session_without_its_csrf_to
 
     // The same requests with the token go through (two of them, to show
     // the table's requests are real; redirects are followed).
-    let take = send(&app, &cookie, &STATE_CHANGING[1], Some(&boss.csrf)).await;
+    let take = send(&app, &cookie, &STATE_CHANGING[2], Some(&boss.csrf)).await;
     assert_eq!(take.status(), 200);
-    let add = send(&app, &cookie, &STATE_CHANGING[5], Some(&boss.csrf)).await;
+    let add = send(&app, &cookie, &STATE_CHANGING[6], Some(&boss.csrf)).await;
     assert_eq!(add.status(), 200);
     assert!(app.users.users().await.unwrap().iter().any(|u| u.username == "mallory"), "added");
 }

@@ -1,7 +1,9 @@
 //! The users' store on either backend: what a user serves reads back as it
-//! was given, and disabling a user is all or nothing.
+//! was given, and disabling or editing a user is all or nothing.
 
 use reqwest::{Method, StatusCode};
+
+use sampark::auth::{Profile, ProfileChange};
 
 use super::helpers::spawn_app;
 
@@ -60,4 +62,42 @@ async fn a_disabling_that_fails_part_way_leaves_the_user_signed_in_and_holding_t
     assert_eq!(queue.status(), StatusCode::OK, "still signed in");
     let held = app.database.scalar("SELECT count(*) FROM cases WHERE claimed_by IS NOT NULL").await;
     assert_eq!(held, 1);
+}
+
+#[tokio::test]
+async fn an_edit_that_fails_part_way_leaves_the_user_as_they_were() {
+    let app = spawn_app().await;
+    app.add_user("asha", "volunteer", "9", "hi", "").await;
+    // Arrange: the database refuses Bengali, the last thing the edit writes.
+    if app.database.is_postgres() {
+        app.database
+            .execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$")
+            .await;
+        app.database
+            .execute(
+                "CREATE TRIGGER no_bengali BEFORE INSERT ON user_languages FOR EACH ROW
+                 WHEN (NEW.language = 'bn') EXECUTE FUNCTION refuse()",
+            )
+            .await;
+    } else {
+        app.database
+            .execute(
+                "CREATE TRIGGER no_bengali BEFORE INSERT ON user_languages WHEN NEW.language = 'bn'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .await;
+    }
+    let before = app.users.user("asha").await.unwrap().unwrap();
+    let change = ProfileChange {
+        role: Some("coordinator"),
+        states: Some("10"),
+        languages: Some("bn"),
+        phone: Some("+911000000441"),
+    };
+    let profile = Profile::of(&before).with(&change, &|_| true).unwrap();
+
+    let edited = app.users.update_profile("asha", &profile).await;
+
+    assert!(edited.is_err(), "the last insert failed");
+    assert_eq!(app.users.user("asha").await.unwrap().unwrap(), before, "role, states, phone as they were");
 }

@@ -15,7 +15,7 @@ use axum::{
 use serde::Deserialize;
 use tower::ServiceExt;
 
-use super::{Admin, Coordinator, Csrf, CsrfForm, CsrfUpload, NoFields};
+use super::{Account, Admin, Coordinator, Csrf, CsrfForm, CsrfUpload, NoFields};
 use crate::http::{
     AppState,
     error::as_json,
@@ -66,6 +66,7 @@ fn router(app: AppState) -> Router {
         Router::new().route("/api/write", post(|_: Csrf<SignedIn>| async { "written" })).layer(map_response(as_json));
     Router::new()
         .route("/user", get(|who: SignedIn| async move { who.user.username }))
+        .route("/account", get(|Account(who): Account| async move { who.user.username }))
         .route("/admin", get(|_: Admin| async { "admin" }))
         .route("/coordinator", get(|_: Coordinator| async { "coordinator" }))
         .route("/form", post(|CsrfForm(_, form): CsrfForm<SignedIn, Named>| async move { form.name }))
@@ -125,6 +126,31 @@ fn form_headers() -> HeaderMap {
 async fn post_form(router: &Router, path: &str, who: Who<'_>, form: &str) -> (StatusCode, String) {
     let (status, _, body) = send(router, Method::POST, path, who, form_headers(), Body::from(form.to_owned())).await;
     (status, body)
+}
+
+#[tokio::test]
+async fn a_user_with_a_one_time_password_reaches_only_what_takes_any_account() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let app = state(&dir).await;
+    let (_, _) = session(&app, "boss", "admin").await;
+    let hash = crate::auth::one_time_password("boss", "river stones and mango leaves").unwrap();
+    app.users.reset_password("boss", &hash, app.desk.now()).await.unwrap();
+    let client = "127.0.0.1".parse().unwrap();
+    let attempt = Attempt { username: "boss", password: "river stones and mango leaves", client, device: None };
+    let Ok(session) = sign_in(&app, attempt).await else { panic!("boss signs in") };
+    let router = router(app);
+
+    for path in ["/user", "/admin", "/coordinator"] {
+        let (status, headers, _) =
+            send(&router, Method::GET, path, Who::Cookie(&session.token), HeaderMap::new(), Body::empty()).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(headers[header::LOCATION], "/account/password", "{path}");
+    }
+    let (status, _, name) =
+        send(&router, Method::GET, "/account", Who::Cookie(&session.token), HeaderMap::new(), Body::empty()).await;
+    assert_eq!((status, name.as_str()), (StatusCode::OK, "boss"));
+    let api = send(&router, Method::POST, "/api/write", Who::Bearer(&session.token), HeaderMap::new(), Body::empty());
+    assert_eq!(api.await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

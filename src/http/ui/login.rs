@@ -15,9 +15,9 @@ use serde::Deserialize;
 use super::page;
 use crate::http::{
     AppState,
-    access::CsrfForm,
-    error::AppError,
-    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in},
+    access::{Account, CsrfForm},
+    error::{AppError, PASSWORD_PAGE},
+    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, device_cookie, session_cookie, sign_in},
 };
 
 pub fn router() -> Router<AppState> {
@@ -80,7 +80,9 @@ async fn login(
                 (header::SET_COOKIE, session_cookie(&app, Some(&session.token))),
                 (header::SET_COOKIE, device_cookie(&app, &session.device)),
             ];
-            (AppendHeaders(cookies), Redirect::to("/")).into_response()
+            // A one-time password an admin set leads straight to choosing one's own.
+            let next = if session.user.must_change_password { PASSWORD_PAGE } else { "/" };
+            (AppendHeaders(cookies), Redirect::to(next)).into_response()
         }
         Err(SignInError::Invalid) => {
             (StatusCode::UNAUTHORIZED, login_form(Some("गलत यूज़रनेम या पासवर्ड · Wrong username or password")))
@@ -109,7 +111,12 @@ fn retry_later(status: StatusCode, wait: std::time::Duration, message: &str) -> 
     (status, [(header::RETRY_AFTER, retry)], login_form(Some(message))).into_response()
 }
 
-async fn logout(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<SignedIn>) -> Result<Response, AppError> {
+/// Signing out works for everyone signed in, a user who must still choose
+/// their password too.
+async fn logout(
+    State(app): State<AppState>,
+    CsrfForm(Account(who), _): CsrfForm<Account>,
+) -> Result<Response, AppError> {
     app.users.delete_session(&who.token_hash).await?;
     Ok(([(header::SET_COOKIE, session_cookie(&app, None))], Redirect::to("/login")).into_response())
 }

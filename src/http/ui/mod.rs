@@ -3,6 +3,7 @@
 //! JavaScript needed. Every form carries the session's CSRF token, which
 //! its handler checks by taking the form as a [`super::access::CsrfForm`].
 
+mod account;
 mod admin;
 mod calling;
 mod charts;
@@ -25,6 +26,7 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::router())
+        .merge(account::router())
         .merge(desk::router())
         .merge(calling::router())
         .merge(admin::router())
@@ -54,7 +56,9 @@ fieldset input[type=radio]{width:auto}.flash{background:#e6f2ec;border-left:4px 
 .error{background:#fbeae5;border-left:4px solid #a3361d;padding:.5rem}.notice{background:#eef4fb;border-left:4px solid #1d5fa3;padding:.5rem}.notice pre{white-space:pre-wrap;word-break:break-all}.muted{color:#666;font-size:.9rem}
 .medical{color:#a3361d;font-weight:700}.scroll{overflow-x:auto}
 table.matrix td,table.matrix th{white-space:nowrap;font-size:.8rem;padding:.25rem}
-table.matrix td:first-child{white-space:normal;word-break:break-all;max-width:7rem}audio{width:100%}svg{max-width:100%;height:auto;background:#fff}
+table.matrix td:first-child{white-space:normal;word-break:break-all;max-width:7rem}
+summary{cursor:pointer;padding:.25rem 0}ul.codes{columns:2;padding-left:1.2rem;font-size:.9rem;margin:.4rem 0}
+details.user form+form,details.user p.error{border-top:1px solid #eee;margin-top:.5rem;padding-top:.25rem}audio{width:100%}svg{max-width:100%;height:auto;background:#fff}
 "#;
 
 /// A page with the header (and the user's name and sign-out when signed in).
@@ -72,10 +76,13 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                 header {
                     a href="/" { strong { "सम्पर्क Sampark" } }
                     @if let Some(who) = who {
-                        @if who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } }
-                        @if who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
+                        // Until a one-time password is replaced, no page but that one opens.
+                        @let working = !who.user.must_change_password;
+                        @if working && who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } }
+                        @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {
-                            (who.user.username) " (" (who.user.role) ") "
+                            a href="/account/password" title="पासवर्ड बदलें · Change your password" { (who.user.username) }
+                            " (" (who.user.role) ") "
                             form method="post" action="/logout" style="display:inline" {
                                 (csrf_field(who))
                                 button.secondary type="submit" style="padding:.3rem .6rem;min-height:0;font-size:.85rem" { "बाहर · Sign out" }
