@@ -161,6 +161,9 @@ impl UserStore {
         // Rolled back on drop if any statement fails: nobody is left
         // disabled while still signed in or holding a case.
         let mut tx = self.db.begin().await?;
+        if disabled {
+            changes::keep_an_admin(&mut tx, username).await?;
+        }
         let id: Option<i64> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(USER).bind(disabled_at).bind(username).fetch_optional(&mut **conn).await?
         });

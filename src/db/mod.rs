@@ -29,6 +29,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A change the rules do not allow, and why (said to whoever asked).
+    #[error("{0}")]
+    Refused(String),
     /// Only `serve` and `migrate` make a database.
     #[error(
         "there is no database at {}: `sampark serve` or `sampark migrate` makes one; \

@@ -205,7 +205,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found("not found"),
-            StoreError::Conflict(_) => Self::conflict(e.to_string()),
+            StoreError::Conflict(_) | StoreError::Refused(_) => Self::conflict(e.to_string()),
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -243,3 +243,28 @@ async fn the_admin_page_refuses_to_add_a_user_with_an_unknown_language_or_state_
     }
     assert_eq!(app.users.users().await.unwrap().len(), 1, "nobody added");
 }
+
+/// Nobody can take away the last admin: demoting or disabling the only
+/// admin who can sign in would leave no one to manage users or undo it.
+#[tokio::test]
+async fn the_only_admin_cannot_be_demoted_or_disabled() {
+    let app = spawn_app().await;
+    app.add_user("boss", "admin", "", "", "").await;
+
+    let demoted = run(&app, &["users", "edit", "boss", "--role", "coordinator", "--states", "9"]);
+    let disabled = run(&app, &["users", "disable", "boss"]);
+
+    for refused in [&demoted, &disabled] {
+        assert!(!refused.status.success());
+        assert!(stderr(refused).contains("the only admin who can sign in"), "{}", stderr(refused));
+    }
+    let boss = user(&app, "boss").await;
+    assert_eq!((boss.role.as_str(), boss.disabled), ("admin", false), "nothing changed");
+
+    // With a second admin, either may step down.
+    app.add_user("deputy", "admin", "", "", "").await;
+    let disabled = run(&app, &["users", "disable", "boss"]);
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    let demoted = run(&app, &["users", "edit", "deputy", "--role", "volunteer", "--states", "9", "--languages", "hi"]);
+    assert!(!demoted.status.success(), "deputy is now the only enabled admin");
+}

@@ -7,10 +7,28 @@ use chrono::{DateTime, Utc};
 
 use super::{UserRow, UserStore};
 use crate::{
-    auth::{Profile, User},
-    db::StoreError,
+    auth::{Profile, Role, User},
+    db::{StoreError, Tx},
     on_db, on_tx,
 };
+
+/// Refuses, inside `tx`, a change that would leave `username` no longer an
+/// admin when they are the only enabled one: nobody could then manage users
+/// or prompts, nor undo it. The enabled admins' rows are locked
+/// (PostgreSQL) so two admins cannot each demote the other at once.
+pub(super) async fn keep_an_admin(tx: &mut Tx<'_>, username: &str) -> Result<(), StoreError> {
+    let admins: Vec<String> = on_tx!(tx, conn, d => {
+        const SQL: &str =
+            concat!("SELECT username FROM users WHERE role = 'admin' AND disabled_at IS NULL", d::for_update!());
+        sqlx::query_scalar(SQL).fetch_all(&mut **conn).await?
+    });
+    if admins == [username] {
+        return Err(StoreError::Refused(format!(
+            "`{username}` is the only admin who can sign in: make another admin first"
+        )));
+    }
+    Ok(())
+}
 
 impl UserStore {
     /// The user called `username`, if there is one (disabled users too).
@@ -23,7 +41,7 @@ impl UserStore {
 
     /// Replaces a user's role, states, languages and phone (as
     /// [`Profile::with`] checked them), all or nothing; the user as they
-    /// now are. Their sessions stay: each request reads the user afresh, so
+    /// now are. [`StoreError::Refused`] for the last admin made something else. Their sessions stay: each request reads the user afresh, so
     /// the new scope holds from the next one. [`StoreError::NotFound`] for
     /// no such user.
     pub async fn update_profile(&self, username: &str, profile: &Profile) -> Result<User, StoreError> {
@@ -35,6 +53,9 @@ impl UserStore {
         // Rolled back on drop if any statement fails: no user is left with
         // the new role and the old states.
         let mut tx = self.db.begin().await?;
+        if profile.role != Role::Admin {
+            keep_an_admin(&mut tx, username).await?;
+        }
         let id: Option<i64> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar(USER)
                 .bind(profile.role.as_str())
