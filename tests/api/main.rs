@@ -3,6 +3,8 @@
 //! as Twilio signs.
 
 mod browser;
+mod case_page;
+mod case_screen;
 mod cli;
 mod connections;
 mod crash;
