@@ -22,6 +22,7 @@ mod malformed;
 mod operations;
 mod outage;
 mod prompts;
+mod reports;
 mod robustness;
 mod security;
 mod sequences;
