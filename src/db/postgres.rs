@@ -68,10 +68,12 @@ pub(crate) async fn advisory_xact_lock(conn: &mut sqlx::PgConnection, name: &str
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(name).execute(conn).await.map(drop)
 }
 
-/// The UTC day (`YYYY-MM-DD`) of a timestamp column.
-macro_rules! utc_day {
+/// The India day (`YYYY-MM-DD`, IST = UTC+05:30, no daylight saving) of a
+/// timestamp column: the same fixed offset as SQLite's (not the server's
+/// time-zone database).
+macro_rules! india_day {
     ($column:literal) => {
-        concat!("to_char(", $column, " AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+        concat!("to_char((", $column, " AT TIME ZONE 'UTC') + interval '330 minutes', 'YYYY-MM-DD')")
     };
 }
-pub(crate) use utc_day;
+pub(crate) use india_day;

@@ -152,14 +152,17 @@ pub(crate) async fn advisory_xact_lock(_conn: &mut sqlx::SqliteConnection, _name
     Ok(())
 }
 
-/// The UTC day (`YYYY-MM-DD`) of a timestamp column: timestamps are stored
-/// as RFC 3339 text in UTC, so it is the first ten characters.
-macro_rules! utc_day {
+/// The India day (`YYYY-MM-DD`, IST = UTC+05:30, no daylight saving) of a
+/// timestamp column: timestamps are stored as RFC 3339 text in UTC, so its
+/// first 19 characters are the UTC time to the second (cut there: SQLite
+/// rounds fractions to milliseconds, which would carry 23:59:59.9996 into
+/// the next day), moved by 330 minutes.
+macro_rules! india_day {
     ($column:literal) => {
-        concat!("substr(", $column, ", 1, 10)")
+        concat!("date(substr(", $column, ", 1, 19), '+330 minutes')")
     };
 }
-pub(crate) use utc_day;
+pub(crate) use india_day;
 
 /// Statements over a group of rows, for group commit: `template` with
 /// `{rows}` replaced by `(?, …, ?), (?, …), …` for `rows` rows of `columns`

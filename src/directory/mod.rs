@@ -13,7 +13,7 @@ use std::{
 
 mod pins;
 
-pub use pins::{PinCode, pin_code};
+pub use pins::{PinCode, PinError, look_up_pin, pin_code};
 
 use serde::Deserialize;
 

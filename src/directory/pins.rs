@@ -39,15 +39,32 @@ fn table() -> &'static HashMap<u32, PinCode> {
 
 /// The post offices of a six-digit PIN code.
 pub fn pin_code(pin: &str) -> Option<&'static PinCode> {
+    look_up_pin(pin).ok()
+}
+
+/// Why a PIN code has no post offices to show (words for the case page).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("पिन कोड छह अंकों का होता है · A PIN code has six digits")]
+    NotSixDigits,
+    #[error("पिन कोड {0} का कोई डाकघर नहीं मिला · No post office has PIN code {0}")]
+    Unknown(String),
+}
+
+/// The post offices of a PIN code as a volunteer typed it (spaces
+/// around it ignored), or why there are none.
+pub fn look_up_pin(text: &str) -> Result<&'static PinCode, PinError> {
+    let pin = text.trim();
     if pin.len() != 6 || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+        return Err(PinError::NotSixDigits);
     }
-    table().get(&pin.parse().ok()?)
+    let number: u32 = pin.parse().map_err(|_| PinError::NotSixDigits)?;
+    table().get(&number).ok_or_else(|| PinError::Unknown(pin.to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pin_code;
+    use super::{PinError, look_up_pin, pin_code};
     use crate::domain::{DistrictCode, StateCode};
 
     #[test]
@@ -57,5 +74,14 @@ mod tests {
         assert_eq!((delhi.state, delhi.district), (StateCode::new(7).ok(), DistrictCode::new(79).ok()));
         assert!(pin_code("000000").is_none());
         assert!(pin_code("11000").is_none());
+    }
+
+    #[test]
+    fn a_look_up_says_why_a_pin_has_no_offices() {
+        assert!(look_up_pin(" 110001 ").is_ok(), "spaces around it are ignored");
+        assert_eq!(look_up_pin("11000").unwrap_err(), PinError::NotSixDigits);
+        assert_eq!(look_up_pin("11000a").unwrap_err(), PinError::NotSixDigits);
+        assert_eq!(look_up_pin("000000").unwrap_err(), PinError::Unknown("000000".to_owned()));
+        assert!(PinError::Unknown("000000".to_owned()).to_string().contains("No post office has PIN code 000000"));
     }
 }

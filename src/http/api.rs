@@ -25,7 +25,7 @@ use super::{
 use crate::{
     directory::Directory,
     domain::PhoneNumber,
-    queue::{CaseHistory, ClaimCheck, OpenedCase, OutcomeForm},
+    queue::{CaseHistory, ClaimCheck, OpenedCase, OutcomeForm, OutcomeKind},
 };
 
 pub fn router() -> Router<AppState> {
@@ -98,6 +98,9 @@ struct CaseJson {
     home_state_name: Option<String>,
     home_district_name: Option<String>,
     recording: Option<String>,
+    /// The outcomes that fit the case (none that needs a call without the
+    /// caller's number).
+    outcomes: Vec<&'static str>,
     history: CaseHistory,
 }
 
@@ -107,6 +110,7 @@ fn case_json(opened: OpenedCase) -> CaseJson {
     let state = opened.case.home_state_code.and_then(|c| directory.state(c));
     let district = opened.case.home_district_code.and_then(|c| directory.district(c));
     let recording = opened.case.recording_url.as_ref().map(|_| format!("/cases/{}/recording", opened.case.id));
+    let outcomes = OutcomeKind::fitting(opened.case.phone.is_some()).map(OutcomeKind::as_str).collect();
     let mut case = serde_json::to_value(&opened.case).expect("a case serialises");
     case["phone"] = json!(opened.phone);
     case.as_object_mut().expect("an object").remove("recording_url");
@@ -117,6 +121,7 @@ fn case_json(opened: OpenedCase) -> CaseJson {
         home_state_name: state.map(|s| s.name.clone()),
         home_district_name: district.map(|d| d.name.clone()),
         recording,
+        outcomes,
         history: opened.history,
     }
 }
@@ -143,6 +148,13 @@ fn claim_check(check: ClaimCheck) -> Result<(), AppError> {
         ClaimCheck::Done => Ok(()),
         ClaimCheck::NotFound => Err(no_such_case()),
         ClaimCheck::NotHeld => Err(AppError::conflict("take the case first (your claim may have run out)")),
+        ClaimCheck::NeedsNumber => {
+            let fitting: Vec<_> = OutcomeKind::fitting(false).map(OutcomeKind::as_str).collect();
+            Err(AppError::unprocessable(format!(
+                "the caller withheld their number: this outcome needs a call (record one of {})",
+                fitting.join(", ")
+            )))
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod guard;
 mod health;
 mod kookoo;
 mod metrics_route;
+mod pins;
 mod plivo;
 mod prompt_uploads;
 mod prompts;
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics_route::router())
         .merge(api::router())
+        .merge(pins::router())
         .merge(prompt_uploads::small_router())
         .merge(ui::router())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -154,11 +156,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
-/// The Content-Security-Policy of every answer. The pages use no script and
-/// no other origin; their styles are inline (one `<style>` and a few
-/// `style=` attributes), so styles may be. Never inside a frame
-/// (clickjacking a volunteer into "take next" or "call now").
-const CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+/// The Content-Security-Policy of every answer. The pages use no other
+/// origin and no inline script (the case page's one script is the file
+/// `/desk.js`); their styles are inline (one `<style>` and a few `style=`
+/// attributes), so styles may be. Never inside a frame (clickjacking a
+/// volunteer into "take next" or "call now").
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// A webhook the database could not take.

@@ -24,6 +24,6 @@ mod sources;
 mod twilio;
 
 pub use address::is_public;
-pub use fetch::{FetchError, MediaClient};
+pub use fetch::{FetchError, MAX_VOICE_MESSAGE, MediaClient, VOICE_MESSAGE_DEADLINE, VoiceMessage};
 pub use sources::{RecordingSources, Source, SourceError};
 pub use twilio::{TwilioRecording, twilio_recording};

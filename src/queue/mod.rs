@@ -9,18 +9,23 @@
 //!   and a lease that runs out puts the case back.
 //! - "No answer" puts the case back after 30 minutes, then 2 hours, then a
 //!   day; the fifth closes it as unreachable.
+//! - A case without the caller's number takes only the outcomes that need
+//!   no call ([`fits`]); "cannot call back" closes it.
 
 mod desk;
+mod form;
+mod outcome;
 pub mod store;
 mod views;
 
 pub use desk::{Desk, OpenedCase};
+pub use form::OutcomeForm;
+pub use outcome::{Disposition, Outcome, OutcomeKind, disposition, fits, no_answer_backoff};
 pub use store::QueueStore;
 pub use views::{AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount};
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -74,87 +79,6 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(15 * 60);
 /// "No answer" attempts before a case is closed as unreachable.
 pub const MAX_NO_ANSWER: u32 = 5;
 
-/// What happened when a volunteer called back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    /// The caller was helped; the case is closed.
-    Resolved,
-    /// Referred on (district officer, state cell…); out of the callback queue.
-    FollowUp { referred_to: String },
-    /// Nobody answered: back in the queue after a backoff.
-    NoAnswer,
-    /// Not the caller's number; the case is closed.
-    WrongNumber,
-    /// The caller asked to be called at a given time.
-    CallBack { at: DateTime<Utc> },
-}
-
-impl Outcome {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Resolved => "resolved",
-            Self::FollowUp { .. } => "follow_up",
-            Self::NoAnswer => "no_answer",
-            Self::WrongNumber => "wrong_number",
-            Self::CallBack { .. } => "call_back",
-        }
-    }
-
-    /// Who the caller was referred to (follow-up only).
-    pub fn referred_to(&self) -> Option<&str> {
-        match self {
-            Self::FollowUp { referred_to } => Some(referred_to),
-            _ => None,
-        }
-    }
-
-    /// When the caller asked to be called (call-back only).
-    pub fn callback_at(&self) -> Option<DateTime<Utc>> {
-        match self {
-            Self::CallBack { at } => Some(*at),
-            _ => None,
-        }
-    }
-}
-
-/// Where an outcome leaves the case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Disposition {
-    pub status: &'static str,
-    /// Closed cases leave the queue; a new call opens a new case.
-    pub closed: bool,
-    /// When the case may be taken again (queued cases only).
-    pub next_attempt_at: Option<DateTime<Utc>>,
-}
-
-/// The backoff after the `n`th "no answer" (1-based).
-pub fn no_answer_backoff(n: u32) -> Duration {
-    match n {
-        0 | 1 => Duration::from_secs(30 * 60),
-        2 => Duration::from_secs(2 * 60 * 60),
-        _ => Duration::from_secs(24 * 60 * 60),
-    }
-}
-
-/// What an outcome does to a case that has had `no_answers` before it.
-pub fn disposition(outcome: &Outcome, no_answers: u32, now: DateTime<Utc>) -> Disposition {
-    let queued = |at: Option<DateTime<Utc>>| Disposition { status: "queued", closed: false, next_attempt_at: at };
-    match outcome {
-        Outcome::Resolved => Disposition { status: "resolved", closed: true, next_attempt_at: None },
-        Outcome::WrongNumber => Disposition { status: "wrong_number", closed: true, next_attempt_at: None },
-        Outcome::FollowUp { .. } => Disposition { status: "follow_up", closed: false, next_attempt_at: None },
-        Outcome::CallBack { at } => queued(Some(*at)),
-        Outcome::NoAnswer if no_answers + 1 >= MAX_NO_ANSWER => {
-            Disposition { status: "unreachable", closed: true, next_attempt_at: None }
-        }
-        Outcome::NoAnswer => {
-            let wait = chrono::Duration::from_std(no_answer_backoff(no_answers + 1)).expect("small durations");
-            queued(Some(now + wait))
-        }
-    }
-}
-
 /// What a volunteer fills in from the conversation (the seed questionnaire).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CaseNotes {
@@ -202,45 +126,6 @@ impl CaseNotes {
 mod tests {
     use super::*;
 
-    fn at(h: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000 + h * 3600, 0).unwrap()
-    }
-
-    #[test]
-    fn no_answer_backs_off_then_closes_as_unreachable_at_the_fifth() {
-        let now = at(0);
-        let waits: Vec<_> =
-            (0..4).map(|n| disposition(&Outcome::NoAnswer, n, now).next_attempt_at.unwrap() - now).collect();
-        assert_eq!(
-            waits,
-            [
-                chrono::Duration::minutes(30),
-                chrono::Duration::hours(2),
-                chrono::Duration::hours(24),
-                chrono::Duration::hours(24)
-            ]
-        );
-        let fifth = disposition(&Outcome::NoAnswer, 4, now);
-        assert_eq!((fifth.status, fifth.closed), ("unreachable", true));
-    }
-
-    #[test]
-    fn outcomes_close_or_requeue() {
-        let now = at(0);
-        assert!(disposition(&Outcome::Resolved, 0, now).closed);
-        assert!(disposition(&Outcome::WrongNumber, 0, now).closed);
-        let follow = disposition(&Outcome::FollowUp { referred_to: "district officer".to_owned() }, 0, now);
-        assert_eq!((follow.status, follow.closed), ("follow_up", false));
-        let later = disposition(&Outcome::CallBack { at: at(5) }, 0, now);
-        assert_eq!((later.status, later.next_attempt_at), ("queued", Some(at(5))));
-        let referred = Outcome::FollowUp { referred_to: "district officer".to_owned() };
-        assert_eq!((referred.referred_to(), referred.callback_at()), (Some("district officer"), None));
-        assert_eq!(
-            (Outcome::CallBack { at: at(5) }.callback_at(), Outcome::Resolved.referred_to()),
-            (Some(at(5)), None)
-        );
-    }
-
     #[test]
     fn scopes_follow_role_state_and_language() {
         let hi = Language::parse("hi").unwrap();
@@ -272,67 +157,5 @@ mod tests {
         assert_eq!(cleaned.ward, None);
         let bad_pin = CaseNotes { pin_code: Some("8000".to_owned()), ..CaseNotes::default() };
         assert!(bad_pin.cleaned().is_err());
-    }
-}
-
-/// An outcome as a form or JSON body sends it: flat fields.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct OutcomeForm {
-    pub outcome: String,
-    #[serde(default)]
-    pub notes: Option<String>,
-    #[serde(default)]
-    pub referred_to: Option<String>,
-    /// RFC 3339, or `YYYY-MM-DDTHH:MM` (an HTML datetime-local) in India time.
-    #[serde(default)]
-    pub callback_at: Option<String>,
-    #[serde(default, flatten)]
-    pub details: CaseNotes,
-}
-
-/// India Standard Time, for times people type.
-fn ist() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("a valid offset")
-}
-
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok()?;
-    local.and_local_timezone(ist()).single().map(|t| t.with_timezone(&Utc))
-}
-
-impl OutcomeForm {
-    /// Checks the form: a known outcome, a referral for follow-up, a future
-    /// time (within 30 days) for a call-back, fields of sane length.
-    pub fn into_report(self, now: DateTime<Utc>) -> Result<OutcomeReport, String> {
-        let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let outcome = match self.outcome.as_str() {
-            "resolved" => Outcome::Resolved,
-            "no_answer" => Outcome::NoAnswer,
-            "wrong_number" => Outcome::WrongNumber,
-            "follow_up" => {
-                let referred_to = text(self.referred_to).ok_or("say who the caller was referred to")?;
-                if referred_to.chars().count() > MAX_FIELD {
-                    return Err(format!("referred_to is longer than {MAX_FIELD} characters"));
-                }
-                Outcome::FollowUp { referred_to }
-            }
-            "call_back" => {
-                let raw = text(self.callback_at).ok_or("give the time the caller asked to be called")?;
-                let at = parse_time(&raw).ok_or("the call-back time is not a date and time")?;
-                if at <= now || at > now + chrono::Duration::days(30) {
-                    return Err("the call-back time must be in the next 30 days".to_owned());
-                }
-                Outcome::CallBack { at }
-            }
-            other => return Err(format!("`{other}` is not an outcome")),
-        };
-        let notes = text(self.notes);
-        if notes.as_ref().is_some_and(|n| n.chars().count() > 4 * MAX_FIELD) {
-            return Err("the notes are too long".to_owned());
-        }
-        Ok(OutcomeReport { outcome, notes, details: self.details.cleaned()? })
     }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use self::outcome::{fill_attempt, hold, store_outcome};
 use super::{
-    AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Scope, disposition,
+    AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Scope, disposition, fits,
 };
 use crate::{
     db::{Db, StoreError, corrupt, is_unique_violation},
@@ -241,7 +241,8 @@ impl QueueStore {
     }
 
     /// Records a callback's outcome on a held case and releases it; the
-    /// case goes where [`disposition`] says.
+    /// case goes where [`disposition`] says. An outcome that needs a call,
+    /// on a case without the caller's number, is refused ([`fits`]).
     pub async fn record_outcome(
         &self,
         scope: &Scope,
@@ -251,11 +252,15 @@ impl QueueStore {
     ) -> Result<ClaimCheck, StoreError> {
         // Rolled back on drop if a step fails or the case is not held.
         let mut tx = self.db.begin().await?;
-        let Some(no_answers) = hold(&mut tx, scope, id, now).await? else {
+        let Some(held) = hold(&mut tx, scope, id, now).await? else {
             drop(tx);
             return self.why_not(scope, id).await;
         };
-        let no_answers = u32::try_from(no_answers).map_err(|_| corrupt("case no-answer count"))?;
+        if !fits(&report.outcome, held.has_number) {
+            drop(tx);
+            return Ok(ClaimCheck::NeedsNumber);
+        }
+        let no_answers = u32::try_from(held.no_answer_attempts).map_err(|_| corrupt("case no-answer count"))?;
         let disposition = disposition(&report.outcome, no_answers, now);
         store_outcome(&mut tx, id, report, &disposition, now).await?;
         fill_attempt(&mut tx, scope.user_id, id, report, now).await?;

@@ -94,4 +94,7 @@ pub enum ClaimCheck {
     NotFound,
     /// The user does not hold a live claim on the case.
     NotHeld,
+    /// The caller's number was withheld, and the outcome needs a call
+    /// (see [`super::fits`]); nothing was recorded.
+    NeedsNumber,
 }

@@ -4,7 +4,8 @@
 //! What differs by backend is how the scope's lists are bound and read
 //! (`d::in_scope!`, the queue's filter, bound by `queue::store::scoped!`: JSON
 //! arrays and `json_each` on SQLite, arrays and
-//! `ANY` on PostgreSQL) and how a timestamp becomes its day (`d::utc_day!`).
+//! `ANY` on PostgreSQL) and how a timestamp becomes its India day
+//! (`d::india_day!`).
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream::BoxStream};
@@ -82,12 +83,12 @@ impl ReportStore {
         Ok(rows.into_iter().map(|r| (r.user_id, r.attempts, r.latest)).collect())
     }
 
-    /// Outcomes per day (UTC) since `since`, for cases in scope.
+    /// Outcomes per India day since `since`, for cases in scope.
     pub async fn outcomes_per_day(&self, scope: &Scope, since: DateTime<Utc>) -> Result<Vec<DayOutcomes>, StoreError> {
         Ok(on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
                 "SELECT ",
-                d::utc_day!("a.finished_at"),
+                d::india_day!("a.finished_at"),
                 " AS day, a.outcome, count(*) AS count FROM attempts a
                  JOIN cases ON cases.id = a.case_id
                  WHERE a.outcome IS NOT NULL AND a.finished_at >= $4 AND ",

@@ -14,7 +14,7 @@ use serde_json::json;
 use tokio::process::{Child, Command};
 
 use super::{
-    helpers::{password, spawn_app},
+    helpers::{fake_gateway, password, spawn_app, spawn_app_with},
     twilio_sim::Call,
 };
 
@@ -24,6 +24,11 @@ fn which(program: &str) -> Option<PathBuf> {
 
 /// ChromeDriver on a free port, and a session in headless Chromium.
 async fn browser(profile: &std::path::Path) -> Option<(Child, Client)> {
+    browser_sized(profile, 360, 740).await
+}
+
+/// As [`browser`], on a phone screen of `width` × `height` CSS pixels.
+pub(super) async fn browser_sized(profile: &std::path::Path, width: u32, height: u32) -> Option<(Child, Client)> {
     let chromium = std::env::var_os("SAMPARK_CHROMIUM").map(PathBuf::from).or_else(|| which("chromium"));
     let driver = std::env::var_os("SAMPARK_CHROMEDRIVER").map(PathBuf::from).or_else(|| which("chromedriver"));
     let (Some(chromium), Some(driver)) = (chromium, driver) else {
@@ -42,11 +47,11 @@ async fn browser(profile: &std::path::Path) -> Option<(Child, Client)> {
     let capabilities = json!({
         "goog:chromeOptions": {
             "binary": chromium,
-            "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2.0 } },
+            "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0 } },
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=360,740", format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display()),
             ],
         }
     });
@@ -62,7 +67,7 @@ async fn browser(profile: &std::path::Path) -> Option<(Child, Client)> {
     panic!("ChromeDriver did not start");
 }
 
-async fn screenshot(client: &Client, name: &str) {
+pub(super) async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -78,12 +83,14 @@ async fn screenshot(client: &Client, name: &str) {
 async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
     let profile = tempfile::TempDir::new().unwrap();
     let Some((_driver, client)) = browser(profile.path()).await else { return };
-    let app = spawn_app().await;
+    // The voice message is on a stand-in for the gateway's media host.
+    let (media, _) = fake_gateway().await;
+    let app = spawn_app_with(super::case_page::recordings_at(&media)).await;
     let mut call = Call::start(&app, "CAe0000000000000000000000000000001", "+911000000141").await;
     for keys in ["1", "1", "9#", "187#", "1", "1"] {
         call.press(keys).await;
     }
-    call.leave_message("https://recordings.example/rec-1.wav").await;
+    call.leave_message(&format!("{media}/recordings/rec-1.wav")).await;
     call.hang_up().await;
     app.add_user("asha", "volunteer", "9", "hi", "").await;
 

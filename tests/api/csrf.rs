@@ -66,6 +66,7 @@ const STATE_CHANGING: &[(&str, &str, &str, Body)] = &[
         Body::Form(&[]),
     ),
     ("POST", "/admin/prompts/{lang}/{key}/use-text", "/admin/prompts/hi/welcome/use-text", Body::Form(&[])),
+    ("POST", "/cases/{id}/pin", "/cases/1/pin", Body::Form(&[("pin_code", "110001")])),
     ("POST", "/api/v1/queue/claim", "/api/v1/queue/claim", Body::Empty),
     ("POST", "/api/v1/cases/{id}/outcome", "/api/v1/cases/1/outcome", Body::Json(r#"{"outcome":"resolved"}"#)),
     ("POST", "/api/v1/cases/{id}/release", "/api/v1/cases/1/release", Body::Empty),

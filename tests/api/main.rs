@@ -4,6 +4,8 @@
 
 mod backups;
 mod browser;
+mod case_page;
+mod case_screen;
 mod cli;
 mod connections;
 mod crash;
@@ -25,6 +27,7 @@ mod operations;
 mod outage;
 mod password_reset;
 mod prompts;
+mod reports;
 mod robustness;
 mod security;
 mod sequences;

@@ -1,25 +1,21 @@
-//! "Call now" and the voice-message player.
+//! "Call now": the gateway rings the volunteer, then the caller.
 
 use axum::{
     Router,
-    body::Body,
     extract::{Path, State},
-    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
+    routing::post,
 };
-use tracing::{error, warn};
+use tracing::warn;
 
 use crate::{
     bridge::BridgeRequest,
-    gateway::Provider,
     http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
-    media::{FetchError, twilio_recording},
     queue::{ClaimCheck, Scope},
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/cases/{id}/call", post(call_now)).route("/cases/{id}/recording", get(recording))
+    Router::new().route("/cases/{id}/call", post(call_now))
 }
 
 fn back_with_error(id: i64, message: &str) -> Response {
@@ -43,7 +39,9 @@ async fn call_now(
     let scope = Scope::of(&who.user);
     let queue = app.desk.queue();
     let case = queue.case_view(&scope, id).await?.ok_or_else(no_such_case)?;
-    let Some(caller) = case.phone.clone() else { return Ok(back_with_error(id, "The caller's number was withheld.")) };
+    let Some(caller) = case.phone.clone() else {
+        return Ok(back_with_error(id, "नंबर नहीं · The caller's number was withheld: there is nothing to call."));
+    };
     let attempt = match queue.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await? {
         Ok(attempt) => attempt,
         Err(ClaimCheck::NotHeld) => return Ok(Redirect::to("/?m=expired").into_response()),
@@ -66,59 +64,4 @@ async fn call_now(
 
 fn no_such_case() -> AppError {
     AppError::not_found("No such case")
-}
-
-/// The caller's voice message, fetched from the gateway for a signed-in
-/// user allowed to see the case; every play is audited.
-///
-/// Fetched only from the recording hosts of the gateway whose call brought
-/// the message in, never from an internal address, following no redirect
-/// elsewhere ([`crate::media`]); Twilio's credentials only for the
-/// account's recording resources at its API.
-async fn recording(State(app): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let case = app.desk.queue().case_view(&Scope::of(&who.user), id).await?.ok_or_else(no_such_case)?;
-    let url = case.recording_url.ok_or_else(|| AppError::not_found("No voice message"))?;
-    let gateway = app.desk.queue().voice_message_gateway(id).await?;
-    let Some(gateway) = gateway.as_deref().and_then(Provider::parse) else {
-        warn!(case.id = id, "a voice message no call of its case brought in; not fetched");
-        return Err(bad_gateway("Sampark cannot tell which gateway keeps this voice message."));
-    };
-    app.desk.audit(&who.user, "play_recording", Some(id), None).await?;
-    let twilio_auth = match (&app.twilio_account_sid, &app.gateways.twilio_auth_token) {
-        (Some(sid), Some(token))
-            if gateway == Provider::Twilio && twilio_recording(&app.twilio_api_url, sid, &url).is_some() =>
-        {
-            Some((sid.as_str(), token.expose()))
-        }
-        _ => None,
-    };
-    Ok(match app.media.fetch(gateway, &url, twilio_auth).await {
-        Ok(upstream) => {
-            let content_type = upstream
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .filter(|t| t.starts_with("audio/"))
-                .unwrap_or("audio/wav")
-                .to_owned();
-            (
-                [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-store".to_owned())],
-                Body::from_stream(upstream.bytes_stream()),
-            )
-                .into_response()
-        }
-        Err(e @ (FetchError::NotAllowed { .. } | FetchError::PrivateAddress { .. } | FetchError::NotAUrl)) => {
-            warn!(case.id = id, error.message = %e, "refused to fetch a voice message");
-            return Err(bad_gateway(format!("The voice message was not fetched: {e}.")));
-        }
-        Err(e) => {
-            error!(case.id = id, error.message = %e, "could not fetch the voice message");
-            return Err(bad_gateway(format!("The voice message could not be fetched: {e}.")));
-        }
-    })
-}
-
-/// 502: the gateway's recording could not (or may not) be fetched.
-fn bad_gateway(message: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
-    AppError::status(StatusCode::BAD_GATEWAY, message)
 }

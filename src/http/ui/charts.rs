@@ -11,6 +11,7 @@ fn colour(name: &str) -> &'static str {
         "no_answer" => "#c98b1d",
         "wrong_number" => "#8a8a8a",
         "call_back" => "#7a4fa3",
+        "cannot_call_back" => "#5b3a29",
         "unreachable" => "#a3361d",
         _ => "#555",
     }
@@ -35,12 +36,15 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> Markup {
     }
 }
 
-/// Stacked columns: for each day, one segment per outcome, with a legend.
+/// Stacked columns: for each day, one segment per outcome, with a legend
+/// of `keys` three to a row.
 pub fn stacked_days(title: &str, days: &[(String, Vec<(String, i64)>)], keys: &[&str]) -> Markup {
     let max = days.iter().map(|(_, parts)| parts.iter().map(|(_, v)| *v).sum::<i64>()).max().unwrap_or(1).max(1) as f64;
     let column = if days.is_empty() { 20.0 } else { (300.0 / days.len() as f64).min(40.0) };
     html! {
-        svg role="img" aria-label=(title) viewBox="0 0 360 230" width="360" height="230" {
+        @let legend_rows = keys.len().div_ceil(3);
+        @let height = 208 + 15 * legend_rows;
+        svg role="img" aria-label=(title) viewBox={ "0 0 360 " (height) } width="360" height=(height) {
             title { (title) }
             text x="4" y="16" font-size="13" font-weight="600" { (title) }
             @for (i, (day, parts)) in days.iter().enumerate() {
@@ -58,8 +62,9 @@ pub fn stacked_days(title: &str, days: &[(String, Vec<(String, i64)>)], keys: &[
             text x="4" y="44" font-size="10" { (max as i64) }
             line x1="36" y1="180" x2="350" y2="180" stroke="#999" {}
             @for (i, key) in keys.iter().enumerate() {
-                rect x=(4 + i * 70) y="208" width="10" height="10" fill=(colour(key)) {}
-                text x=(17 + i * 70) y="217" font-size="10" { (key) }
+                @let (x, y) = (4 + (i % 3) * 118, 200 + (i / 3) * 15);
+                rect x=(x) y=(y) width="10" height="10" fill=(colour(key)) {}
+                text x=(x + 13) y=(y + 9) font-size="10" { (key) }
             }
         }
     }

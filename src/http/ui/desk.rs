@@ -1,4 +1,5 @@
-//! The volunteer's pages: the queue, "take next", a case, its outcome.
+//! The volunteer's pages: the queue, "take next", a case's outcome and its
+//! release (the case page itself is [`super::case_page`]).
 
 use axum::{
     Router,
@@ -10,18 +11,19 @@ use axum::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{csrf_field, district_name, language_label, masked, need_label, page, state_name, when};
+use super::{
+    case_page::{Screen, render},
+    csrf_field, language_label, masked, need_label, page, state_name, when,
+};
 use crate::{
-    directory::pin_code,
     http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
-    queue::{ClaimCheck, OpenedCase, OutcomeForm, Scope},
+    queue::{ClaimCheck, OutcomeForm, OutcomeKind, Scope},
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(queue_page))
         .route("/queue/claim", post(take_next))
-        .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/outcome", post(outcome))
         .route("/cases/{id}/release", post(release))
 }
@@ -40,6 +42,7 @@ fn flash_text(code: &str) -> Option<&'static str> {
         "no_answer" => "दर्ज: जवाब नहीं · Recorded: no answer (back in the queue later)",
         "wrong_number" => "दर्ज: गलत नंबर · Recorded: wrong number",
         "call_back" => "दर्ज: बाद में कॉल · Recorded: call back at the time asked",
+        "cannot_call_back" => "दर्ज: वापस कॉल नहीं हो सकती · Recorded: cannot call back (closed)",
         "expired" => "आपका दावा समाप्त हो गया · Your claim had run out: take the case again",
         _ => return None,
     })
@@ -105,169 +108,37 @@ async fn take_next(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<Signe
     })
 }
 
-#[derive(Deserialize, Default)]
-struct CaseQuery {
-    pin: Option<String>,
-    error: Option<String>,
-}
-
-async fn case_page(
-    State(app): State<AppState>,
-    who: SignedIn,
-    Path(id): Path<i64>,
-    Query(q): Query<CaseQuery>,
-) -> Result<Response, AppError> {
-    Ok(match app.desk.open(&who.user, id).await? {
-        Some(opened) => {
-            page(&format!("Case {id}"), Some(&who), case_body(&who, &opened, &q, app.bridge.is_some())).into_response()
-        }
-        None => (StatusCode::NOT_FOUND, page("Not found", Some(&who), html! { h1 { "केस नहीं मिला · No such case" } }))
-            .into_response(),
-    })
-}
-
-fn case_body(who: &SignedIn, opened: &OpenedCase, q: &CaseQuery, can_bridge: bool) -> Markup {
-    let case = &opened.case;
-    html! {
-        @if let Some(error) = &q.error { p.error { (error) } }
-        h1 { "केस · Case #" (case.id) }
-        div.card {
-            p { "फ़ोन · Phone: " strong id="phone" {
-                @match &opened.phone {
-                    Some(phone) => { a href={ "tel:" (phone) } { (phone) } }
-                    None => { (masked(case.phone.as_deref())) }
-                }
-            } }
-            p { "भाषा · Language: " (language_label(case.language.as_deref())) }
-            p { "राज्य · Home state: " (state_name(case.home_state_code)) }
-            p { "ज़िला · Home district: " (district_name(case.home_district_code)) }
-            p { "ज़रूरत · Need: " span class=[(case.need.as_deref() == Some("medical")).then_some("medical")] { (need_label(case.need.as_deref())) } }
-            p.muted { "कॉल · Calls: " (case.calls) " · पहली · first " (when(&case.first_call_at)) " · आख़िरी · last " (when(&case.last_call_at)) }
-            p.muted { "स्थिति · Status: " (case.status) }
-            @if case.consent == Some(false) { p.error { "कॉलर ने जानकारी रखने की सहमति नहीं दी · The caller did not consent to their answers being kept." } }
-            @if case.recording_url.is_some() {
-                h2 { "आवाज़ संदेश · Voice message" }
-                audio id="voice-message" controls preload="none" src={ "/cases/" (case.id) "/recording" } {}
-            }
-        }
-        @if opened.held {
-            (held_forms(who, opened, q, can_bridge))
-        } @else if let Some(name) = &case.claimed_by_name {
-            p.muted { "यह केस " (name) " के पास है · This case is held by " (name) }
-        }
-        (history(opened))
-    }
-}
-
-fn held_forms(who: &SignedIn, opened: &OpenedCase, q: &CaseQuery, can_bridge: bool) -> Markup {
-    let case = &opened.case;
-    let notes = &case.notes;
-    let pin = q.pin.clone().or_else(|| notes.pin_code.clone()).unwrap_or_default();
-    let offices = pin_code(&pin).map(|p| p.offices.clone()).unwrap_or_default();
-    html! {
-        div.card {
-            @if can_bridge {
-                form method="post" action={ "/cases/" (case.id) "/call" } style="display:inline" {
-                    (csrf_field(who))
-                    button type="submit" id="call-now" { "अभी कॉल करें · Call now" }
-                }
-            } @else if let Some(phone) = &opened.phone {
-                a.button id="dial" href={ "tel:" (phone) } { "डायल करें · Dial" }
-            }
-            " "
-            form method="post" action={ "/cases/" (case.id) "/release" } style="display:inline" {
-                (csrf_field(who))
-                button.secondary type="submit" id="release" { "वापस कतार में · Release" }
-            }
-        }
-        form.card method="get" action={ "/cases/" (case.id) } {
-            label for="pin-lookup" { "पिन कोड से डाकघर · Post offices by PIN code" }
-            input id="pin-lookup" name="pin" inputmode="numeric" pattern="[0-9]{6}" value=(pin);
-            button.secondary type="submit" { "खोजें · Look up" }
-        }
-        form.card method="post" action={ "/cases/" (case.id) "/outcome" } id="outcome-form" {
-            (csrf_field(who))
-            h2 { "नतीजा · Outcome" }
-            fieldset {
-                label { input type="radio" name="outcome" value="resolved" required; "मदद हो गई · Resolved" }
-                label { input type="radio" name="outcome" value="follow_up"; "आगे भेजा · Needs follow-up" }
-                label { input type="radio" name="outcome" value="no_answer" id="outcome-no-answer"; "जवाब नहीं · No answer" }
-                label { input type="radio" name="outcome" value="wrong_number"; "गलत नंबर · Wrong number" }
-                label { input type="radio" name="outcome" value="call_back"; "बाद में कॉल · Call back later" }
-            }
-            label for="referred_to" { "किसे भेजा (ज़िला अधिकारी, राज्य सेल…) · Referred to" }
-            input id="referred_to" name="referred_to" value=[case.referred_to.as_deref()];
-            label for="callback_at" { "कब कॉल करें · Call back at" }
-            input id="callback_at" name="callback_at" type="datetime-local";
-            label for="notes" { "नोट · Notes" }
-            textarea id="notes" name="notes" rows="3" {}
-            h2 { "कॉलर की जानकारी · About the worker" }
-            label for="worker_name" { "नाम · Name" }
-            input id="worker_name" name="worker_name" value=[notes.worker_name.as_deref()];
-            label for="village" { "गाँव · Village" }
-            input id="village" name="village" value=[notes.village.as_deref()];
-            label for="ward" { "वार्ड · Ward" }
-            input id="ward" name="ward" value=[notes.ward.as_deref()];
-            label for="pin_code" { "पिन कोड · PIN code" }
-            input id="pin_code" name="pin_code" inputmode="numeric" value=(pin);
-            label for="post_office" { "डाकघर · Post office" }
-            @if offices.is_empty() {
-                input id="post_office" name="post_office" value=[notes.post_office.as_deref()];
-            } @else {
-                select id="post_office" name="post_office" {
-                    @for office in &offices {
-                        option selected[notes.post_office.as_deref() == Some(*office)] { (office) }
-                    }
-                }
-            }
-            label for="current_location" { "अभी कहाँ फँसे हैं · Where stranded now" }
-            input id="current_location" name="current_location" value=[notes.current_location.as_deref()];
-            p { button type="submit" id="save-outcome" { "सहेजें · Save" } }
-        }
-    }
-}
-
-fn history(opened: &OpenedCase) -> Markup {
-    html! {
-        h2 { "इतिहास · History" }
-        table {
-            tr { th { "कब · When" } th { "क्या · What" } }
-            @for call in &opened.history.calls {
-                tr { td { (when(&call.started_at)) } td { "कॉल आई (" (call.provider) ") · call in, ended at " (call.last_node) } }
-            }
-            @for attempt in &opened.history.attempts {
-                tr {
-                    td { (when(&attempt.started_at)) }
-                    td {
-                        (attempt.username) ": " (attempt.outcome.as_deref().unwrap_or("calling…"))
-                        @if let Some(status) = &attempt.call_status { " (" (status) ")" }
-                        @if let Some(r) = &attempt.referred_to { " → " (r) }
-                        @if let Some(n) = &attempt.notes { br; span.muted { (n) } }
-                    }
-                }
-            }
-        }
-    }
-}
-
+/// Records the outcome; a refusal shows the case page again with the
+/// reason and everything typed (422).
 async fn outcome(
     State(app): State<AppState>,
     Path(id): Path<i64>,
     CsrfForm(who, form): CsrfForm<SignedIn, OutcomeForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     let kind = form.outcome.clone();
-    let report = match form.into_report(app.desk.now()) {
+    let refused =
+        |form: OutcomeForm, error: String| Screen { draft: Some(form), error: Some(error), ..Screen::default() };
+    let report = match form.clone().into_report(app.desk.now()) {
         Ok(report) => report,
         Err(message) => {
-            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
-            return Ok(Redirect::to(&format!("/cases/{id}?{query}")));
+            let error = format!("सहेजा नहीं गया · Not saved: {message}.");
+            return render(&app, &who, id, refused(form, error), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match app.desk.record_outcome(&who.user, id, &report).await? {
-        ClaimCheck::Done => Ok(Redirect::to(&format!("/?m={kind}"))),
-        ClaimCheck::NotHeld => Ok(Redirect::to("/?m=expired")),
-        ClaimCheck::NotFound => Err(AppError::not_found("No such case")),
-    }
+    Ok(match app.desk.record_outcome(&who.user, id, &report).await? {
+        ClaimCheck::Done => Redirect::to(&format!("/?m={kind}")).into_response(),
+        ClaimCheck::NotHeld => Redirect::to("/?m=expired").into_response(),
+        ClaimCheck::NotFound => return Err(AppError::not_found("No such case")),
+        ClaimCheck::NeedsNumber => {
+            let fitting: Vec<_> = OutcomeKind::fitting(false).map(OutcomeKind::as_str).collect();
+            let error = format!(
+                "सहेजा नहीं गया: नंबर नहीं है · Not saved: the caller withheld their number, and “{kind}” needs a call. \
+                 Record one of: {}.",
+                fitting.join(", ")
+            );
+            return render(&app, &who, id, refused(form, error), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    })
 }
 
 async fn release(
@@ -278,6 +149,6 @@ async fn release(
     match app.desk.release(&who.user, id).await? {
         ClaimCheck::Done => Ok(Redirect::to("/?m=released")),
         ClaimCheck::NotHeld => Ok(Redirect::to("/?m=expired")),
-        ClaimCheck::NotFound => Err(AppError::not_found("No such case")),
+        ClaimCheck::NotFound | ClaimCheck::NeedsNumber => Err(AppError::not_found("No such case")),
     }
 }

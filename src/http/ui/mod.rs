@@ -1,16 +1,21 @@
 //! The web pages volunteers, coordinators and admins use: server-rendered
 //! (maud), readable on a 360-pixel phone, labels in Hindi and English, no
-//! JavaScript needed. Every form carries the session's CSRF token, which
-//! its handler checks by taking the form as a [`super::access::CsrfForm`].
+//! JavaScript needed (the case page's one script, `desk.js`, only makes
+//! the PIN look-up happen in place and shows a voice message's failure).
+//! Every form carries the session's CSRF token, which its handler checks by
+//! taking the form as a [`super::access::CsrfForm`]. Times are India time,
+//! and say so.
 
 mod account;
 mod admin;
 mod calling;
+mod case_page;
 mod charts;
 mod desk;
 mod login;
 mod prompts;
 mod reports;
+mod voice;
 
 use axum::Router;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -28,7 +33,9 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(account::router())
         .merge(desk::router())
+        .merge(case_page::router())
         .merge(calling::router())
+        .merge(voice::router())
         .merge(admin::router())
         .merge(reports::router())
         .merge(prompts::router())
@@ -59,6 +66,16 @@ table.matrix td,table.matrix th{white-space:nowrap;font-size:.8rem;padding:.25re
 table.matrix td:first-child{white-space:normal;word-break:break-all;max-width:7rem}
 summary{cursor:pointer;padding:.25rem 0}ul.codes{columns:2;padding-left:1.2rem;font-size:.9rem;margin:.4rem 0}
 details.user form+form,details.user p.error{border-top:1px solid #eee;margin-top:.5rem;padding-top:.25rem}audio{width:100%}svg{max-width:100%;height:auto;background:#fff}
+@media (max-width:30rem){header .role{display:none}}.badge{font-size:.8rem;vertical-align:middle}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.3rem 0 0}#call h1{margin-top:0}#call p{margin:.3rem 0}
+fieldset.outcomes{display:grid;grid-template-columns:1fr 1fr;gap:.1rem .4rem;padding:.1rem .4rem .3rem;margin:0 0 .3rem}
+fieldset.outcomes legend{font-weight:600;padding:0 .2rem}
+fieldset.outcomes label{margin:0;min-height:40px;font-size:.88rem;line-height:1.15;gap:.35rem}
+#outcome-form:not(:has(input[value=follow_up]:checked)) .if-follow-up{display:none}
+#outcome-form:not(:has(input[value=call_back]:checked)) .if-call-back{display:none}
+#outcome-form textarea{height:3.2rem;font-family:inherit}#outcome-form>label{margin-top:.3rem}details{margin:.5rem 0}summary{padding:.5rem 0;cursor:pointer;font-weight:600}
+.inline{display:flex;gap:.5rem}.inline input{flex:1;min-width:0}.inline button{padding:.5rem .8rem}
+dl.facts{display:grid;grid-template-columns:auto 1fr;gap:.2rem .6rem;margin:0}dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 "#;
 
 /// A page with the header (and the user's name and sign-out when signed in).
@@ -82,7 +99,7 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                         @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {
                             a href="/account/password" title="पासवर्ड बदलें · Change your password" { (who.user.username) }
-                            " (" (who.user.role) ") "
+                            span.role { " (" (who.user.role) ")" } " "
                             form method="post" action="/logout" style="display:inline" {
                                 (csrf_field(who))
                                 button.secondary type="submit" style="padding:.3rem .6rem;min-height:0;font-size:.85rem" { "बाहर · Sign out" }
@@ -105,8 +122,9 @@ fn ist() -> FixedOffset {
     FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("a valid offset")
 }
 
+/// A time as people read it: India time, marked IST.
 fn when(at: &DateTime<Utc>) -> String {
-    at.with_timezone(&ist()).format("%d %b %Y, %H:%M").to_string()
+    at.with_timezone(&ist()).format("%d %b %Y, %H:%M IST").to_string()
 }
 
 fn state_name(code: Option<StateCode>) -> String {

@@ -1,6 +1,7 @@
 //! Coordinator and admin pages: waiting cases by state and district, time
-//! to first callback, outcomes per day (plots drawn server-side), and the
-//! CSV export of the cases in their states.
+//! to first callback, outcomes per India day (plots drawn server-side), and
+//! the CSV export of the cases in their states. Days and times are India
+//! time (IST), as on every page.
 
 use axum::{
     Router,
@@ -17,7 +18,8 @@ use crate::{
     auth::Role,
     cases::{ExportFormat, write_export},
     http::{AppState, access::Coordinator, error::AppError},
-    queue::Scope,
+    queue::{OutcomeKind, Scope},
+    reports::{self, DayOutcomes},
 };
 
 pub fn router() -> Router<AppState> {
@@ -42,12 +44,13 @@ fn duration(seconds: Option<i64>) -> String {
     }
 }
 
-const OUTCOMES: [&str; 5] = ["resolved", "follow_up", "no_answer", "wrong_number", "call_back"];
+/// The days "outcomes per day" covers, today included.
+const OUTCOME_DAYS: u64 = 14;
 
 async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Markup, AppError> {
     let scope = Scope::of(&who.user);
     let now = app.desk.now();
-    let since = now - chrono::Duration::days(14);
+    let since = reports::india_days_since(now, OUTCOME_DAYS);
     let (districts, mut delays, outcomes) = match (
         app.reports.waiting_by_district(&scope, now).await,
         app.reports.first_callback_delays(&scope).await,
@@ -91,6 +94,7 @@ async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> 
         h1 { "रिपोर्ट · Reports" }
         p.muted { "आपके राज्य · Your states: "
             @if who.user.role == Role::Admin { "सभी · all" } @else { (who.user.states.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) } }
+        p.muted { "दिन और समय भारतीय समय में · Days and times are India time (IST, UTC+05:30)." }
         p { a.button href="/reports/cases.csv" { "CSV निकालें · Export cases (CSV)" } }
         h2 { "पहली कॉल-बैक तक समय · Time to first callback" }
         p { "माध्य · median " strong id="ttfc-median" { (duration(percentile(&delays, 0.5))) }
@@ -105,8 +109,9 @@ async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> 
                 tr { td { (state_name(d.home_state_code)) } td { (district_name(d.home_district_code)) } td { (d.waiting) } }
             }
         }
-        h2 { "रोज़ के नतीजे · Outcomes per day (14 days)" }
-        (charts::stacked_days("Outcomes per day", &days, &OUTCOMES))
+        h2 { "रोज़ के नतीजे · Outcomes per day (" (OUTCOME_DAYS) " days, India time)" }
+        (charts::stacked_days("Outcomes per day", &days, &OutcomeKind::ALL.map(OutcomeKind::as_str)))
+        (outcome_table(&outcomes))
         h2 { "स्वयंसेवक · Volunteers" }
         table id="team" {
             tr { th { "नाम · Volunteer" } th { "राज्य · States" } th { "भाषाएँ · Languages" } th { "7 दिन में कॉल · Callbacks, 7 days" } th { "आख़िरी · Last" } }
@@ -122,6 +127,20 @@ async fn reports(State(app): State<AppState>, Coordinator(who): Coordinator) -> 
         }
     };
     Ok(page("Reports", Some(&who), body))
+}
+
+/// The figures under the outcomes plot, for reading and for screen readers.
+fn outcome_table(outcomes: &[DayOutcomes]) -> Markup {
+    html! {
+        div.scroll {
+            table id="outcomes-per-day" {
+                tr { th { "दिन (IST) · Day (IST)" } th { "नतीजा · Outcome" } th { "संख्या · Count" } }
+                @for o in outcomes {
+                    tr { td { (o.day) } td { (o.outcome) } td { (o.count) } }
+                }
+            }
+        }
+    }
 }
 
 async fn export(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Response, AppError> {

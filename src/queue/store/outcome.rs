@@ -9,22 +9,30 @@ use crate::{
     queue::{Disposition, Outcome, OutcomeReport, Scope},
 };
 
+/// A held case, as its outcome needs it.
+#[derive(sqlx::FromRow)]
+pub(super) struct Held {
+    pub no_answer_attempts: i64,
+    /// The caller's number is known (not withheld).
+    pub has_number: bool,
+}
+
 /// Locks a held case for this transaction (the first statement writes, so
-/// SQLite takes the write lock at once); its no-answer count, if held.
+/// SQLite takes the write lock at once); what its outcome needs, if held.
 pub(super) async fn hold(
     tx: &mut Tx<'_>,
     scope: &Scope,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<Held>, StoreError> {
     Ok(on_tx!(tx, conn, d => {
         const SQL: &str = concat!(
             "UPDATE cases SET updated_at = $6, first_attempt_at = coalesce(first_attempt_at, $6)
              WHERE id = $4 AND claimed_by = $5 AND lease_expires_at > $6 AND closed_at IS NULL AND ",
             d::in_scope!(),
-            " RETURNING no_answer_attempts"
+            " RETURNING no_answer_attempts, phone IS NOT NULL AS has_number"
         );
-        scoped!(d, sqlx::query_scalar(SQL), scope)
+        scoped!(d, sqlx::query_as(SQL), scope)
             .bind(id)
             .bind(scope.user_id)
             .bind(now)
