@@ -22,10 +22,11 @@ async fn the_sign_in_page_of_a_first_start_says_how_to_create_the_first_admin() 
     assert!(first.contains("Nobody can sign in yet"), "{first}");
     assert!(first.contains("sampark users add admin --role admin --password-stdin"), "{first}");
 
-    // Once an admin exists, the notice is gone; a disabled one would not count.
-    app.add_user("first.admin", "admin", "", "", "").await;
+    // Once someone can sign in, the notice is gone; a disabled user would
+    // not count. (A volunteer: the only admin cannot be disabled.)
+    app.add_user("first.volunteer", "volunteer", "9", "hi", "").await;
     let later = sign_in_page(&app).await;
     assert!(!later.contains("Nobody can sign in yet"), "{later}");
-    app.users.set_user_disabled("first.admin", true, chrono::Utc::now()).await.unwrap();
+    app.users.set_user_disabled("first.volunteer", true, chrono::Utc::now()).await.unwrap();
     assert!(sign_in_page(&app).await.contains("Nobody can sign in yet"), "only a disabled user left");
 }

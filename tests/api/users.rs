@@ -101,3 +101,21 @@ async fn an_edit_that_fails_part_way_leaves_the_user_as_they_were() {
     assert!(edited.is_err(), "the last insert failed");
     assert_eq!(app.users.user("asha").await.unwrap().unwrap(), before, "role, states, phone as they were");
 }
+
+#[tokio::test]
+async fn a_password_reset_gives_the_case_its_user_held_back_to_the_queue() {
+    let app = spawn_app().await;
+    app.queue_caller("CA61000000000000000000000000000002", "+911000000066", "1", "9", None).await;
+    app.add_user("holder", "volunteer", "9", "hi", "").await;
+    let session = app.api_login("holder").await;
+    let claimed = app.api(&session, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
+    assert_eq!(claimed.status(), StatusCode::OK);
+
+    let hash = sampark::auth::hash_password("a one-time password for holder").unwrap();
+    app.users.reset_password("holder", &hash, chrono::Utc::now()).await.unwrap();
+
+    let held = app.database.scalar("SELECT count(*) FROM cases WHERE claimed_by IS NOT NULL").await;
+    assert_eq!(held, 0, "another volunteer can take the caller now");
+    let queue = app.api(&session, Method::GET, "/api/v1/queue").send().await.unwrap();
+    assert_eq!(queue.status(), StatusCode::UNAUTHORIZED, "the old session ended");
+}

@@ -80,13 +80,16 @@ impl UserStore {
     }
 
     /// Gives a user a one-time password (its hash), in one transaction:
-    /// every session of theirs ends, and until they choose a password of
+    /// every session of theirs ends, the case they held is released, and until they choose a password of
     /// their own ([`UserStore::change_password`]) the password page is all
     /// a new one reaches. [`StoreError::NotFound`] for no such user.
     pub async fn reset_password(&self, username: &str, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         const USER: &str =
             "UPDATE users SET password_hash = $1, password_reset_at = $2 WHERE username = $3 RETURNING id";
         const SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
+        // Until they choose a password they can work no case: the one they
+        // held goes back to the queue, as when a user is disabled.
+        const CASE: &str = "UPDATE cases SET claimed_by = NULL, lease_expires_at = NULL WHERE claimed_by = $1";
         // Rolled back on drop: never a new password with the old sessions.
         let mut tx = self.db.begin().await?;
         let id: Option<i64> = on_tx!(&mut tx, conn => {
@@ -94,6 +97,7 @@ impl UserStore {
         });
         let Some(id) = id else { return Err(StoreError::NotFound) };
         on_tx!(&mut tx, conn => sqlx::query(SESSIONS).bind(id).execute(&mut **conn).await.map(drop)?);
+        on_tx!(&mut tx, conn => sqlx::query(CASE).bind(id).execute(&mut **conn).await.map(drop)?);
         tx.commit().await
     }
 
