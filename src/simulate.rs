@@ -101,7 +101,8 @@ async fn simulate(
     let call_store = CallStore::new(db.clone(), false);
     let registry = FlowRegistry::new(flows, call_store.clone()).await?;
     let directory = Directory::bundled();
-    let calls = CallService::new(call_store, registry, directory, &flow_id, system_clock());
+    let numbering = crate::directory::Numbering::bundled();
+    let calls = CallService::new(call_store, registry, directory, numbering, &flow_id, system_clock());
     let voice = library.voice(&settings.public_url);
     let caller = PhoneNumber::parse(&options.caller).context("--caller is not a phone number")?;
     let speaker = Speaker::open(options.audio);

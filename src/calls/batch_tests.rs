@@ -47,6 +47,7 @@ fn ended_call(sid: &str, phone: Option<&str>, data: Captured, minute: u32) -> Tu
             attempts: 0,
             data,
             ended: Some(Ending { reason: EndReason::CallerHungUp, queue: true }),
+            guess: Vec::new(),
         },
         next_turn: 0,
         event: EventRecord {

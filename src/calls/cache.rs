@@ -59,7 +59,13 @@ mod tests {
     use crate::flow::CallState;
 
     fn call(turn: u32) -> StoredCall {
-        let state = CallState { node: "language".to_owned(), attempts: 0, data: Default::default(), ended: None };
+        let state = CallState {
+            node: "language".to_owned(),
+            attempts: 0,
+            data: Default::default(),
+            ended: None,
+            guess: Vec::new(),
+        };
         StoredCall { id: 1, flow_id: "helpline".to_owned(), flow_version: "v".to_owned(), state, turn, version: 1 }
     }
 

@@ -30,7 +30,7 @@ use tracing::{info, warn};
 
 use crate::{
     db::StoreError,
-    directory::Directory,
+    directory::{Directory, Numbering},
     domain::CallId,
     flow::{self, Action, CallEvent, EndReason, FlowError, Transition},
     gateway::{Inbound, Provider, Reply, Step},
@@ -92,6 +92,8 @@ pub struct CallService {
     cache: cache::CallCache,
     flows: FlowRegistry,
     directory: &'static Directory,
+    /// A first guess at each new caller's home state, from their number.
+    numbering: Arc<Numbering>,
     entry_flow: String,
     clock: Clock,
 }
@@ -144,10 +146,12 @@ impl CallService {
         calls: CallStore,
         flows: FlowRegistry,
         directory: &'static Directory,
+        numbering: Arc<Numbering>,
         entry_flow: &str,
         clock: Clock,
     ) -> Self {
-        Self { calls, cache: cache::CallCache::default(), flows, directory, entry_flow: entry_flow.to_owned(), clock }
+        let cache = cache::CallCache::default();
+        Self { calls, cache, flows, directory, numbering, entry_flow: entry_flow.to_owned(), clock }
     }
 
     /// Calls, their events and flow versions.
@@ -243,7 +247,8 @@ impl CallService {
     fn decide_new(&self, inbound: &Inbound) -> Result<Decision, CallError> {
         let flow =
             self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
-        let started = flow::start(&flow)?;
+        let guess = inbound.caller.as_ref().map(|phone| self.numbering.guess(phone)).unwrap_or_default();
+        let started = flow::start(&flow, guess)?;
         let transition = match &inbound.event {
             CallEvent::Started => started,
             CallEvent::Ended { .. } | CallEvent::RecordingReady { .. } => {

@@ -137,7 +137,14 @@ mod tests {
         let voice_message = url.map(|url| VoiceMessage { url: url.to_owned(), duration_secs: Some(12) });
         let data =
             Captured { consent: Some(true), home_state: StateCode::new(10).ok(), voice_message, ..Captured::default() };
-        serde_json::to_string(&CallState { node: "thanks".to_owned(), attempts: 0, data, ended: None }).unwrap()
+        serde_json::to_string(&CallState {
+            node: "thanks".to_owned(),
+            attempts: 0,
+            data,
+            ended: None,
+            guess: Vec::new(),
+        })
+        .unwrap()
     }
 
     #[test]

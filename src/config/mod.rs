@@ -97,6 +97,10 @@ pub struct Settings {
     /// Fault injection for tests (never read from the environment): caps the
     /// SQLite file's size, as a full disk would.
     pub sqlite_page_limit: Option<crate::db::PageLimit>,
+    /// For tests (never read from the environment): the number series to
+    /// guess home states from instead of the bundled ones, since test
+    /// numbers (`+91 1000…`) are in no real series.
+    pub numbering: Option<std::sync::Arc<crate::directory::Numbering>>,
     /// Where each gateway keeps voice messages: the player fetches from
     /// nowhere else.
     pub recording_sources: RecordingSources,
@@ -343,6 +347,7 @@ impl Settings {
             recording_sources,
             header_read_timeout: Duration::from_secs(header_read_secs.max(1)),
             stop_grace: Duration::from_secs(stop_grace_secs),
+            numbering: None,
             max_connections: usize::try_from(max_connections.max(1)).unwrap_or(usize::MAX),
             max_connections_per_peer: usize::try_from(max_connections_per_peer.max(1)).unwrap_or(usize::MAX),
             group_commit,

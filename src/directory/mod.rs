@@ -11,8 +11,10 @@ use std::{
     sync::OnceLock,
 };
 
+mod numbering;
 mod pins;
 
+pub use numbering::{MAX_GUESSES, Numbering};
 pub use pins::{PinCode, PinError, look_up_pin, pin_code};
 
 use serde::Deserialize;

@@ -126,10 +126,15 @@ fn silent_caller_never_finishes(flow: &Flow, problems: &mut Vec<Problem>) {
 /// collects anything personal must ask for it.
 fn missing_consent(flow: &Flow, problems: &mut Vec<Problem>) {
     let asks_consent = flow.nodes.values().any(|n| matches!(n, Node::Menu { slot: Some(Slot::Consent), .. }));
-    let collects = flow
-        .nodes
-        .values()
-        .any(|n| matches!(n, Node::Collect { .. } | Node::Record { .. } | Node::Menu { slot: Some(Slot::Need), .. }));
+    let collects = flow.nodes.values().any(|n| {
+        matches!(
+            n,
+            Node::Collect { .. }
+                | Node::GuessState { .. }
+                | Node::Record { .. }
+                | Node::Menu { slot: Some(Slot::Need), .. }
+        )
+    });
     if collects && !asks_consent {
         problems.push(Problem::file(
             "the flow collects answers but has no menu that stores `consent`; without consent nothing but the number and language is kept".to_owned(),
@@ -144,12 +149,8 @@ fn missing_prompts(flow: &Flow, catalog: &Catalog, problems: &mut Vec<Problem>) 
         }
     }
     for (id, node) in &flow.nodes {
-        let mut refs: Vec<&PromptRef> = node.prompts().iter().collect();
-        if let Some(input) = node.input() {
-            refs.extend(input.invalid_prompts.iter().chain(&input.timeout_prompts));
-        }
         let mut reported = HashSet::new();
-        for prompt in refs {
+        for prompt in node.all_prompts() {
             let PromptRef::Catalog { key, language } = prompt else { continue };
             if !catalog.contains(key) {
                 if reported.insert(key.as_str().to_owned()) {

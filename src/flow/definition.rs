@@ -85,6 +85,23 @@ pub enum Node {
         next: String,
         input: InputPolicy,
     },
+    /// Offers the home states the caller's number suggests ([`guess`]),
+    /// each as its name and `press_<n>` (keys 1, 2, …), then
+    /// `other_prompts` and the next key for another state. A state chosen
+    /// is the home state and the call goes to `next`; "another state" goes
+    /// to `other`. With no guess (a withheld or unknown number) the node is
+    /// passed through to `other` without a word.
+    ///
+    /// [`guess`]: crate::flow::CallState::guess
+    GuessState {
+        prompts: Vec<PromptRef>,
+        other_prompts: Vec<PromptRef>,
+        /// `press_1` … `press_9`: what follows each option's name.
+        key_prompts: Vec<PromptRef>,
+        next: String,
+        other: String,
+        input: InputPolicy,
+    },
     /// Read something back; one key confirms, another goes back.
     Confirm {
         prompts: Vec<PromptRef>,
@@ -108,6 +125,7 @@ impl Node {
         match self {
             Self::Menu { .. } => "menu",
             Self::Collect { .. } => "collect",
+            Self::GuessState { .. } => "guess_state",
             Self::Confirm { .. } => "confirm",
             Self::Record { .. } => "record",
             Self::Play { .. } => "play",
@@ -118,6 +136,7 @@ impl Node {
     pub fn prompts(&self) -> &[PromptRef] {
         match self {
             Self::Menu { prompts, .. }
+            | Self::GuessState { prompts, .. }
             | Self::Collect { prompts, .. }
             | Self::Confirm { prompts, .. }
             | Self::Record { prompts, .. }
@@ -128,9 +147,25 @@ impl Node {
 
     pub fn input(&self) -> Option<&InputPolicy> {
         match self {
-            Self::Menu { input, .. } | Self::Collect { input, .. } | Self::Confirm { input, .. } => Some(input),
+            Self::Menu { input, .. }
+            | Self::GuessState { input, .. }
+            | Self::Collect { input, .. }
+            | Self::Confirm { input, .. } => Some(input),
             _ => None,
         }
+    }
+
+    /// Every prompt the node can play: its question, re-asks, and a guess's
+    /// option prompts.
+    pub fn all_prompts(&self) -> Vec<&PromptRef> {
+        let mut refs: Vec<&PromptRef> = self.prompts().iter().collect();
+        if let Some(input) = self.input() {
+            refs.extend(input.invalid_prompts.iter().chain(&input.timeout_prompts));
+        }
+        if let Self::GuessState { other_prompts, key_prompts, .. } = self {
+            refs.extend(other_prompts.iter().chain(key_prompts));
+        }
+        refs
     }
 
     /// Every edge out of the node, with a label naming where it is declared.
@@ -143,6 +178,9 @@ impl Node {
                 vec![("next".to_owned(), next.as_str())]
             }
             Self::Confirm { yes, no, .. } => vec![("yes".to_owned(), yes.as_str()), ("no".to_owned(), no.as_str())],
+            Self::GuessState { next, other, .. } => {
+                vec![("next".to_owned(), next.as_str()), ("other".to_owned(), other.as_str())]
+            }
             Self::End { .. } => Vec::new(),
         };
         if let Some(input) = self.input() {
@@ -186,11 +224,7 @@ impl Flow {
     pub fn catalog_prompts(&self) -> BTreeMap<PromptKey, BTreeSet<Language>> {
         let mut used: BTreeMap<PromptKey, BTreeSet<Language>> = BTreeMap::new();
         for node in self.nodes.values() {
-            let mut refs: Vec<&PromptRef> = node.prompts().iter().collect();
-            if let Some(input) = node.input() {
-                refs.extend(input.invalid_prompts.iter().chain(&input.timeout_prompts));
-            }
-            for prompt in refs {
+            for prompt in node.all_prompts() {
                 let PromptRef::Catalog { key, language } = prompt else { continue };
                 let languages = language.as_ref().map_or(self.languages.as_slice(), std::slice::from_ref);
                 used.entry(key.clone()).or_default().extend(languages.iter().cloned());

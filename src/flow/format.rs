@@ -60,6 +60,7 @@ struct FlowFile {
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum NodeDef {
     Menu(MenuDef),
+    GuessState(GuessDef),
     Collect(CollectDef),
     Confirm(ConfirmDef),
     Record(RecordDef),
@@ -101,6 +102,20 @@ struct OptionDef {
     next: String,
     #[serde(default)]
     value: Option<String>,
+}
+
+/// Serde cannot deny unknown fields next to `flatten`, so keys that neither
+/// this struct nor [`InputDef`] knows land in `unknown` and are reported.
+#[derive(Debug, Deserialize)]
+struct GuessDef {
+    prompts: Vec<String>,
+    other_prompts: Vec<String>,
+    next: String,
+    other: String,
+    #[serde(flatten)]
+    input: InputDef,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
 }
 
 /// Serde cannot deny unknown fields next to `flatten`, so keys that neither

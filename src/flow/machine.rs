@@ -5,7 +5,7 @@ use super::{
     definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue},
     model::{Action, CallEvent, CallState, Captured, EndReason, Ending},
 };
-use crate::{directory::Directory, prompts::Prompt};
+use crate::{directory::Directory, domain::StateCode, prompts::Prompt};
 
 /// The result of one step: where the call is now, and what the caller hears.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +31,12 @@ enum Failure {
     Timeout,
 }
 
-/// Answers a new call: the start node's question.
-pub fn start(flow: &Flow) -> Result<Transition, FlowError> {
-    let mut state = CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None };
+/// Answers a new call: the start node's question. `guess` is the home
+/// states the caller's number suggests, most likely first (none for a
+/// withheld or unknown number), for a `guess_state` node to offer.
+pub fn start(flow: &Flow, mut guess: Vec<StateCode>) -> Result<Transition, FlowError> {
+    guess.truncate(crate::directory::MAX_GUESSES);
+    let mut state = CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None, guess };
     let actions = Walker { flow }.enter(&mut state, &flow.start, Vec::new())?;
     Ok(Transition { state, actions })
 }
@@ -119,6 +122,21 @@ impl Walker<'_> {
                     None => self.fail(state, Failure::Invalid),
                 }
             }
+            (Node::GuessState { next, other, .. }, CallEvent::Digits { digits }) => {
+                let key = digits.single_key().and_then(|k| k.to_digit(10)).and_then(|k| usize::try_from(k).ok());
+                match key {
+                    Some(k) if (1..=state.guess.len()).contains(&k) => {
+                        let chosen = state.guess[k - 1];
+                        if state.data.home_state != Some(chosen) {
+                            state.data.home_district = None;
+                        }
+                        state.data.home_state = Some(chosen);
+                        self.enter(state, &next.clone(), Vec::new())
+                    }
+                    Some(k) if k == state.guess.len() + 1 => self.enter(state, &other.clone(), Vec::new()),
+                    _ => self.fail(state, Failure::Invalid),
+                }
+            }
             (Node::Collect { slot, min_digits, max_digits, finish_key, next, .. }, CallEvent::Digits { digits }) => {
                 let digits = finish_key.and_then(|k| digits.as_str().strip_suffix(k)).unwrap_or(digits.as_str());
                 let long_enough = (usize::from(*min_digits)..=usize::from(*max_digits)).contains(&digits.len());
@@ -140,9 +158,10 @@ impl Walker<'_> {
                     _ => self.fail(state, Failure::Invalid),
                 }
             }
-            (Node::Menu { .. } | Node::Collect { .. } | Node::Confirm { .. }, CallEvent::NoInput) => {
-                self.fail(state, Failure::Timeout)
-            }
+            (
+                Node::Menu { .. } | Node::GuessState { .. } | Node::Collect { .. } | Node::Confirm { .. },
+                CallEvent::NoInput,
+            ) => self.fail(state, Failure::Timeout),
             (Node::Record { next, .. }, CallEvent::Recorded { message }) => {
                 state.data.voice_message = Some(message.clone());
                 self.enter(state, &next.clone(), Vec::new())
@@ -188,6 +207,8 @@ impl Walker<'_> {
                     lead.extend(self.resolve(&state.data, prompts));
                     current.clone_from(next);
                 }
+                // Nothing to offer: on to the question it stands before.
+                Node::GuessState { other, .. } if state.guess.is_empty() => current.clone_from(other),
                 Node::End { prompts, queue } => {
                     lead.extend(self.resolve(&state.data, prompts));
                     state.ended = Some(Ending { reason: EndReason::FlowEnded, queue: *queue });
@@ -207,6 +228,24 @@ impl Walker<'_> {
         lead.extend(self.resolve(&state.data, node.prompts()));
         let prompts = lead;
         let action = match node {
+            Node::GuessState { other, .. } if state.guess.is_empty() => {
+                let other = other.clone();
+                return self.enter(state, &other, prompts);
+            }
+            Node::GuessState { other_prompts, key_prompts, input, .. } => {
+                let mut prompts = prompts;
+                let language = self.language(&state.data);
+                for (code, key) in state.guess.iter().zip(key_prompts) {
+                    prompts.push(Prompt::StateName { code: *code, language: language.clone() });
+                    prompts.extend(self.resolve(&state.data, std::slice::from_ref(key)));
+                }
+                prompts.extend(self.resolve(&state.data, other_prompts));
+                prompts.extend(self.resolve(
+                    &state.data,
+                    key_prompts.get(state.guess.len()).map(std::slice::from_ref).unwrap_or_default(),
+                ));
+                Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
+            }
             Node::Menu { input, .. } | Node::Confirm { input, .. } => {
                 Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
             }
@@ -230,9 +269,14 @@ impl Walker<'_> {
         Ok(vec![action])
     }
 
+    /// The caller's language, or the flow's until they chose one.
+    fn language(&self, data: &Captured) -> crate::domain::Language {
+        data.language.clone().unwrap_or_else(|| self.flow.default_language.clone())
+    }
+
     /// Turns the flow's prompt references into prompts in the caller's language.
     fn resolve(&self, data: &Captured, refs: &[PromptRef]) -> Vec<Prompt> {
-        let language = data.language.clone().unwrap_or_else(|| self.flow.default_language.clone());
+        let language = self.language(data);
         refs.iter()
             .filter_map(|r| match r {
                 PromptRef::Catalog { key, language: pinned } => Some(Prompt::Catalog {

@@ -28,4 +28,6 @@ pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, Voice
 pub use questions::Recorded;
 
 #[cfg(test)]
+mod guess_tests;
+#[cfg(test)]
 mod tests;

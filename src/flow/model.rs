@@ -102,6 +102,11 @@ pub struct CallState {
     pub data: Captured,
     /// Set once the call is over; a terminal state absorbs later events.
     pub ended: Option<Ending>,
+    /// The home states the caller's number suggests, most likely first (its
+    /// telecom circle's): offered by a `guess_state` node, never taken as
+    /// an answer by itself. Empty for a withheld or unknown number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guess: Vec<StateCode>,
 }
 
 /// What the gateway should do next, in no gateway's dialect.

@@ -169,7 +169,7 @@ mod tests {
         events.push(CallEvent::Recorded {
             message: VoiceMessage { url: "https://rec.example/1".to_owned(), duration_secs: None },
         });
-        let first = start(flow).unwrap();
+        let first = start(flow, Vec::new()).unwrap();
         let mut seen = BTreeSet::new();
         let mut asked = BTreeSet::new();
         let mut todo = vec![first];

@@ -21,7 +21,7 @@ fn helpline() -> Flow {
 
 /// Plays events through the engine from the start, returning the last transition.
 fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
-    let mut t = start(flow).unwrap();
+    let mut t = start(flow, Vec::new()).unwrap();
     for event in events {
         t = step(flow, Directory::bundled(), &t.state, event).unwrap();
     }
@@ -105,7 +105,7 @@ fn silence_twice_at_the_language_menu_means_hindi() {
 #[test]
 fn a_silent_caller_is_never_hung_up_on_and_ends_queued() {
     let flow = helpline();
-    let mut t = start(&flow).unwrap();
+    let mut t = start(&flow, Vec::new()).unwrap();
     for _ in 0..20 {
         if t.state.ended.is_some() {
             break;
@@ -191,7 +191,7 @@ fn an_ended_call_absorbs_late_events_but_keeps_a_late_recording() {
 #[test]
 fn an_event_that_cannot_happen_is_an_error_not_a_panic() {
     let flow = helpline();
-    let t = start(&flow).unwrap();
+    let t = start(&flow, Vec::new()).unwrap();
     let err = step(&flow, Directory::bundled(), &t.state, &message()).unwrap_err();
     assert!(matches!(err, FlowError::UnexpectedEvent { .. }));
     let again = reprompt(&flow, &t.state).unwrap();

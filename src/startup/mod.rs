@@ -23,7 +23,7 @@ use crate::{
     cases::CaseStore,
     config::Settings,
     db::{Db, DbOptions, backup::ServingLock},
-    directory::Directory,
+    directory::{Directory, Numbering},
     flow::{Flow, load_flow_set},
     http::{App, AppState, ConnectionLimits, Gateways, UnsignedGateway, raise_file_limit, router, serve},
     media::MediaClient,
@@ -92,7 +92,8 @@ impl Application {
         info!(uploaded, "uploaded prompt recordings are active");
         let desk =
             Desk::new(QueueStore::new(db.clone()), AuditStore::new(db.clone()), clock.clone(), settings.claim_lease);
-        let calls = Arc::new(CallService::new(call_store, registry, directory, &settings.flow, clock));
+        let numbering = settings.numbering.clone().unwrap_or_else(Numbering::bundled);
+        let calls = Arc::new(CallService::new(call_store, registry, directory, numbering, &settings.flow, clock));
         let gateways = Gateways {
             twilio_auth_token: settings.twilio_auth_token.clone(),
             plivo_auth_token: settings.plivo_auth_token.clone(),

@@ -12,7 +12,8 @@ use super::{
 const MOBILE: &str = "1000000001";
 const E164: &str = "+911000000001";
 
-fn sid(dialect: Dialect, n: u32) -> String {
+/// A call id as `dialect` spells them.
+pub fn sid(dialect: Dialect, n: u32) -> String {
     match dialect {
         Dialect::Twilio => format!("CA{n:032}"),
         Dialect::Plivo => format!("3e82ae9d-2c78-4d85-b1a4-{n:012}"),

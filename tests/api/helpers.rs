@@ -40,6 +40,9 @@ pub struct Options {
     pub env: Vec<(&'static str, String)>,
     /// SQLite: a handle that fills the disk on demand.
     pub page_limit: Option<sampark::db::PageLimit>,
+    /// Number series to guess home states from (test numbers are in no
+    /// real series); `None`: the bundled ones.
+    pub numbering: Option<Arc<sampark::directory::Numbering>>,
 }
 
 impl Default for Options {
@@ -51,6 +54,7 @@ impl Default for Options {
             database: None,
             env: Vec::new(),
             page_limit: None,
+            numbering: None,
         }
     }
 }
@@ -249,6 +253,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let spool_path = work.path().join("spool.jsonl");
     let mut settings = settings_with_spool(&options, &database_url, &spool_path);
     settings.sqlite_page_limit = options.page_limit.clone();
+    settings.numbering = options.numbering.clone();
     let app = Application::build_with_clock(settings, clock.clock()).await.expect("the app builds");
     let spool = app.spool();
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -32,6 +32,7 @@ mod robustness;
 mod security;
 mod sequences;
 mod sign_in;
+mod state_guess;
 mod stores;
 mod twilio_sim;
 mod user_edits;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::{CollectDef, ConfirmDef, FlowFile, InputDef, MenuDef, NodeDef};
+use super::{CollectDef, ConfirmDef, FlowFile, GuessDef, InputDef, MenuDef, NodeDef};
 use crate::{
     domain::Language,
     flow::{
@@ -140,6 +140,7 @@ impl Compiler<'_> {
     fn node(&mut self, def: NodeDef) -> Node {
         match def {
             NodeDef::Menu(def) => self.menu(def),
+            NodeDef::GuessState(def) => self.guess(def),
             NodeDef::Collect(def) => self.collect(def),
             NodeDef::Confirm(def) => self.confirm(def),
             NodeDef::Record(def) => Node::Record {
@@ -176,6 +177,20 @@ impl Compiler<'_> {
         }
         let input = self.input(def.input, def.store);
         Node::Menu { prompts: self.prompts(&def.prompts), slot: def.store, choices, input }
+    }
+
+    fn guess(&mut self, def: GuessDef) -> Node {
+        self.unknown_keys(&def.unknown);
+        // One key per state a circle can offer, and one for another state.
+        let keys: Vec<String> = (1..=crate::directory::MAX_GUESSES + 1).map(|n| format!("press_{n}")).collect();
+        Node::GuessState {
+            prompts: self.prompts(&def.prompts),
+            other_prompts: self.prompts(&def.other_prompts),
+            key_prompts: self.prompts(&keys),
+            next: def.next,
+            other: def.other,
+            input: self.input(def.input, Some(Slot::HomeState)),
+        }
     }
 
     fn collect(&mut self, def: CollectDef) -> Node {

@@ -1,0 +1,125 @@
+//! The default flow's first guess at the home state, from the caller's
+//! number: one key for a caller whose number is from home, the code path
+//! for everyone else, and nothing lost either way.
+
+use std::path::Path;
+
+use super::*;
+use crate::{
+    directory::Directory,
+    domain::{Digits, StateCode},
+    prompts::Catalog,
+};
+
+fn helpline() -> Flow {
+    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")).unwrap();
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
+    Flow::parse(&source, Some(&catalog)).unwrap()
+}
+
+fn keys(d: &str) -> CallEvent {
+    CallEvent::Digits { digits: Digits::parse(d).unwrap() }
+}
+
+fn codes(list: &[u8]) -> Vec<StateCode> {
+    list.iter().map(|c| StateCode::new(*c).unwrap()).collect()
+}
+
+/// Language Hindi, consent given: where the guess is offered.
+fn after_consent(flow: &Flow, guess: &[u8]) -> Transition {
+    let mut t = start(flow, codes(guess)).unwrap();
+    for event in [keys("1"), keys("1")] {
+        t = step(flow, Directory::bundled(), &t.state, &event).unwrap();
+    }
+    t
+}
+
+fn spoken(t: &Transition) -> Vec<String> {
+    let Some(Action::Gather { prompts, .. }) = t.actions.last() else { panic!("{:?}", t.actions) };
+    prompts
+        .iter()
+        .map(|p| match p {
+            Prompt::Catalog { key, .. } => key.to_string(),
+            Prompt::StateName { code, .. } => format!("state:{code}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_bihar_number_hears_bihar_and_jharkhand_then_another_state() {
+    let flow = helpline();
+    let t = after_consent(&flow, &[10, 20]);
+    assert_eq!(t.state.node, "state_guess");
+    assert!(matches!(t.actions.last(), Some(Action::Gather { max_digits: 1, .. })), "one key");
+    assert_eq!(
+        spoken(&t),
+        ["guess_state", "state:10", "press_1", "state:20", "press_2", "guess_other", "press_3"],
+        "each state by name with its key, then the key for any other"
+    );
+}
+
+#[test]
+fn one_key_takes_the_guessed_state_and_goes_on_to_the_district() {
+    let flow = helpline();
+    let t = after_consent(&flow, &[10, 20]);
+    let t = step(&flow, Directory::bundled(), &t.state, &keys("2")).unwrap();
+    assert_eq!(t.state.data.home_state, StateCode::new(20).ok(), "Jharkhand");
+    assert_eq!(t.state.node, "home_district");
+}
+
+#[test]
+fn another_state_goes_to_the_code_and_a_wrong_key_asks_again() {
+    let flow = helpline();
+    let t = after_consent(&flow, &[10, 20]);
+    let wrong = step(&flow, Directory::bundled(), &t.state, &keys("7")).unwrap();
+    assert_eq!((wrong.state.node.as_str(), wrong.state.attempts), ("state_guess", 1));
+    assert_eq!(spoken(&wrong)[0], "invalid_choice");
+    let other = step(&flow, Directory::bundled(), &wrong.state, &keys("3")).unwrap();
+    assert_eq!(other.state.node, "home_state");
+    assert_eq!(other.state.data.home_state, None, "no state is assumed");
+    assert_eq!(spoken(&other), ["ask_state"]);
+}
+
+#[test]
+fn silence_at_the_guess_goes_to_the_code_never_assuming_the_guess() {
+    let flow = helpline();
+    let mut t = after_consent(&flow, &[19]);
+    for _ in 0..3 {
+        t = step(&flow, Directory::bundled(), &t.state, &CallEvent::NoInput).unwrap();
+    }
+    assert_eq!(t.state.node, "home_state");
+    assert_eq!(t.state.data.home_state, None);
+}
+
+#[test]
+fn no_guess_means_the_code_question_at_once_as_before() {
+    let flow = helpline();
+    let t = after_consent(&flow, &[]);
+    assert_eq!(t.state.node, "home_state");
+    assert_eq!(spoken(&t), ["ask_state"]);
+    assert!(t.state.guess.is_empty());
+}
+
+#[test]
+fn a_stored_state_without_a_guess_reads_back_and_writes_back_unchanged() {
+    let stored = r#"{"node":"home_state","attempts":0,"data":{"language":"hi","consent":true,"home_state":null,"home_district":null,"need":null,"voice_message":null},"ended":null}"#;
+    let state: CallState = serde_json::from_str(stored).unwrap();
+    assert!(state.guess.is_empty());
+    assert_eq!(serde_json::to_string(&state).unwrap(), stored);
+}
+
+#[test]
+fn flows_check_knows_the_node_and_its_prompts() {
+    let flow = helpline();
+    let prompts = flow.catalog_prompts();
+    for key in ["guess_state", "guess_other", "press_1", "press_9"] {
+        assert!(prompts.keys().any(|k| k.as_str() == key), "{key} is counted for coverage");
+    }
+    let broken = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml"))
+        .unwrap()
+        .replace("other = \"home_state\"", "other = \"nowhere\"");
+    let err = Flow::parse(&broken, None).unwrap_err().to_string();
+    assert!(err.contains("other goes to `nowhere`, which is not a node"), "{err}");
+}

@@ -1,0 +1,99 @@
+//! The home state guessed from the caller's number, through every gateway:
+//! a caller whose number is from home gives their state with one key; one
+//! whose guess is wrong goes on to the code and loses nothing. (Test numbers,
+//! `+91 1000…`, are in no real series: each test maps the series `1000` to
+//! the Bihar & Jharkhand circle.)
+
+use std::sync::Arc;
+
+use super::{
+    dialects::{ALL, Dialect, Phone},
+    gateways::sid,
+    helpers::{Options, TestApp, spawn_app_with},
+};
+
+const MOBILE: &str = "1000000001";
+
+async fn app_with_a_bihar_series() -> TestApp {
+    let numbering = sampark::directory::Numbering::with_series("series,circle_code\n1000,BR\n").unwrap();
+    spawn_app_with(Options { numbering: Some(Arc::new(numbering)), ..Options::default() }).await
+}
+
+async fn a_right_guess_is_one_key(dialect: Dialect) {
+    let app = app_with_a_bihar_series().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 71), MOBILE).await;
+    phone.press("1").await;
+    let offer = phone.press("1").await.clone();
+    assert!(offer.text.contains("क्या आपका गृह राज्य इनमें से है"), "{dialect:?}: {offer:?}");
+    for heard in ["बिहार", "1 दबाएँ", "झारखंड", "2 दबाएँ", "कोई और राज्य हो तो", "3 दबाएँ"]
+    {
+        assert!(offer.text.contains(heard), "{dialect:?}: `{heard}` in {:?}", offer.text);
+    }
+    let district = phone.press("1").await.clone();
+    assert!(district.text.contains("ज़िले का कोड"), "{dialect:?}: on to the district: {district:?}");
+    let readback = phone.press("212#").await;
+    assert!(readback.text.contains("Patna") && readback.text.contains("बिहार"), "{dialect:?}: {readback:?}");
+    phone.press("1").await;
+    phone.press("1").await;
+    phone.leave_message("https://recordings.example/rec-71.wav").await;
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(10), Some(212)));
+    assert_eq!(case["need"], "food", "{dialect:?}");
+}
+
+async fn a_wrong_guess_goes_on_to_the_code(dialect: Dialect) {
+    let app = app_with_a_bihar_series().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 72), MOBILE).await;
+    phone.press("1").await;
+    phone.press("1").await;
+    let wrong_key = phone.press("7").await.clone();
+    assert!(wrong_key.text.contains("बिहार"), "{dialect:?}: a wrong key hears the offer again: {wrong_key:?}");
+    let code = phone.press("3").await.clone();
+    assert!(code.text.contains("गृह राज्य का कोड"), "{dialect:?}: another state: the code: {code:?}");
+    phone.press("19#").await;
+    let readback = phone.press("305#").await;
+    assert!(readback.text.contains("पश्चिम बंगाल"), "{dialect:?}: {readback:?}");
+    phone.press("1").await;
+    phone.press("2").await;
+    phone.silence().await;
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(19), Some(305)));
+}
+
+async fn a_caller_silent_at_the_guess_is_asked_the_code_and_still_queued(dialect: Dialect) {
+    let app = app_with_a_bihar_series().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 73), MOBILE).await;
+    phone.press("1").await;
+    phone.press("1").await;
+    for _ in 0..3 {
+        phone.silence().await;
+    }
+    assert!(phone.heard.text.contains("गृह राज्य का कोड"), "{dialect:?}: {:?}", phone.heard);
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    assert_eq!(case["home_state_code"], serde_json::Value::Null, "a guess is never taken as an answer");
+    assert_eq!(case["status"], "queued");
+}
+
+#[tokio::test]
+async fn a_right_guess_is_one_key_on_every_gateway() {
+    for dialect in ALL {
+        a_right_guess_is_one_key(dialect).await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_guess_goes_on_to_the_code_on_every_gateway() {
+    for dialect in ALL {
+        a_wrong_guess_goes_on_to_the_code(dialect).await;
+    }
+}
+
+#[tokio::test]
+async fn silence_at_the_guess_is_never_taken_for_an_answer_on_every_gateway() {
+    for dialect in ALL {
+        a_caller_silent_at_the_guess_is_asked_the_code_and_still_queued(dialect).await;
+    }
+}
