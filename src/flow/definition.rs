@@ -62,6 +62,9 @@ pub struct InputPolicy {
     pub fallback: String,
     /// What the fallback puts in the node's slot, if anything.
     pub fallback_value: Option<SlotValue>,
+    /// Where the `*` key goes: back one question, so a wrong answer can be
+    /// fixed (`None`: `*` is a wrong key like any other).
+    pub back: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +188,9 @@ impl Node {
         };
         if let Some(input) = self.input() {
             edges.push(("fallback".to_owned(), input.fallback.as_str()));
+            if let Some(back) = &input.back {
+                edges.push(("back".to_owned(), back.as_str()));
+            }
         }
         edges
     }

@@ -80,6 +80,9 @@ struct InputDef {
     fallback: String,
     #[serde(default)]
     fallback_value: Option<String>,
+    /// Where `*` takes the caller: the question before, to fix an answer.
+    #[serde(default)]
+    back: Option<String>,
 }
 
 /// Serde cannot deny unknown fields next to `flatten`, so keys that neither

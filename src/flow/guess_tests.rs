@@ -123,3 +123,37 @@ fn flows_check_knows_the_node_and_its_prompts() {
     let err = Flow::parse(&broken, None).unwrap_err().to_string();
     assert!(err.contains("other goes to `nowhere`, which is not a node"), "{err}");
 }
+
+#[test]
+fn star_at_the_district_goes_back_to_the_state_which_can_then_be_fixed() {
+    let flow = helpline();
+    let t = after_consent(&flow, &[10, 20]);
+    let t = step(&flow, Directory::bundled(), &t.state, &keys("1")).unwrap();
+    assert_eq!(t.state.node, "home_district");
+    assert!(spoken(&t).contains(&"change_state".to_owned()), "the caller is told about the star key");
+    let back = step(&flow, Directory::bundled(), &t.state, &keys("*")).unwrap();
+    assert_eq!(back.state.node, "state_guess", "the states the number suggests, again");
+    assert_eq!(back.state.data.home_state, StateCode::new(10).ok(), "kept until answered again");
+    let fixed = step(&flow, Directory::bundled(), &back.state, &keys("2")).unwrap();
+    assert_eq!((fixed.state.node.as_str(), fixed.state.data.home_state), ("home_district", StateCode::new(20).ok()));
+}
+
+#[test]
+fn star_with_no_guess_goes_back_to_the_state_code_and_a_finish_key_after_it_is_the_same() {
+    let flow = helpline();
+    let t = after_consent(&flow, &[]);
+    let t = step(&flow, Directory::bundled(), &t.state, &keys("19")).unwrap();
+    assert_eq!(t.state.node, "home_district");
+    let back = step(&flow, Directory::bundled(), &t.state, &keys("*#")).unwrap();
+    assert_eq!(back.state.node, "home_state");
+    assert_eq!(spoken(&back), ["ask_state"]);
+}
+
+#[test]
+fn a_back_edge_must_land_on_a_node() {
+    let broken = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml"))
+        .unwrap()
+        .replacen("back = \"state_guess\"", "back = \"nowhere\"", 1);
+    let err = Flow::parse(&broken, None).unwrap_err().to_string();
+    assert!(err.contains("back goes to `nowhere`, which is not a node"), "{err}");
+}

@@ -109,6 +109,13 @@ impl Walker<'_> {
     ) -> Result<Vec<Action>, FlowError> {
         let node = self.node(&state.node)?;
         let unexpected = || FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() };
+        // `*` goes back one question; what was answered stays until it is
+        // answered again (a known answer is never dropped for nothing).
+        if let (Some(back), CallEvent::Digits { digits }) = (node.input().and_then(|i| i.back.as_ref()), event)
+            && digits.as_str().trim_end_matches('#') == "*"
+        {
+            return self.enter(state, &back.clone(), Vec::new());
+        }
         match (node, event) {
             (Node::Menu { slot, choices, .. }, CallEvent::Digits { digits }) => {
                 let choice = digits.single_key().and_then(|k| choices.get(&k));

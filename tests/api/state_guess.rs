@@ -97,3 +97,29 @@ async fn silence_at_the_guess_is_never_taken_for_an_answer_on_every_gateway() {
         a_caller_silent_at_the_guess_is_asked_the_code_and_still_queued(dialect).await;
     }
 }
+
+async fn star_fixes_a_wrong_state(dialect: Dialect) {
+    let app = app_with_a_bihar_series().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 74), MOBILE).await;
+    phone.press("1").await;
+    phone.press("1").await;
+    let district = phone.press("1").await.clone();
+    assert!(district.text.contains("स्टार"), "{dialect:?}: told how to go back: {district:?}");
+    let again = phone.press("*#").await.clone();
+    assert!(again.text.contains("झारखंड"), "{dialect:?}: the states again: {again:?}");
+    phone.press("2").await;
+    let readback = phone.press("322#").await.clone();
+    assert!(readback.text.contains("Bokaro") && readback.text.contains("झारखंड"), "{dialect:?}: {readback:?}");
+    phone.press("1").await;
+    phone.hang_up().await;
+    let case = app.only_case().await;
+    let codes = (case["home_state_code"].as_i64(), case["home_district_code"].as_i64());
+    assert_eq!(codes, (Some(20), Some(322)), "{dialect:?}: Jharkhand, as fixed");
+}
+
+#[tokio::test]
+async fn star_goes_back_to_fix_the_state_on_every_gateway() {
+    for dialect in ALL {
+        star_fixes_a_wrong_state(dialect).await;
+    }
+}

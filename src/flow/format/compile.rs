@@ -134,6 +134,7 @@ impl Compiler<'_> {
             timeout_prompts,
             fallback: def.fallback,
             fallback_value,
+            back: def.back,
         }
     }
 
