@@ -25,7 +25,13 @@ async fn app_with(header_timeout_secs: u32, per_peer: u32) -> TestApp {
         ("SAMPARK_HEADER_READ_TIMEOUT_SECS", header_timeout_secs.to_string()),
         ("SAMPARK_MAX_CONNECTIONS_PER_PEER", per_peer.to_string()),
     ];
-    spawn_app_with(Options { env, ..Options::default() }).await
+    let mut app = spawn_app_with(Options { env, ..Options::default() }).await;
+    // The server closes a kept-alive connection idle for the header timeout
+    // (a second here); a pooled one picked just as it closes fails the
+    // request (IncompleteMessage). Gateways retry that; the test opens a
+    // connection per request instead, so what it measures is the server.
+    app.client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    app
 }
 
 fn server(app: &TestApp) -> SocketAddr {
