@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod cases;
 mod data;
+mod flows;
 mod prompts;
 mod users;
 
@@ -123,6 +124,10 @@ enum FlowsCommand {
         #[arg(long)]
         prompts: Option<PathBuf>,
     },
+    /// The keys a scripted caller presses and the seconds of prompts they
+    /// hear, question by question (recordings at their length, other
+    /// prompts estimated from their words)
+    Cost(flows::CostArgs),
     /// Print a flow as a Mermaid graph
     Graph {
         /// The flow file
@@ -166,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             check_flows(loaded, &mut std::io::stdout())
         }
+        Command::Flows { command: FlowsCommand::Cost(args) } => flows::cost(&settings, &args, &mut std::io::stdout()),
         Command::Flows { command: FlowsCommand::Graph { file } } => {
             let source = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let flow = Flow::parse(&source, None).map_err(|e| anyhow::anyhow!("{}:\n{e}", file.display()))?;

@@ -7,6 +7,7 @@
 //! into [`CallEvent`]s and render actions at the edge.
 
 mod check;
+pub mod cost;
 mod coverage;
 mod definition;
 mod files;

@@ -411,3 +411,26 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
     assert!(stderr.contains("exported"), "the export logs what it did: {stderr}");
     assert!(!stderr.contains('\u{1b}'), "plain text, no escape codes: {stderr:?}");
 }
+
+#[test]
+fn flows_cost_counts_the_keys_and_seconds_a_scripted_caller_spends() {
+    let home = sampark()
+        .args(["flows", "cost", "--script", "1 1 1 212# 1 1 m", "--home-states", "10,20", "--json"])
+        .output()
+        .unwrap();
+    assert!(home.status.success(), "{}", String::from_utf8_lossy(&home.stderr));
+    let cost: serde_json::Value = serde_json::from_slice(&home.stdout).unwrap();
+    assert_eq!(cost["keys"], 9, "{cost}");
+    assert_eq!((cost["finished"].as_bool(), cost["queued"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(cost["turns"][2]["node"], "state_guess", "the number's states are offered");
+    let seconds = cost["seconds"].as_f64().unwrap();
+    assert!((30.0..200.0).contains(&seconds), "{seconds}");
+
+    let silent = sampark().args(["flows", "cost", "--script", &[". "; 30].concat()]).output().unwrap();
+    let table = String::from_utf8_lossy(&silent.stdout);
+    assert!(table.contains("the flow ended the call; the caller is queued"), "never hung up on: {table}");
+
+    let bad = sampark().args(["flows", "cost", "--script", "1 x"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--script: `x`"));
+}
