@@ -126,7 +126,7 @@ async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
 
 /// The text of the element matching `css` once it contains `needle` (pages
 /// reload at the same address, so an element found early may be the old one).
-async fn text_containing(client: &Client, css: &str, needle: &str) -> String {
+pub async fn text_containing(client: &Client, css: &str, needle: &str) -> String {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(element) = client.find(Locator::Css(css)).await

@@ -10,7 +10,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 use super::{
-    browser::{browser_sized, screenshot},
+    browser::{browser_sized, screenshot, text_containing},
     case_page::{caller_with_message, failing_media_host, recordings_at},
     helpers::{password, spawn_app_with},
 };
@@ -25,23 +25,6 @@ async fn on_first_screen(client: &Client, id: &str) -> Value {
 
 async fn js(client: &Client, script: &str) -> Value {
     client.execute(script, vec![]).await.unwrap()
-}
-
-/// The text of `css` once it contains `needle`.
-async fn text_containing(client: &Client, css: &str, needle: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(element) = client.find(Locator::Css(css)).await
-            && let Ok(text) = element.text().await
-        {
-            if text.contains(needle) {
-                return text;
-            }
-            last = text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("`{css}` never said `{needle}`; last: {last}");
 }
 
 async fn value_of(client: &Client, id: &str) -> String {

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 
 use sampark::auth::{Profile, ProfileChange};
 
-use super::helpers::spawn_app;
+use super::helpers::{ApiSession, TestApp, spawn_app};
 
 #[tokio::test]
 async fn a_users_states_and_languages_read_back_sorted_and_an_admin_serves_none() {
@@ -25,14 +25,20 @@ async fn a_users_states_and_languages_read_back_sorted_and_an_admin_serves_none(
     assert!(hash.starts_with("$argon2id$"));
 }
 
-#[tokio::test]
-async fn a_disabling_that_fails_part_way_leaves_the_user_signed_in_and_holding_their_case() {
+/// A server with one waiting caller, claimed by the volunteer `holder`.
+async fn a_volunteer_holding_a_case() -> (TestApp, ApiSession) {
     let app = spawn_app().await;
     app.queue_caller("CA61000000000000000000000000000001", "+911000000065", "1", "9", None).await;
     app.add_user("holder", "volunteer", "9", "hi", "").await;
     let session = app.api_login("holder").await;
     let claimed = app.api(&session, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
     assert_eq!(claimed.status(), StatusCode::OK);
+    (app, session)
+}
+
+#[tokio::test]
+async fn a_disabling_that_fails_part_way_leaves_the_user_signed_in_and_holding_their_case() {
+    let (app, session) = a_volunteer_holding_a_case().await;
     // Arrange: the database refuses to give the case back.
     if app.database.is_postgres() {
         app.database
@@ -104,12 +110,7 @@ async fn an_edit_that_fails_part_way_leaves_the_user_as_they_were() {
 
 #[tokio::test]
 async fn a_password_reset_gives_the_case_its_user_held_back_to_the_queue() {
-    let app = spawn_app().await;
-    app.queue_caller("CA61000000000000000000000000000002", "+911000000066", "1", "9", None).await;
-    app.add_user("holder", "volunteer", "9", "hi", "").await;
-    let session = app.api_login("holder").await;
-    let claimed = app.api(&session, Method::POST, "/api/v1/queue/claim").send().await.unwrap();
-    assert_eq!(claimed.status(), StatusCode::OK);
+    let (app, session) = a_volunteer_holding_a_case().await;
 
     let hash = sampark::auth::hash_password("a one-time password for holder").unwrap();
     app.users.reset_password("holder", &hash, chrono::Utc::now()).await.unwrap();
