@@ -48,6 +48,7 @@ fn ended_call(sid: &str, phone: Option<&str>, data: Captured, minute: u32) -> Tu
             data,
             ended: Some(Ending { reason: EndReason::CallerHungUp, queue: true }),
             guess: Vec::new(),
+            page: 0,
         },
         next_turn: 0,
         event: EventRecord {

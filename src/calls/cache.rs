@@ -65,6 +65,7 @@ mod tests {
             data: Default::default(),
             ended: None,
             guess: Vec::new(),
+            page: 0,
         };
         StoredCall { id: 1, flow_id: "helpline".to_owned(), flow_version: "v".to_owned(), state, turn, version: 1 }
     }

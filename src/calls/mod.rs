@@ -248,7 +248,7 @@ impl CallService {
         let flow =
             self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
         let guess = inbound.caller.as_ref().map(|phone| self.numbering.guess(phone)).unwrap_or_default();
-        let started = flow::start(&flow, guess)?;
+        let started = flow::start(&flow, self.directory, guess)?;
         let transition = match &inbound.event {
             CallEvent::Started => started,
             CallEvent::Ended { .. } | CallEvent::RecordingReady { .. } => {
@@ -310,7 +310,7 @@ impl CallService {
             Ok(t) => t,
             Err(FlowError::UnexpectedEvent { node, event }) => {
                 warn!(flow.node = %node, call.event = event, "event cannot happen here; asking again");
-                flow::reprompt(&flow, &call.state)?
+                flow::reprompt(&flow, self.directory, &call.state)?
             }
             Err(e) => return Err(e.into()),
         };

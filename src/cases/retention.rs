@@ -143,6 +143,7 @@ mod tests {
             data,
             ended: None,
             guess: Vec::new(),
+            page: 0,
         })
         .unwrap()
     }

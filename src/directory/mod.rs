@@ -21,6 +21,11 @@ use serde::Deserialize;
 
 use crate::domain::{DistrictCode, Language, StateCode};
 
+/// The states most migrant workers come from, most first (Census 2011
+/// out-migration, and 2020's worker trains): Uttar Pradesh, Bihar, West
+/// Bengal, Odisha, Jharkhand, Rajasthan, Madhya Pradesh, Assam.
+pub const MIGRANT_STATES: [u8; 8] = [9, 10, 19, 21, 20, 8, 23, 18];
+
 #[derive(Debug, Clone)]
 pub struct State {
     pub code: StateCode,
@@ -124,6 +129,21 @@ impl Directory {
 
     pub fn states(&self) -> impl Iterator<Item = &State> {
         self.states.values()
+    }
+
+    /// Every state in the order a list of names offers them: the states
+    /// most migrant workers come from ([`MIGRANT_STATES`]) first, then the
+    /// rest by name.
+    pub fn menu_order(&self) -> Vec<StateCode> {
+        let mut order: Vec<StateCode> = MIGRANT_STATES
+            .iter()
+            .filter_map(|c| StateCode::new(*c).ok())
+            .filter(|c| self.state(*c).is_some())
+            .collect();
+        let mut rest: Vec<&State> = self.states().filter(|s| !order.contains(&s.code)).collect();
+        rest.sort_by(|a, b| a.name.cmp(&b.name));
+        order.extend(rest.into_iter().map(|s| s.code));
+        order
     }
 
     pub fn district_count(&self) -> usize {

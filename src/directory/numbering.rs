@@ -83,6 +83,25 @@ impl Numbering {
         Ok(numbering)
     }
 
+    /// Every guess a number can give (each circle's states, and the series
+    /// that name two circles): the lists a guess question can offer.
+    pub fn possible_guesses(&self) -> Vec<Vec<StateCode>> {
+        let mut guesses: Vec<Vec<StateCode>> = Vec::new();
+        for circles in self.series.values() {
+            let mut states: Vec<StateCode> = Vec::new();
+            for state in circles.iter().filter_map(|c| self.circles.get(c)).flatten() {
+                if !states.contains(state) {
+                    states.push(*state);
+                }
+            }
+            states.truncate(MAX_GUESSES);
+            if !guesses.contains(&states) {
+                guesses.push(states);
+            }
+        }
+        guesses
+    }
+
     /// The states a caller on `phone` may be from, most likely first; empty
     /// when the number is not an Indian mobile number of a known series.
     pub fn guess(&self, phone: &PhoneNumber) -> Vec<StateCode> {

@@ -92,7 +92,7 @@ pub fn cost(
             .map(|p| seconds_of(p) + PAUSE_SECS)
             .sum()
     };
-    let mut t = start(flow, guess)?;
+    let mut t = start(flow, directory, guess)?;
     let mut turns = vec![Turn { node: t.state.node.clone(), seconds: heard(&t.actions), keys: 0 }];
     for next in script {
         if t.state.ended.is_some() {

@@ -105,6 +105,21 @@ pub enum Node {
         other: String,
         input: InputPolicy,
     },
+    /// The states by name, a page of eight at a time in
+    /// [`Directory::menu_order`](crate::directory::Directory::menu_order):
+    /// each as its name and `press_<n>` (keys 1–8), then `more_prompts` and
+    /// 9 for the next page (after the last, the first again), then
+    /// `code_prompts` and 0 for `code`, the question that takes the LGD code.
+    StateList {
+        prompts: Vec<PromptRef>,
+        more_prompts: Vec<PromptRef>,
+        code_prompts: Vec<PromptRef>,
+        /// `press_0` … `press_9`.
+        key_prompts: Vec<PromptRef>,
+        next: String,
+        code: String,
+        input: InputPolicy,
+    },
     /// Read something back; one key confirms, another goes back.
     Confirm {
         prompts: Vec<PromptRef>,
@@ -129,6 +144,7 @@ impl Node {
             Self::Menu { .. } => "menu",
             Self::Collect { .. } => "collect",
             Self::GuessState { .. } => "guess_state",
+            Self::StateList { .. } => "state_list",
             Self::Confirm { .. } => "confirm",
             Self::Record { .. } => "record",
             Self::Play { .. } => "play",
@@ -140,6 +156,7 @@ impl Node {
         match self {
             Self::Menu { prompts, .. }
             | Self::GuessState { prompts, .. }
+            | Self::StateList { prompts, .. }
             | Self::Collect { prompts, .. }
             | Self::Confirm { prompts, .. }
             | Self::Record { prompts, .. }
@@ -152,6 +169,7 @@ impl Node {
         match self {
             Self::Menu { input, .. }
             | Self::GuessState { input, .. }
+            | Self::StateList { input, .. }
             | Self::Collect { input, .. }
             | Self::Confirm { input, .. } => Some(input),
             _ => None,
@@ -165,8 +183,12 @@ impl Node {
         if let Some(input) = self.input() {
             refs.extend(input.invalid_prompts.iter().chain(&input.timeout_prompts));
         }
-        if let Self::GuessState { other_prompts, key_prompts, .. } = self {
-            refs.extend(other_prompts.iter().chain(key_prompts));
+        match self {
+            Self::GuessState { other_prompts, key_prompts, .. } => refs.extend(other_prompts.iter().chain(key_prompts)),
+            Self::StateList { more_prompts, code_prompts, key_prompts, .. } => {
+                refs.extend(more_prompts.iter().chain(code_prompts).chain(key_prompts));
+            }
+            _ => {}
         }
         refs
     }
@@ -183,6 +205,9 @@ impl Node {
             Self::Confirm { yes, no, .. } => vec![("yes".to_owned(), yes.as_str()), ("no".to_owned(), no.as_str())],
             Self::GuessState { next, other, .. } => {
                 vec![("next".to_owned(), next.as_str()), ("other".to_owned(), other.as_str())]
+            }
+            Self::StateList { next, code, .. } => {
+                vec![("next".to_owned(), next.as_str()), ("code".to_owned(), code.as_str())]
             }
             Self::End { .. } => Vec::new(),
         };

@@ -61,6 +61,7 @@ struct FlowFile {
 enum NodeDef {
     Menu(MenuDef),
     GuessState(GuessDef),
+    StateList(StateListDef),
     Collect(CollectDef),
     Confirm(ConfirmDef),
     Record(RecordDef),
@@ -115,6 +116,21 @@ struct GuessDef {
     other_prompts: Vec<String>,
     next: String,
     other: String,
+    #[serde(flatten)]
+    input: InputDef,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, toml::Value>,
+}
+
+/// Serde cannot deny unknown fields next to `flatten`, so keys that neither
+/// this struct nor [`InputDef`] knows land in `unknown` and are reported.
+#[derive(Debug, Deserialize)]
+struct StateListDef {
+    prompts: Vec<String>,
+    more_prompts: Vec<String>,
+    code_prompts: Vec<String>,
+    next: String,
+    code: String,
     #[serde(flatten)]
     input: InputDef,
     #[serde(flatten)]

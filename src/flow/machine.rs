@@ -2,8 +2,10 @@
 //! state and the actions to send back. No I/O, no clock, no gateway dialect.
 
 use super::{
-    definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue},
+    definition::{Flow, InputPolicy, Node, PromptRef, Slot},
+    lists,
     model::{Action, CallEvent, CallState, Captured, EndReason, Ending},
+    slots::{choose_state, clear_slot, collect, menu_slot, set_slot},
 };
 use crate::{directory::Directory, domain::StateCode, prompts::Prompt};
 
@@ -34,10 +36,11 @@ enum Failure {
 /// Answers a new call: the start node's question. `guess` is the home
 /// states the caller's number suggests, most likely first (none for a
 /// withheld or unknown number), for a `guess_state` node to offer.
-pub fn start(flow: &Flow, mut guess: Vec<StateCode>) -> Result<Transition, FlowError> {
+pub fn start(flow: &Flow, directory: &Directory, mut guess: Vec<StateCode>) -> Result<Transition, FlowError> {
     guess.truncate(crate::directory::MAX_GUESSES);
-    let mut state = CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None, guess };
-    let actions = Walker { flow }.enter(&mut state, &flow.start, Vec::new())?;
+    let mut state =
+        CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None, guess, page: 0 };
+    let actions = Walker { flow, directory }.enter(&mut state, &flow.start, Vec::new())?;
     Ok(Transition { state, actions })
 }
 
@@ -47,7 +50,7 @@ pub fn step(flow: &Flow, directory: &Directory, state: &CallState, event: &CallE
     if state.ended.is_some() {
         return Ok(absorb(next, event));
     }
-    let walker = Walker { flow };
+    let walker = Walker { flow, directory };
     let actions = match event {
         CallEvent::Ended { reason } => {
             next.ended = Some(Ending { reason: *reason, queue: true });
@@ -61,7 +64,7 @@ pub fn step(flow: &Flow, directory: &Directory, state: &CallState, event: &CallE
             return Err(FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() });
         }
         CallEvent::Digits { .. } | CallEvent::NoInput | CallEvent::Recorded { .. } => {
-            walker.on_input(directory, &mut next, event)?
+            walker.on_input(&mut next, event)?
         }
     };
     Ok(Transition { state: next, actions })
@@ -69,12 +72,12 @@ pub fn step(flow: &Flow, directory: &Directory, state: &CallState, event: &CallE
 
 /// Asks the current node's question again, without counting an attempt:
 /// what the caller hears when a request makes no sense at this point.
-pub fn reprompt(flow: &Flow, state: &CallState) -> Result<Transition, FlowError> {
+pub fn reprompt(flow: &Flow, directory: &Directory, state: &CallState) -> Result<Transition, FlowError> {
     let mut next = state.clone();
     if next.ended.is_some() {
         return Ok(Transition { state: next, actions: vec![Action::Hangup] });
     }
-    let actions = Walker { flow }.ask(&mut next, Vec::new())?;
+    let actions = Walker { flow, directory }.ask(&mut next, Vec::new())?;
     Ok(Transition { state: next, actions })
 }
 
@@ -94,6 +97,7 @@ fn absorb(mut state: CallState, event: &CallEvent) -> Transition {
 
 struct Walker<'a> {
     flow: &'a Flow,
+    directory: &'a Directory,
 }
 
 impl Walker<'_> {
@@ -101,12 +105,8 @@ impl Walker<'_> {
         self.flow.node(id).ok_or_else(|| FlowError::UnknownNode(id.to_owned()))
     }
 
-    fn on_input(
-        &self,
-        directory: &Directory,
-        state: &mut CallState,
-        event: &CallEvent,
-    ) -> Result<Vec<Action>, FlowError> {
+    fn on_input(&self, state: &mut CallState, event: &CallEvent) -> Result<Vec<Action>, FlowError> {
+        let directory = self.directory;
         let node = self.node(&state.node)?;
         let unexpected = || FlowError::UnexpectedEvent { node: state.node.clone(), event: event.kind() };
         // `*` goes back one question; what was answered stays until it is
@@ -133,14 +133,28 @@ impl Walker<'_> {
                 let key = digits.single_key().and_then(|k| k.to_digit(10)).and_then(|k| usize::try_from(k).ok());
                 match key {
                     Some(k) if (1..=state.guess.len()).contains(&k) => {
-                        let chosen = state.guess[k - 1];
-                        if state.data.home_state != Some(chosen) {
-                            state.data.home_district = None;
-                        }
-                        state.data.home_state = Some(chosen);
+                        choose_state(&mut state.data, state.guess[k - 1]);
                         self.enter(state, &next.clone(), Vec::new())
                     }
                     Some(k) if k == state.guess.len() + 1 => self.enter(state, &other.clone(), Vec::new()),
+                    _ => self.fail(state, Failure::Invalid),
+                }
+            }
+            (Node::StateList { next, code, .. }, CallEvent::Digits { digits }) => {
+                let order = directory.menu_order();
+                let on_page = lists::page(&order, state.page);
+                match digits.single_key().and_then(|k| k.to_digit(10)).and_then(|k| usize::try_from(k).ok()) {
+                    Some(0) => self.enter(state, &code.clone(), Vec::new()),
+                    Some(9) => {
+                        let pages = lists::pages(&order);
+                        state.page = u8::try_from((usize::from(state.page) + 1) % pages).unwrap_or(0);
+                        state.attempts = 0;
+                        self.ask(state, Vec::new())
+                    }
+                    Some(k) if (1..=on_page.len()).contains(&k) => {
+                        choose_state(&mut state.data, on_page[k - 1]);
+                        self.enter(state, &next.clone(), Vec::new())
+                    }
                     _ => self.fail(state, Failure::Invalid),
                 }
             }
@@ -166,7 +180,11 @@ impl Walker<'_> {
                 }
             }
             (
-                Node::Menu { .. } | Node::GuessState { .. } | Node::Collect { .. } | Node::Confirm { .. },
+                Node::Menu { .. }
+                | Node::GuessState { .. }
+                | Node::StateList { .. }
+                | Node::Collect { .. }
+                | Node::Confirm { .. },
                 CallEvent::NoInput,
             ) => self.fail(state, Failure::Timeout),
             (Node::Record { next, .. }, CallEvent::Recorded { message }) => {
@@ -209,6 +227,7 @@ impl Walker<'_> {
         for _ in 0..=self.flow.nodes.len() {
             state.node.clone_from(&current);
             state.attempts = 0;
+            state.page = 0;
             match self.node(&current)? {
                 Node::Play { prompts, next } => {
                     lead.extend(self.resolve(&state.data, prompts));
@@ -251,6 +270,21 @@ impl Walker<'_> {
                     &state.data,
                     key_prompts.get(state.guess.len()).map(std::slice::from_ref).unwrap_or_default(),
                 ));
+                Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
+            }
+            Node::StateList { more_prompts, code_prompts, key_prompts, input, .. } => {
+                let mut prompts = prompts;
+                let language = self.language(&state.data);
+                let key = |n: usize| key_prompts.get(n).map(std::slice::from_ref).unwrap_or_default();
+                let order = self.directory.menu_order();
+                for (i, code) in lists::page(&order, state.page).iter().enumerate() {
+                    prompts.push(Prompt::StateName { code: *code, language: language.clone() });
+                    prompts.extend(self.resolve(&state.data, key(i + 1)));
+                }
+                for (lead, n) in [(more_prompts, 9), (code_prompts, 0)] {
+                    prompts.extend(self.resolve(&state.data, lead));
+                    prompts.extend(self.resolve(&state.data, key(n)));
+                }
                 Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
             }
             Node::Menu { input, .. } | Node::Confirm { input, .. } => {
@@ -304,55 +338,4 @@ impl Walker<'_> {
 
 fn play(prompts: Vec<Prompt>) -> Vec<Action> {
     if prompts.is_empty() { Vec::new() } else { vec![Action::Play { prompts }] }
-}
-
-fn menu_slot(node: &Node) -> Option<Slot> {
-    match node {
-        Node::Menu { slot, .. } => *slot,
-        _ => None,
-    }
-}
-
-fn set_slot(data: &mut Captured, slot: Slot, value: &SlotValue) {
-    match (slot, value) {
-        (Slot::Language, SlotValue::Language(l)) => data.language = Some(l.clone()),
-        (Slot::Consent, SlotValue::Consent(c)) => data.consent = Some(*c),
-        (Slot::Need, SlotValue::Need(n)) => data.need = Some(*n),
-        _ => {}
-    }
-}
-
-fn clear_slot(data: &mut Captured, slot: Slot) {
-    match slot {
-        Slot::Language => data.language = None,
-        Slot::Consent => data.consent = None,
-        Slot::HomeState => {
-            data.home_state = None;
-            data.home_district = None;
-        }
-        Slot::HomeDistrict => data.home_district = None,
-        Slot::Need => data.need = None,
-    }
-}
-
-/// Checks keyed digits against the directory and stores them; false when the
-/// code is not a state, or not a district of the caller's state.
-fn collect(directory: &Directory, data: &mut Captured, slot: Slot, digits: &str) -> bool {
-    match slot {
-        Slot::HomeState => {
-            let Some(state) = directory.state_from_digits(digits) else { return false };
-            if data.home_state != Some(state.code) {
-                data.home_district = None;
-            }
-            data.home_state = Some(state.code);
-            true
-        }
-        Slot::HomeDistrict => {
-            let Some(district) = directory.district_from_digits(digits, data.home_state) else { return false };
-            data.home_district = Some(district.code);
-            data.home_state = Some(district.state);
-            true
-        }
-        _ => false,
-    }
 }

@@ -13,9 +13,11 @@ mod definition;
 mod files;
 mod format;
 pub mod keypad;
+mod lists;
 mod machine;
 mod model;
 mod questions;
+mod slots;
 
 /// The neutral prompt lives with the prompts; flows and gateways name it here too.
 pub use crate::prompts::Prompt;

@@ -107,6 +107,13 @@ pub struct CallState {
     /// an answer by itself. Empty for a withheld or unknown number.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guess: Vec<StateCode>,
+    /// The page of a list of names being read (0: the first).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub page: u8,
+}
+
+fn is_zero(page: &u8) -> bool {
+    *page == 0
 }
 
 /// What the gateway should do next, in no gateway's dialect.

@@ -18,6 +18,9 @@ use crate::{
     prompts::PromptKey,
 };
 
+/// The states a list question reads, and the prompts after their names.
+type Named<'a> = (Vec<StateCode>, Vec<&'a PromptRef>);
+
 /// One recording in a list: its language and key.
 pub type Recorded = (Language, PromptKey);
 
@@ -25,12 +28,69 @@ impl Flow {
     /// Whether one of this flow's questions plays exactly `recordings`, in
     /// this order, in one language.
     pub fn asks(&self, directory: &Directory, recordings: &[Recorded]) -> bool {
-        if recordings.is_empty() || !one_place(directory, recordings) {
+        if recordings.is_empty() {
+            return false;
+        }
+        if self.lists(directory).iter().any(|list| list == recordings) {
+            return true;
+        }
+        if !one_place(directory, recordings) {
             return false;
         }
         let questions = self.questions();
         let languages = self.languages.iter().chain(std::iter::once(&self.default_language));
         languages.into_iter().any(|language| questions.iter().any(|refs| plays(directory, refs, language, recordings)))
+    }
+
+    /// Every list of names a guess or a state list can read, as recordings,
+    /// in every language, after each lead: a page of the state list, or the
+    /// states a number's circle suggests (`machine.rs`: `ask`).
+    fn lists(&self, directory: &Directory) -> Vec<Vec<Recorded>> {
+        let order = directory.menu_order();
+        let mut lists = Vec::new();
+        for node in self.nodes.values() {
+            // The states read, the index in `keys` of the first one's key,
+            // and the prompts after the names.
+            let (input, keys, first_key, options): (_, _, usize, Vec<Named<'_>>) = match node {
+                Node::GuessState { input, other_prompts, key_prompts, .. } => {
+                    let guesses = crate::directory::Numbering::bundled().possible_guesses();
+                    let options = guesses
+                        .into_iter()
+                        .map(|g| {
+                            let tail = other_prompts.iter().chain(key_prompts.get(g.len())).collect();
+                            (g, tail)
+                        })
+                        .collect();
+                    (input, key_prompts, 0, options)
+                }
+                Node::StateList { input, more_prompts, code_prompts, key_prompts, .. } => {
+                    let tail: Vec<&PromptRef> = more_prompts
+                        .iter()
+                        .chain(key_prompts.get(9))
+                        .chain(code_prompts)
+                        .chain(key_prompts.first())
+                        .collect();
+                    let pages = (0..super::lists::pages(&order)).filter_map(|p| u8::try_from(p).ok());
+                    let options = pages.map(|p| (super::lists::page(&order, p).to_vec(), tail.clone())).collect();
+                    (input, key_prompts, 1, options)
+                }
+                _ => continue,
+            };
+            for language in &self.languages {
+                for lead in [&[][..], &input.invalid_prompts, &input.timeout_prompts] {
+                    for (states, tail) in &options {
+                        let mut list = recorded(lead.iter().chain(node.prompts()), language);
+                        for (i, code) in states.iter().enumerate() {
+                            list.extend(PromptKey::parse(&format!("state_{code}")).ok().map(|k| (language.clone(), k)));
+                            list.extend(recorded(keys.get(i + first_key), language));
+                        }
+                        list.extend(recorded(tail.iter().copied(), language));
+                        lists.push(list);
+                    }
+                }
+            }
+        }
+        lists
     }
 
     /// Every list of prompt references a question can play, lead first.
@@ -68,6 +128,19 @@ impl Flow {
         }
         None
     }
+}
+
+/// The catalog prompts among `refs` as recordings in `language` (or the
+/// one a reference is pinned to).
+fn recorded<'a>(refs: impl IntoIterator<Item = &'a PromptRef>, language: &Language) -> Vec<Recorded> {
+    refs.into_iter()
+        .filter_map(|r| match r {
+            PromptRef::Catalog { key, language: pinned } => {
+                Some((pinned.clone().unwrap_or_else(|| language.clone()), key.clone()))
+            }
+            PromptRef::Slot(_) => None,
+        })
+        .collect()
 }
 
 /// Whether the references, in `language`, play exactly `recordings`.
@@ -169,7 +242,7 @@ mod tests {
         events.push(CallEvent::Recorded {
             message: VoiceMessage { url: "https://rec.example/1".to_owned(), duration_secs: None },
         });
-        let first = start(flow, Vec::new()).unwrap();
+        let first = start(flow, Directory::bundled(), Vec::new()).unwrap();
         let mut seen = BTreeSet::new();
         let mut asked = BTreeSet::new();
         let mut todo = vec![first];

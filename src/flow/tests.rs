@@ -21,7 +21,7 @@ fn helpline() -> Flow {
 
 /// Plays events through the engine from the start, returning the last transition.
 fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
-    let mut t = start(flow, Vec::new()).unwrap();
+    let mut t = start(flow, Directory::bundled(), Vec::new()).unwrap();
     for event in events {
         t = step(flow, Directory::bundled(), &t.state, event).unwrap();
     }
@@ -72,7 +72,7 @@ fn the_default_flow_passes_every_check() {
 #[test]
 fn happy_path_in_bengali_captures_everything_and_ends_queued() {
     let flow = helpline();
-    let t = play(&flow, &[keys("2"), keys("1"), keys("19"), keys("305"), keys("1"), keys("4"), message()]);
+    let t = play(&flow, &[keys("2"), keys("1"), keys("0"), keys("19"), keys("305"), keys("1"), keys("4"), message()]);
     assert_eq!(t.state.data.language, Some(lang("bn")));
     assert_eq!(t.state.data.consent, Some(true));
     assert_eq!(t.state.data.home_state, state(19));
@@ -87,7 +87,7 @@ fn happy_path_in_bengali_captures_everything_and_ends_queued() {
 #[test]
 fn the_district_is_read_back_by_name_in_the_callers_language() {
     let flow = helpline();
-    let t = play(&flow, &[keys("1"), keys("1"), keys("10"), keys("212")]);
+    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("10"), keys("212")]);
     assert_eq!(prompt_keys(&t.actions), ["district_readback@hi", "district:212", "state:10", "confirm_or_reenter@hi"]);
 }
 
@@ -105,7 +105,7 @@ fn silence_twice_at_the_language_menu_means_hindi() {
 #[test]
 fn a_silent_caller_is_never_hung_up_on_and_ends_queued() {
     let flow = helpline();
-    let mut t = start(&flow, Vec::new()).unwrap();
+    let mut t = start(&flow, Directory::bundled(), Vec::new()).unwrap();
     for _ in 0..20 {
         if t.state.ended.is_some() {
             break;
@@ -124,7 +124,8 @@ fn a_consenting_caller_who_then_stays_silent_passes_every_question() {
     let flow = helpline();
     let silent = CallEvent::NoInput;
     let mut events = vec![keys("1"), keys("1")];
-    events.extend(std::iter::repeat_n(silent, 3 + 3 + 1));
+    // The state list (two asks), the need (three), the voice message (one).
+    events.extend(std::iter::repeat_n(silent, 2 + 3 + 1));
     let t = play(&flow, &events);
     assert_eq!(t.state.node, "thanks");
     assert_eq!(t.state.data.home_state, None);
@@ -134,13 +135,13 @@ fn a_consenting_caller_who_then_stays_silent_passes_every_question() {
 #[test]
 fn invalid_and_out_of_state_codes_are_asked_again() {
     let flow = helpline();
-    let t = play(&flow, &[keys("3"), keys("1"), keys("99")]);
+    let t = play(&flow, &[keys("3"), keys("1"), keys("0"), keys("99")]);
     assert_eq!(t.state.node, "home_state");
     assert_eq!(prompt_keys(&t.actions), ["invalid_state@or", "ask_state@or"]);
-    let t = play(&flow, &[keys("3"), keys("1"), keys("99"), keys("21"), keys("212")]);
+    let t = play(&flow, &[keys("3"), keys("1"), keys("0"), keys("99"), keys("21"), keys("212")]);
     assert_eq!(t.state.node, "home_district", "Patna is not in Odisha");
     assert_eq!(prompt_keys(&t.actions)[0], "invalid_district@or");
-    let t = play(&flow, &[keys("3"), keys("1"), keys("99"), keys("21"), keys("212"), keys("346")]);
+    let t = play(&flow, &[keys("3"), keys("1"), keys("0"), keys("99"), keys("21"), keys("212"), keys("346")]);
     assert_eq!(t.state.node, "confirm_district");
     assert_eq!(t.state.data.home_district, district(346));
 }
@@ -148,16 +149,16 @@ fn invalid_and_out_of_state_codes_are_asked_again() {
 #[test]
 fn state_codes_accept_a_leading_zero_and_a_trailing_hash() {
     let flow = helpline();
-    let t = play(&flow, &[keys("1"), keys("1"), keys("09")]);
+    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("09")]);
     assert_eq!(t.state.data.home_state, state(9));
-    let t = play(&flow, &[keys("1"), keys("1"), keys("9#")]);
+    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("9#")]);
     assert_eq!(t.state.data.home_state, state(9));
 }
 
 #[test]
 fn pressing_two_at_the_readback_clears_the_district_and_asks_again() {
     let flow = helpline();
-    let t = play(&flow, &[keys("1"), keys("1"), keys("10"), keys("212"), keys("2")]);
+    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("10"), keys("212"), keys("2")]);
     assert_eq!(t.state.node, "home_district");
     assert_eq!(t.state.data.home_district, None);
     assert_eq!(t.state.data.home_state, state(10));
@@ -169,7 +170,7 @@ fn pressing_two_at_the_readback_clears_the_district_and_asks_again() {
 fn retries_run_out_into_the_fallback_not_a_hangup() {
     let flow = helpline();
     // home_state has the default two retries: the third bad answer moves on.
-    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("0"), keys("0")]);
+    let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("0"), keys("0"), keys("0")]);
     assert_eq!(t.state.node, "need");
     assert_eq!(t.state.data.home_state, None);
 }
@@ -191,10 +192,10 @@ fn an_ended_call_absorbs_late_events_but_keeps_a_late_recording() {
 #[test]
 fn an_event_that_cannot_happen_is_an_error_not_a_panic() {
     let flow = helpline();
-    let t = start(&flow, Vec::new()).unwrap();
+    let t = start(&flow, Directory::bundled(), Vec::new()).unwrap();
     let err = step(&flow, Directory::bundled(), &t.state, &message()).unwrap_err();
     assert!(matches!(err, FlowError::UnexpectedEvent { .. }));
-    let again = reprompt(&flow, &t.state).unwrap();
+    let again = reprompt(&flow, Directory::bundled(), &t.state).unwrap();
     assert_eq!(again.actions, t.actions);
 }
 

@@ -27,14 +27,15 @@ const COMMON: [(&str, Value); 4] = [
 
 /// The webhooks of one call: path, the key the server records the turn
 /// under, and what the step adds to the form.
-/// State and district are answered `10` and `212`: the gathers take one key
-/// more than the longest code, the caller ends with `#`, and Twilio sends
-/// the keys without it (<https://www.twilio.com/docs/voice/twiml/gather#finishonkey>).
+/// The state is Bihar, the second name of the list of states (`2`); the
+/// district is answered `212` (Patna): the gather takes one key more than the
+/// longest code, the caller ends with `#`, and Twilio sends the keys without
+/// it (<https://www.twilio.com/docs/voice/twiml/gather#finishonkey>).
 const STEPS: [Webhook; 9] = [
     w("/twilio/voice", "turn:0", &[("CallStatus", "ringing")]),
     w("/twilio/voice?turn=1", "turn:1", &[("Digits", "1")]),
     w("/twilio/voice?turn=2", "turn:2", &[("Digits", "1")]),
-    w("/twilio/voice?turn=3", "turn:3", &[("Digits", "10")]),
+    w("/twilio/voice?turn=3", "turn:3", &[("Digits", "2")]),
     w("/twilio/voice?turn=4", "turn:4", &[("Digits", "212")]),
     w("/twilio/voice?turn=5", "turn:5", &[("Digits", "1")]),
     w("/twilio/voice?turn=6", "turn:6", &[("Digits", "4")]),

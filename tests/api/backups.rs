@@ -19,7 +19,7 @@ use super::{
 /// One whole call from caller `n`: West Bengal (19), district 305.
 async fn whole_call(app: &TestApp, n: usize) {
     let mut call = Call::start(app, &format!("CA{n:032}"), &format!("+91100000{n:04}")).await;
-    for keys in ["2", "1", "19#", "305#", "1", "2"] {
+    for keys in ["2", "1", "0", "19#", "305#", "1", "2"] {
         call.press(keys).await;
     }
     call.silence().await;

@@ -87,7 +87,7 @@ async fn a_volunteer_on_a_phone_takes_a_caller_and_records_no_answer() {
     let (media, _) = fake_gateway().await;
     let app = spawn_app_with(super::case_page::recordings_at(&media)).await;
     let mut call = Call::start(&app, "CAe0000000000000000000000000000001", "+911000000141").await;
-    for keys in ["1", "1", "9#", "187#", "1", "1"] {
+    for keys in ["1", "1", "0", "9#", "187#", "1", "1"] {
         call.press(keys).await;
     }
     call.leave_message(&format!("{media}/recordings/rec-1.wav")).await;

@@ -261,7 +261,7 @@ pub fn recordings_at(host: &str) -> Options {
 /// A Twilio caller (Uttar Pradesh, Hindi) who leaves a voice message at `url`.
 pub async fn caller_with_message(app: &TestApp, n: u32, url: &str) {
     let mut call = super::twilio_sim::Call::start(app, &format!("CAf1{n:030}"), &format!("+9110000004{n:02}")).await;
-    for keys in ["1", "1", "9#", "187#", "1", "4"] {
+    for keys in ["1", "1", "0", "9#", "187#", "1", "4"] {
         call.press(keys).await;
     }
     call.leave_message(url).await;

@@ -68,7 +68,7 @@ fn flows_check_reports_every_problem_of_broken_files_and_fails() {
 async fn cases_export_writes_csv_with_every_column() {
     let app = spawn_app().await;
     let mut call = Call::start(&app, "CA00000000000000000000000000000050", "+911000000001").await;
-    for keys in ["2", "1", "19#", "305#", "1", "2"] {
+    for keys in ["2", "1", "0", "19#", "305#", "1", "2"] {
         call.press(keys).await;
     }
     call.silence().await;
@@ -289,8 +289,9 @@ fn simulate_driven_through_stdin_completes_the_default_flow_and_prints_the_queue
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Bengali, consent, West Bengal, (silence, then) Bankura, yes, money, a message.
-    let keys = "2\n1\n19#\n.\n305#\n1\n2\nmy wages were not paid\n";
+    // Bengali, consent, the code (0 at the list), West Bengal, (silence,
+    // then) Bankura, yes, money, a message.
+    let keys = "2\n1\n0\n19#\n.\n305#\n1\n2\nmy wages were not paid\n";
     child.stdin.take().unwrap().write_all(keys.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -341,7 +342,7 @@ fn simulate_takes_keys_as_a_gateway_does() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"21\n19#305#\n1\n2\n.\n").unwrap();
+    child.stdin.take().unwrap().write_all(b"21\n019#305#\n1\n2\n.\n").unwrap();
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");

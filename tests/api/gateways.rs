@@ -28,6 +28,7 @@ async fn happy_path(dialect: Dialect) {
     assert!(phone.heard.text.contains("सम्पर्क"), "{dialect:?}: welcome: {:?}", phone.heard);
     phone.press("1").await;
     phone.press("1").await;
+    phone.press("0").await;
     phone.press("10#").await;
     let readback = phone.press("212#").await;
     assert!(readback.text.contains("Patna") && readback.text.contains("बिहार"), "{dialect:?}: {readback:?}");
@@ -71,6 +72,7 @@ async fn invalid_codes_then_valid(dialect: Dialect) {
     let mut phone = Phone::dial(&app, dialect, &sid(dialect, 3), MOBILE).await;
     phone.press("2").await;
     phone.press("1").await;
+    phone.press("0").await;
     let wrong = phone.press("99#").await;
     assert!(wrong.text.contains("কোনো রাজ্যের কোড নয়"), "{dialect:?}: {wrong:?}");
     phone.press("19#").await;
@@ -96,6 +98,7 @@ async fn hang_up_midway(dialect: Dialect) {
     let mut phone = Phone::dial(&app, dialect, &sid(dialect, 4), MOBILE).await;
     phone.press("3").await;
     phone.press("1").await;
+    phone.press("0").await;
     phone.press("21#").await;
     assert!(app.cases().await.is_empty(), "not queued while on the line");
     phone.hang_up().await;
@@ -108,7 +111,7 @@ async fn hang_up_midway(dialect: Dialect) {
 async fn repeat_caller(dialect: Dialect) {
     let app = spawn_app().await;
     let mut first = Phone::dial(&app, dialect, &sid(dialect, 5), MOBILE).await;
-    for keys in ["1", "1", "10#", "212#", "1", "1"] {
+    for keys in ["1", "1", "0", "10#", "212#", "1", "1"] {
         first.press(keys).await;
     }
     first.silence().await;
@@ -145,6 +148,7 @@ async fn full_length_code_then_hash(dialect: Dialect) {
     let mut phone = Phone::dial(&app, dialect, &sid(dialect, 8), MOBILE).await;
     phone.press("1").await;
     phone.press("1").await;
+    phone.press("0").await;
     let district = phone.press("09#").await.clone();
     assert!(district.text.contains("ज़िले का कोड"), "{dialect:?}: the district question: {district:?}");
     assert!(!district.text.contains("कोई बटन"), "{dialect:?}: not \"we did not hear any key\": {district:?}");

@@ -31,7 +31,7 @@ async fn a_stop_answers_the_call_in_progress_to_its_end_then_stops() {
     let ready = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
     assert_eq!(ready.status(), 503, "a load balancer sends new calls elsewhere");
     assert!(!app.has_stopped(), "a call is in progress");
-    for keys in ["19#", "305#", "1", "2"] {
+    for keys in ["0", "19#", "305#", "1", "2"] {
         call.press(keys).await;
     }
     call.silence().await;

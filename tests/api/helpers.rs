@@ -434,6 +434,7 @@ impl TestApp {
         let mut call = super::twilio_sim::Call::start(self, sid, phone).await;
         call.press(language_key).await;
         call.press("1").await;
+        call.press("0").await; // the state list: the code, please
         call.press(&format!("{state}#")).await;
         if let Some(need) = need {
             call.silence().await;

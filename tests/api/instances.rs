@@ -19,7 +19,7 @@ async fn two_instances_share_a_calls_webhooks_and_never_hand_out_a_case_twice() 
 
     // A call whose webhooks alternate between the instances.
     let mut call = super::twilio_sim::Call::start(&one, "CA0b000000000000000000000000000001", "+911000000181").await;
-    let script = [("2", &two), ("1", &one), ("19#", &two), ("305#", &one), ("1", &two), ("4", &one)];
+    let script = [("2", &two), ("1", &one), ("0", &two), ("19#", &one), ("305#", &two), ("1", &one), ("4", &two)];
     for (keys, instance) in script {
         let mut there = super::twilio_sim::Call::resume(instance, &call.sid, "+911000000181", call.twiml.clone());
         there.press(keys).await;

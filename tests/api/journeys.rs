@@ -27,6 +27,8 @@ async fn happy_path(
     let consent = call.press(language_key).await;
     assert!(consent.languages().iter().all(|l| *l == locale), "consent in {locale}: {:?}", consent.says);
     call.press("1").await;
+    let list = call.press("0").await.clone();
+    assert!(list.gather.is_some(), "0 at the list of states: the code");
     let district_question = call.press(&format!("{state}#")).await;
     assert!(district_question.gather.is_some());
     let readback = call.press(&format!("{district}#")).await.clone();
@@ -100,7 +102,8 @@ async fn a_consenting_caller_who_stays_silent_is_moved_on_through_every_question
     let mut call = Call::start(&app, "CA00000000000000000000000000000003", CALLER).await;
     call.press("2").await;
     call.press("1").await;
-    for _ in 0..3 {
+    // The list of states asks twice.
+    for _ in 0..2 {
         assert!(!call.silence().await.hangup);
     }
     assert!(call.twiml.spoken().contains("সাহায্য"), "the need question after the state question gave up");
@@ -124,6 +127,7 @@ async fn invalid_and_out_of_state_codes_are_asked_again_then_accepted() {
     let mut call = Call::start(&app, "CA00000000000000000000000000000004", CALLER).await;
     call.press("4").await;
     call.press("1").await;
+    call.press("0").await;
     let wrong_state = call.press("99#").await;
     assert!(wrong_state.spoken().contains("not a state code"), "{}", wrong_state.spoken());
     assert!(wrong_state.spoken().contains("home state"), "and the question again");
@@ -147,6 +151,7 @@ async fn pressing_two_at_the_readback_lets_the_caller_reenter_the_district() {
     let mut call = Call::start(&app, "CA00000000000000000000000000000005", CALLER).await;
     call.press("1").await;
     call.press("1").await;
+    call.press("0").await;
     call.press("10#").await;
     assert!(call.press("212#").await.spoken().contains("Patna"));
     let asked_again = call.press("2").await;
@@ -167,6 +172,7 @@ async fn a_caller_who_hangs_up_after_the_state_question_is_queued_with_the_state
     let mut call = Call::start(&app, "CA00000000000000000000000000000006", CALLER).await;
     call.press("1").await;
     call.press("1").await;
+    call.press("0").await;
     call.press("10#").await;
     assert!(app.cases().await.is_empty(), "not queued while still on the line");
     call.hang_up().await;
@@ -181,7 +187,7 @@ async fn a_caller_who_hangs_up_after_the_state_question_is_queued_with_the_state
 async fn a_repeat_caller_folds_into_one_case_and_keeps_its_place() {
     let app = spawn_app().await;
     let mut first = Call::start(&app, "CA00000000000000000000000000000007", CALLER).await;
-    for keys in ["1", "1", "10#", "212#", "1", "1"] {
+    for keys in ["1", "1", "0", "10#", "212#", "1", "1"] {
         first.press(keys).await;
     }
     first.leave_message("https://api.twilio.com/r/RE1").await;
@@ -253,7 +259,7 @@ async fn a_recorded_district_name_is_played_and_an_unrecorded_state_name_is_spok
     let prompts = prompts_with_recordings(&[("hi", "district_212")]);
     let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
     let mut call = Call::start(&app, "CA00000000000000000000000000000012", CALLER).await;
-    for keys in ["1", "1", "10#"] {
+    for keys in ["1", "1", "0", "10#"] {
         call.press(keys).await;
     }
     let readback = call.press("212#").await;
@@ -284,6 +290,7 @@ async fn a_code_question_leaves_room_for_its_finish_key() {
     let app = spawn_app().await;
     let mut call = Call::start(&app, "CA00000000000000000000000000000014", CALLER).await;
     call.press("1").await;
-    let state = call.press("1").await.gather.clone().expect("the state question");
+    call.press("1").await;
+    let state = call.press("0").await.gather.clone().expect("the state question");
     assert_eq!((state.num_digits, state.finish_on_key.as_str()), (Some(3), "#"), "two-digit codes, then #");
 }

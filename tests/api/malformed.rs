@@ -30,6 +30,7 @@ async fn malformed_ids_and_keys_are_refused_and_the_call_goes_on(dialect: Dialec
     let mut phone = Phone::dial(&app, dialect, &sid(dialect), MOBILE).await;
     phone.press("1").await;
     phone.press("1").await;
+    phone.press("0").await;
     phone.press("10#").await;
     let before = app.counts().await;
     let (id_name, keys_name) = phone.parameter_names();

@@ -24,6 +24,7 @@ async fn metrics_count_webhooks_and_show_the_queue_without_phone_numbers() {
     let mut call = Call::start(&app, "CAf0000000000000000000000000000001", "+911000000151").await;
     call.press("1").await;
     call.press("1").await;
+    call.press("0").await;
     call.press("10#").await;
     call.hang_up().await;
     let forged = app.post_form("/twilio/voice", &call.params(&[]), Some("forged")).await;
@@ -57,7 +58,7 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     let recording = format!("{gateway}/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/{RE1}");
     // An old case, closed long ago, with a voice message and notes.
     let mut old = Call::start(&app, "CAf1000000000000000000000000000001", "+911000000161").await;
-    for keys in ["1", "1", "10#", "212#", "1", "4"] {
+    for keys in ["1", "1", "0", "10#", "212#", "1", "4"] {
         old.press(keys).await;
     }
     old.leave_message(&recording).await;
@@ -194,7 +195,7 @@ async fn retention_deletes_only_genuine_twilio_recordings_that_came_in_through_t
         format!("{twilio}{}/../../Calls.json", resource("RE0000000000000000000000000000000c")),
         format!("{twilio}{}", resource(genuine)),
     ];
-    let keys = ["1", "1", "10#", "212#", "1", "4"];
+    let keys = ["1", "1", "0", "10#", "212#", "1", "4"];
     for (n, url) in twilio_messages.iter().enumerate() {
         let mut call = Call::start(&app, &format!("CAf2{n:030}"), &format!("+9110000003{n:02}")).await;
         for k in keys {

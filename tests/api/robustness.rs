@@ -64,6 +64,7 @@ async fn a_malformed_webhook_gets_a_clear_400_and_loses_nothing() {
     let mut call = Call::start(&app, "CA00000000000000000000000000000033", CALLER).await;
     call.press("1").await;
     call.press("1").await;
+    call.press("0").await;
     call.press("10#").await;
 
     let no_sid: Vec<(String, String)> = vec![("From".into(), CALLER.into())];
@@ -114,6 +115,7 @@ async fn a_call_whose_final_callback_never_comes_is_queued_by_the_sweeper() {
     let mut call = Call::start(&app, "CA00000000000000000000000000000038", CALLER).await;
     call.press("1").await;
     call.press("1").await;
+    call.press("0").await;
     call.press("20#").await;
     assert!(app.cases().await.is_empty());
     let idle = Duration::from_secs(600);
@@ -132,7 +134,7 @@ async fn a_call_whose_final_callback_never_comes_is_queued_by_the_sweeper() {
 async fn a_recording_that_arrives_after_the_hang_up_is_kept() {
     let app = spawn_app().await;
     let mut call = Call::start(&app, "CA00000000000000000000000000000039", CALLER).await;
-    for keys in ["1", "1", "10#", "212#", "1", "5"] {
+    for keys in ["1", "1", "0", "10#", "212#", "1", "5"] {
         call.press(keys).await;
     }
     assert!(call.twiml.raw.contains("recordingStatusCallback"));
@@ -178,7 +180,7 @@ async fn a_call_keeps_its_flow_version_when_the_flow_changes() {
     let db = app.stop().await;
 
     // An admin edits the flow: the state question now starts with a welcome.
-    let edited = original.replace(r#"prompts = ["ask_state"]"#, r#"prompts = ["welcome", "ask_state"]"#);
+    let edited = original.replace(r#"prompts = ["ask_state_list"]"#, r#"prompts = ["welcome", "ask_state_list"]"#);
     assert_ne!(edited, original);
     std::fs::write(flows.path().join("helpline.toml"), edited).unwrap();
     let app = spawn_app_with(Options { database: Some(db), ..options() }).await;

@@ -42,16 +42,23 @@ async fn a_right_guess_is_one_key(dialect: Dialect) {
     assert_eq!(case["need"], "food", "{dialect:?}");
 }
 
-async fn a_wrong_guess_goes_on_to_the_code(dialect: Dialect) {
+async fn a_wrong_guess_goes_on_to_the_list_of_names(dialect: Dialect) {
     let app = app_with_a_bihar_series().await;
     let mut phone = Phone::dial(&app, dialect, &sid(dialect, 72), MOBILE).await;
     phone.press("1").await;
     phone.press("1").await;
     let wrong_key = phone.press("7").await.clone();
     assert!(wrong_key.text.contains("बिहार"), "{dialect:?}: a wrong key hears the offer again: {wrong_key:?}");
-    let code = phone.press("3").await.clone();
-    assert!(code.text.contains("गृह राज्य का कोड"), "{dialect:?}: another state: the code: {code:?}");
-    phone.press("19#").await;
+    let list = phone.press("3").await.clone();
+    for heard in ["अपना गृह राज्य चुनें", "उत्तर प्रदेश", "पश्चिम बंगाल", "3 दबाएँ", "और राज्यों के लिए", "9 दबाएँ", "0 दबाएँ"]
+    {
+        assert!(
+            list.text.contains(heard),
+            "{dialect:?}: another state: the list by name: `{heard}` in {:?}",
+            list.text
+        );
+    }
+    phone.press("3").await;
     let readback = phone.press("305#").await;
     assert!(readback.text.contains("पश्चिम बंगाल"), "{dialect:?}: {readback:?}");
     phone.press("1").await;
@@ -62,7 +69,7 @@ async fn a_wrong_guess_goes_on_to_the_code(dialect: Dialect) {
     assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(19), Some(305)));
 }
 
-async fn a_caller_silent_at_the_guess_is_asked_the_code_and_still_queued(dialect: Dialect) {
+async fn a_caller_silent_at_the_guess_hears_the_list_and_is_still_queued(dialect: Dialect) {
     let app = app_with_a_bihar_series().await;
     let mut phone = Phone::dial(&app, dialect, &sid(dialect, 73), MOBILE).await;
     phone.press("1").await;
@@ -70,7 +77,7 @@ async fn a_caller_silent_at_the_guess_is_asked_the_code_and_still_queued(dialect
     for _ in 0..3 {
         phone.silence().await;
     }
-    assert!(phone.heard.text.contains("गृह राज्य का कोड"), "{dialect:?}: {:?}", phone.heard);
+    assert!(phone.heard.text.contains("अपना गृह राज्य चुनें"), "{dialect:?}: the list: {:?}", phone.heard);
     phone.hang_up().await;
     let case = app.only_case().await;
     assert_eq!(case["home_state_code"], serde_json::Value::Null, "a guess is never taken as an answer");
@@ -85,16 +92,16 @@ async fn a_right_guess_is_one_key_on_every_gateway() {
 }
 
 #[tokio::test]
-async fn a_wrong_guess_goes_on_to_the_code_on_every_gateway() {
+async fn a_wrong_guess_goes_on_to_the_list_of_names_on_every_gateway() {
     for dialect in ALL {
-        a_wrong_guess_goes_on_to_the_code(dialect).await;
+        a_wrong_guess_goes_on_to_the_list_of_names(dialect).await;
     }
 }
 
 #[tokio::test]
 async fn silence_at_the_guess_is_never_taken_for_an_answer_on_every_gateway() {
     for dialect in ALL {
-        a_caller_silent_at_the_guess_is_asked_the_code_and_still_queued(dialect).await;
+        a_caller_silent_at_the_guess_hears_the_list_and_is_still_queued(dialect).await;
     }
 }
 
@@ -121,5 +128,46 @@ async fn star_fixes_a_wrong_state(dialect: Dialect) {
 async fn star_goes_back_to_fix_the_state_on_every_gateway() {
     for dialect in ALL {
         star_fixes_a_wrong_state(dialect).await;
+    }
+}
+
+/// A caller with no guess (a withheld number, another circle's): the list of
+/// names at once, a page turned with 9, a state picked there, or 0 for the
+/// code.
+async fn the_list_pages_and_keeps_the_code_path(dialect: Dialect) {
+    let app = super::helpers::spawn_app().await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 75), MOBILE).await;
+    phone.press("1").await;
+    let list = phone.press("1").await.clone();
+    assert!(list.text.contains("अपना गृह राज्य चुनें") && list.text.contains("बिहार"), "{dialect:?}: {list:?}");
+    let second = phone.press("9").await.clone();
+    assert!(!second.text.contains("बिहार"), "{dialect:?}: the next eight states: {second:?}");
+    let first = sampark::directory::Directory::bundled().menu_order()[8];
+    let name = sampark::directory::Directory::bundled()
+        .state(first)
+        .unwrap()
+        .name_in(&sampark::domain::Language::parse("hi").unwrap())
+        .to_owned();
+    assert!(second.text.contains(&name), "{dialect:?}: `{name}` opens page two: {second:?}");
+    let district = phone.press("1").await.clone();
+    assert!(district.text.contains("ज़िले का कोड"), "{dialect:?}: {district:?}");
+    phone.hang_up().await;
+    assert_eq!(app.only_case().await["home_state_code"].as_i64(), Some(i64::from(first.get())), "{dialect:?}");
+
+    let mut coder = Phone::dial(&app, dialect, &sid(dialect, 76), "1000000002").await;
+    coder.press("1").await;
+    coder.press("1").await;
+    let code = coder.press("0").await.clone();
+    assert!(code.text.contains("गृह राज्य का कोड"), "{dialect:?}: 0 for the code: {code:?}");
+    coder.press("21#").await;
+    coder.hang_up().await;
+    let cases = app.cases().await;
+    assert!(cases.iter().any(|c| c["home_state_code"] == 21), "{dialect:?}: Odisha by code: {cases:?}");
+}
+
+#[tokio::test]
+async fn the_list_of_states_pages_and_keeps_the_code_path_on_every_gateway() {
+    for dialect in ALL {
+        the_list_pages_and_keeps_the_code_path(dialect).await;
     }
 }

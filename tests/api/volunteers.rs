@@ -464,7 +464,7 @@ async fn recordings_are_served_only_to_users_who_may_see_the_case_and_audited() 
     let (gateway, _) = fake_gateway().await;
     let app = spawn_app_with(media_stand_in(&gateway, "")).await;
     let mut call = super::twilio_sim::Call::start(&app, "CAc0000000000000000000000000000001", "+911000000121").await;
-    for keys in ["1", "1", "9#", "187#", "1", "4"] {
+    for keys in ["1", "1", "0", "9#", "187#", "1", "4"] {
         call.press(keys).await;
     }
     call.leave_message(&format!("{gateway}/recordings/rec-1.wav")).await;
@@ -524,7 +524,7 @@ fn media_stand_in(gateway: &str, more: &str) -> Options {
 async fn caller_with_message(app: &TestApp, n: u32, url: &str) {
     let sid = format!("CAc1{n:030}");
     let mut call = super::twilio_sim::Call::start(app, &sid, &format!("+9110000002{n:02}")).await;
-    for keys in ["1", "1", "10#", "212#", "1", "4"] {
+    for keys in ["1", "1", "0", "10#", "212#", "1", "4"] {
         call.press(keys).await;
     }
     call.leave_message(url).await;
@@ -555,7 +555,7 @@ async fn the_voice_message_player_fetches_only_from_the_gateways_recording_hosts
     // The same allowed URL, but brought in by a KooKoo call: not KooKoo's host.
     let mut kookoo =
         super::dialects::Phone::dial(&app, super::dialects::Dialect::KooKoo, "c1-kookoo-5", "1000000205").await;
-    for keys in ["1", "1", "10#", "212#", "1", "4"] {
+    for keys in ["1", "1", "0", "10#", "212#", "1", "4"] {
         kookoo.press(keys).await;
     }
     kookoo.leave_message(&urls[3]).await;

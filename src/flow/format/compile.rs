@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::{CollectDef, ConfirmDef, FlowFile, GuessDef, InputDef, MenuDef, NodeDef};
+use super::{CollectDef, ConfirmDef, FlowFile, GuessDef, InputDef, MenuDef, NodeDef, StateListDef};
 use crate::{
     domain::Language,
     flow::{
@@ -142,6 +142,7 @@ impl Compiler<'_> {
         match def {
             NodeDef::Menu(def) => self.menu(def),
             NodeDef::GuessState(def) => self.guess(def),
+            NodeDef::StateList(def) => self.state_list(def),
             NodeDef::Collect(def) => self.collect(def),
             NodeDef::Confirm(def) => self.confirm(def),
             NodeDef::Record(def) => Node::Record {
@@ -190,6 +191,20 @@ impl Compiler<'_> {
             key_prompts: self.prompts(&keys),
             next: def.next,
             other: def.other,
+            input: self.input(def.input, Some(Slot::HomeState)),
+        }
+    }
+
+    fn state_list(&mut self, def: StateListDef) -> Node {
+        self.unknown_keys(&def.unknown);
+        let keys: Vec<String> = (0..=9).map(|n| format!("press_{n}")).collect();
+        Node::StateList {
+            prompts: self.prompts(&def.prompts),
+            more_prompts: self.prompts(&def.more_prompts),
+            code_prompts: self.prompts(&def.code_prompts),
+            key_prompts: self.prompts(&keys),
+            next: def.next,
+            code: def.code,
             input: self.input(def.input, Some(Slot::HomeState)),
         }
     }
