@@ -60,6 +60,7 @@ fn start_server(dir: &Path) -> Server {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("RUST_LOG", "warn,sqlx=error")
         .env("SAMPARK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("SAMPARK_DATA_DIR", dir)
         .env("SAMPARK_DATABASE_URL", format!("sqlite://{}", dir.join("bench.db").display()))
         .env("SAMPARK_SPOOL_PATH", dir.join("spool.jsonl"))
         .env("SAMPARK_PUBLIC_URL", PUBLIC_URL)

@@ -17,6 +17,7 @@ fn settings(db: &std::path::Path) -> Settings {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let env = std::collections::HashMap::from([
         ("SAMPARK_LISTEN", "127.0.0.1:0".to_owned()),
+        ("SAMPARK_DATA_DIR", db.display().to_string()),
         ("SAMPARK_DATABASE_URL", format!("sqlite://{}", db.join("bench.db").display())),
         ("SAMPARK_PUBLIC_URL", PUBLIC_URL.to_owned()),
         ("SAMPARK_TWILIO_AUTH_TOKEN", TOKEN.to_owned()),
@@ -32,7 +33,7 @@ fn call_script() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("/twilio/voice", vec![("CallStatus", "ringing")]),
         ("/twilio/voice?turn=1", vec![("Digits", "1")]),
         ("/twilio/voice?turn=2", vec![("Digits", "1")]),
-        ("/twilio/voice?turn=3", vec![("Digits", "10")]),
+        ("/twilio/voice?turn=3", vec![("Digits", "2")]), // Bihar, second on the list of states
         ("/twilio/voice?turn=4", vec![("Digits", "212")]),
         ("/twilio/voice?turn=5", vec![("Digits", "1")]),
         ("/twilio/voice?turn=6", vec![("Digits", "4")]),
