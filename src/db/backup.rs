@@ -10,7 +10,9 @@
 //! shared lock on `<file>.lock`; restore needs it exclusively), checks the
 //! backup (SQLite's integrity check, a Sampark schema no newer than this
 //! binary's), and keeps the database it replaces beside it as
-//! `<file>.before-restore-<time>` (with its WAL), so a restore loses nothing.
+//! `<file>.before-restore-<time>` (its WAL written into it first), so a
+//! restore loses nothing, and a restore cut off midway leaves the old
+//! database or the backup in place, never no database.
 //! PostgreSQL has its own tools (`pg_dump`, `pg_restore`; see the README).
 
 use std::{
@@ -108,16 +110,25 @@ pub async fn restore(from: &Path, url: &str) -> Result<Restored, BackupError> {
     create_private(&incoming)?;
     std::fs::copy(from, &incoming).map_err(|e| BackupError::Io { file: incoming.clone(), source: e })?;
     sync(&incoming)?;
+    // At every moment the database's name holds a whole database, the old
+    // one or the backup, so a restore cut off (kill -9, power) never leaves
+    // a server nothing to open (it would make an empty one): the old
+    // database is first made one file (its WAL written into it, as a server
+    // killed with -9 leaves one), kept under a second name (a hard link),
+    // then the backup is renamed over the name, which replaces it at once.
     let kept = if target.exists() {
+        let mut old = open(&target, false).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut old).await?;
+        old.close().await?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(with_suffix(&target, suffix));
+        }
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         let kept = with_suffix(&target, &format!(".before-restore-{stamp}"));
-        for suffix in ["-wal", "-shm"] {
-            let (old, new) = (with_suffix(&target, suffix), with_suffix(&kept, suffix));
-            if old.exists() {
-                std::fs::rename(&old, &new).map_err(|e| BackupError::Io { file: old, source: e })?;
-            }
+        if std::fs::hard_link(&target, &kept).is_err() {
+            std::fs::copy(&target, &kept).map_err(|e| BackupError::Io { file: kept.clone(), source: e })?;
+            sync(&kept)?;
         }
-        std::fs::rename(&target, &kept).map_err(|e| BackupError::Io { file: target.clone(), source: e })?;
         Some(kept)
     } else {
         None

@@ -70,6 +70,16 @@ pub struct Cost {
     pub queued: bool,
 }
 
+/// A script that does not fit the flow: which move, at which question.
+#[derive(Debug, thiserror::Error)]
+#[error("move {number} of the script (`{what}`) does not fit the question `{node}`: {source}")]
+pub struct ScriptError {
+    pub number: usize,
+    pub what: String,
+    pub node: String,
+    pub source: FlowError,
+}
+
 /// Plays `script` through `flow` for a caller whose number suggests
 /// `guess`; `seconds_of` gives each prompt's length (see
 /// [`estimated_seconds`]).
@@ -79,7 +89,8 @@ pub fn cost(
     guess: Vec<StateCode>,
     script: &[Move],
     seconds_of: &dyn Fn(&Prompt) -> f64,
-) -> Result<Cost, FlowError> {
+) -> Result<Cost, ScriptError> {
+    let start_error = |source| ScriptError { number: 0, what: "the call".to_owned(), node: flow.start.clone(), source };
     let heard = |actions: &[Action]| -> f64 {
         actions
             .iter()
@@ -92,9 +103,9 @@ pub fn cost(
             .map(|p| seconds_of(p) + PAUSE_SECS)
             .sum()
     };
-    let mut t = start(flow, directory, guess)?;
+    let mut t = start(flow, directory, guess).map_err(start_error)?;
     let mut turns = vec![Turn { node: t.state.node.clone(), seconds: heard(&t.actions), keys: 0 }];
-    for next in script {
+    for (number, next) in script.iter().enumerate() {
         if t.state.ended.is_some() {
             break;
         }
@@ -109,12 +120,30 @@ pub fn cost(
         if let Some(turn) = turns.last_mut() {
             turn.keys = keys;
         }
-        t = step(flow, directory, &t.state, &event)?;
+        let what = match next {
+            Move::Keys(digits) => digits.as_str().to_owned(),
+            Move::Silence => ".".to_owned(),
+            Move::Message => "m".to_owned(),
+        };
+        let node = t.state.node.clone();
+        t = step(flow, directory, &t.state, &event).map_err(|source| ScriptError {
+            number: number + 1,
+            what,
+            node,
+            source,
+        })?;
         turns.push(Turn { node: t.state.node.clone(), seconds: heard(&t.actions), keys: 0 });
     }
     let finished = t.state.ended.is_some();
     if !finished {
-        t = step(flow, directory, &t.state, &CallEvent::Ended { reason: EndReason::CallerHungUp })?;
+        let hung_up = CallEvent::Ended { reason: EndReason::CallerHungUp };
+        let node = t.state.node.clone();
+        t = step(flow, directory, &t.state, &hung_up).map_err(|source| ScriptError {
+            number: script.len() + 1,
+            what: "hang-up".to_owned(),
+            node,
+            source,
+        })?;
     }
     let queued = t.state.ended.is_some_and(|e| e.queue);
     let (keys, seconds) = (turns.iter().map(|t| t.keys).sum(), turns.iter().map(|t| t.seconds).sum());
@@ -180,6 +209,15 @@ mod tests {
         let cost = cost(&flow, Directory::bundled(), Vec::new(), &script, &seconds(&catalog)).unwrap();
         assert!(cost.finished && cost.queued);
         assert_eq!(cost.keys, 0);
+    }
+
+    #[test]
+    fn a_script_that_does_not_fit_says_which_move_at_which_question() {
+        let (flow, catalog) = helpline();
+        let script = parse_script("1 1 m").unwrap();
+        let err = cost(&flow, Directory::bundled(), Vec::new(), &script, &seconds(&catalog)).unwrap_err();
+        assert_eq!((err.number, err.node.as_str()), (3, "state_list"), "{err}");
+        assert!(err.to_string().starts_with("move 3 of the script (`m`) does not fit the question `state_list`"));
     }
 
     #[test]

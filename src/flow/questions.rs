@@ -277,6 +277,33 @@ mod tests {
     }
 
     #[test]
+    fn the_guess_and_every_page_of_the_state_list_are_asked_and_a_made_up_list_is_not() {
+        let flow = flow_file("call_flows/helpline.toml");
+        let directory = Directory::bundled();
+        let guess = vec![StateCode::new(10).unwrap(), StateCode::new(20).unwrap()];
+        let mut t = start(&flow, directory, guess).unwrap();
+        for keys in ["1", "1"] {
+            t = step(&flow, directory, &t.state, &CallEvent::Digits { digits: Digits::parse(keys).unwrap() }).unwrap();
+        }
+        let Some(Action::Gather { prompts, .. }) = t.actions.last() else { panic!("{:?}", t.actions) };
+        let offer = recordings(prompts);
+        assert!(flow.asks(directory, &offer), "the Bihar & Jharkhand guess: {offer:?}");
+        let mut list = offer.clone();
+        list.swap(1, 3);
+        assert!(!flow.asks(directory, &list), "states its circle does not pair: {list:?}");
+        let press = |t: &crate::flow::Transition, keys: &str| {
+            step(&flow, directory, &t.state, &CallEvent::Digits { digits: Digits::parse(keys).unwrap() }).unwrap()
+        };
+        let mut page = press(&t, "3");
+        for turn in 0..6 {
+            assert_eq!((page.state.node.as_str(), usize::from(page.state.page)), ("state_list", turn % 5));
+            let Some(Action::Gather { prompts, .. }) = page.actions.last() else { panic!("{:?}", page.actions) };
+            assert!(flow.asks(directory, &recordings(prompts)), "page {}", page.state.page);
+            page = press(&page, "9");
+        }
+    }
+
+    #[test]
     fn a_list_no_question_plays_is_not_asked() {
         let flow = flow_file("call_flows/helpline.toml");
         let directory = Directory::bundled();

@@ -52,3 +52,16 @@ pub(super) fn log_gateways(settings: &Settings) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_path_the_shell_would_split_or_expand_is_quoted_and_others_are_left_alone() {
+        assert_eq!(shell_word("/usr/local/bin/sampark"), "/usr/local/bin/sampark");
+        assert_eq!(shell_word("/home/a b/sampark"), "'/home/a b/sampark'");
+        assert_eq!(shell_word("/tmp/it's"), r"'/tmp/it'\''s'");
+        assert_eq!(shell_word("/srv/$HOME"), "'/srv/$HOME'");
+    }
+}

@@ -151,3 +151,38 @@ async fn postgresql_is_pointed_to_its_own_tools() {
     assert!(text(&output).contains("pg_dump"), "{}", text(&output));
     assert!(!std::path::Path::new("/tmp/never-written.db").exists());
 }
+
+/// A server killed with -9 leaves its last writes in the WAL beside the
+/// database: the database a restore replaces is kept with them, whole.
+#[tokio::test]
+async fn a_restore_after_a_kill_9_keeps_the_replaced_databases_last_writes() {
+    let work = tempfile::TempDir::new().unwrap();
+    let data = work.path().join("data");
+    let url = format!("sqlite://{}", data.join("sampark.db").display());
+    assert!(run(vec!["migrate".into()], &url).await.status.success());
+    let empty = work.path().join("empty-backup.db");
+    assert!(run(vec!["backup".into(), empty.display().to_string()], &url).await.status.success());
+
+    // A caller calls and hangs up; the server dies with no chance to tidy up.
+    let port = super::helpers::free_port();
+    let env = [("SAMPARK_DATA_DIR", data.display().to_string())];
+    let mut server = super::helpers::serve_binary(work.path(), port, &env);
+    super::helpers::wait_up(port).await;
+    let client = reqwest::Client::new();
+    let call = [("CallSid", "CA00000000000000000000000000000851"), ("From", "+911000000851")];
+    let answered = client.post(format!("http://127.0.0.1:{port}/twilio/voice")).form(&call).send().await.unwrap();
+    assert_eq!(answered.status(), 200);
+    let ended = [call[0], call[1], ("CallStatus", "completed")];
+    let ended = client.post(format!("http://127.0.0.1:{port}/twilio/status")).form(&ended).send().await.unwrap();
+    assert!(ended.status().is_success());
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let restored = run(vec!["restore".into(), empty.display().to_string()], &url).await;
+    assert!(restored.status.success(), "{}", text(&restored));
+    assert!(phones(&url).await.is_empty(), "the database is the (empty) backup now");
+    let out = text(&restored);
+    let kept_as = out.lines().find_map(|l| l.strip_prefix("the database it replaced is kept as ")).expect(&out);
+    assert!(!std::path::Path::new(&format!("{kept_as}-wal")).exists(), "the kept database is one file");
+    assert_eq!(phones(&format!("sqlite://{kept_as}")).await, ["+911000000851"], "the caller the WAL held is kept");
+}

@@ -142,6 +142,10 @@ async fn the_list_pages_and_keeps_the_code_path(dialect: Dialect) {
     assert!(list.text.contains("अपना गृह राज्य चुनें") && list.text.contains("बिहार"), "{dialect:?}: {list:?}");
     let second = phone.press("9").await.clone();
     assert!(!second.text.contains("बिहार"), "{dialect:?}: the next eight states: {second:?}");
+    // The gateway sends the page turn again, byte for byte: the same page,
+    // not the one after it.
+    let (status, body, again_status, again_body) = phone.retry_last().await;
+    assert_eq!((status, &body), (again_status, &again_body), "{dialect:?}: a retry turns no page");
     let first = sampark::directory::Directory::bundled().menu_order()[8];
     let name = sampark::directory::Directory::bundled()
         .state(first)
