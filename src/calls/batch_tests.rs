@@ -28,6 +28,7 @@ fn captured(state: Option<u8>, need: Option<Need>) -> Captured {
         home_district: None,
         need,
         voice_message: None,
+        ..Captured::default()
     }
 }
 
@@ -49,6 +50,7 @@ fn ended_call(sid: &str, phone: Option<&str>, data: Captured, minute: u32) -> Tu
             ended: Some(Ending { reason: EndReason::CallerHungUp, queue: true }),
             guess: Vec::new(),
             page: 0,
+            offered: Vec::new(),
         },
         next_turn: 0,
         event: EventRecord {

@@ -66,6 +66,7 @@ mod tests {
             ended: None,
             guess: Vec::new(),
             page: 0,
+            offered: Vec::new(),
         };
         StoredCall { id: 1, flow_id: "helpline".to_owned(), flow_version: "v".to_owned(), state, turn, version: 1 }
     }

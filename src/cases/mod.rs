@@ -56,6 +56,8 @@ pub fn merge(case: &Captured, call: &Captured, latest: bool) -> Captured {
                 home_district,
                 need: call.need.or(case.need),
                 voice_message: call.voice_message.clone().or_else(|| case.voice_message.clone()),
+                pin: call.pin.or(case.pin),
+                place_message: call.place_message.clone().or_else(|| case.place_message.clone()),
             }
         }
     }
@@ -124,6 +126,7 @@ mod tests {
             home_district: district(district_code),
             need: Some(Need::Food),
             voice_message: Some(VoiceMessage { url: "https://r/1".to_owned(), duration_secs: Some(3) }),
+            ..Captured::default()
         }
     }
 

@@ -144,6 +144,7 @@ mod tests {
             ended: None,
             guess: Vec::new(),
             page: 0,
+            offered: Vec::new(),
         })
         .unwrap()
     }

@@ -70,6 +70,9 @@ impl CaseFields {
             home_district: self.home_district_code,
             need,
             voice_message: self.recording_url.map(|url| VoiceMessage { url, duration_secs }),
+            // TODO(i12): kept on the case once the case columns for them land.
+            pin: None,
+            place_message: None,
         })
     }
 }

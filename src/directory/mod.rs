@@ -146,6 +146,11 @@ impl Directory {
         order
     }
 
+    /// A state's districts, in no particular order.
+    pub fn districts_of(&self, state: StateCode) -> impl Iterator<Item = &District> {
+        self.districts.values().filter(move |d| d.state == state)
+    }
+
     pub fn district_count(&self) -> usize {
         self.districts.len()
     }

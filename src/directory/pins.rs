@@ -17,6 +17,19 @@ pub struct PinCode {
     pub offices: Vec<&'static str>,
 }
 
+impl PinCode {
+    /// The office to name when the PIN code is read back: the general or
+    /// head post office if it has one, else a sub office, else the first; without the
+    /// "SO"/"HO"/"BO" India Post writes after the name.
+    pub fn main_office(&self) -> Option<&'static str> {
+        let of = |kind: &str| self.offices.iter().find(|o| o.ends_with(kind)).copied();
+        let office =
+            of(" GPO").or_else(|| of(" HO")).or_else(|| of(" SO")).or_else(|| self.offices.first().copied())?;
+        let name = [" HO", " SO", " BO", " PO"].iter().find_map(|s| office.strip_suffix(s)).unwrap_or(office);
+        Some(name.trim())
+    }
+}
+
 const PIN_OFFICES_CSV: &str = include_str!("../../data/geo/pin_offices.csv");
 
 fn table() -> &'static HashMap<u32, PinCode> {

@@ -173,7 +173,7 @@ mod tests {
     fn seconds(catalog: &Catalog) -> impl Fn(&Prompt) -> f64 + '_ {
         move |prompt| match prompt {
             Prompt::Catalog { key, language } => estimated_seconds(catalog.text(key, language).unwrap_or_default()),
-            Prompt::StateName { .. } | Prompt::DistrictName { .. } => 1.0,
+            Prompt::StateName { .. } | Prompt::DistrictName { .. } | Prompt::PostOffice { .. } => 1.0,
         }
     }
 
@@ -189,15 +189,34 @@ mod tests {
     fn a_home_state_caller_counts_every_key_and_every_prompt_heard() {
         let (flow, catalog) = helpline();
         let guess = vec![StateCode::new(10).unwrap(), StateCode::new(20).unwrap()];
-        // Hindi, consent, Bihar from the guess, Patna by code, confirm, food, a message.
-        let script = parse_script("1 1 1 212# 1 1 m").unwrap();
+        // Hindi, consent, Bihar from the guess, the third district on the
+        // first page, food, a message.
+        let script = parse_script("1 1 1 3 1 m").unwrap();
+        let heard = cost(&flow, Directory::bundled(), guess.clone(), &script, &seconds(&catalog)).unwrap();
+        assert!(heard.finished && heard.queued);
+        assert_eq!(heard.keys, 5);
+        let nodes: Vec<&str> = heard.turns.iter().map(|t| t.node.as_str()).collect();
+        assert_eq!(nodes, ["language", "consent", "state_guess", "district_list", "need", "message", "thanks"]);
+        assert!(heard.seconds > 20.0, "{}", heard.seconds);
+        // The code path: 0 at the district list is no code, so by the state list.
+        let script = parse_script("1 1 3 0 10# 212# 1 1 m").unwrap();
         let cost = cost(&flow, Directory::bundled(), guess, &script, &seconds(&catalog)).unwrap();
-        assert!(cost.finished && cost.queued);
-        assert_eq!(cost.keys, 1 + 1 + 1 + 4 + 1 + 1, "212# is four presses");
+        assert_eq!(cost.keys, 1 + 1 + 1 + 1 + 3 + 4 + 1 + 1, "212# is four presses");
         let nodes: Vec<&str> = cost.turns.iter().map(|t| t.node.as_str()).collect();
         assert_eq!(
             nodes,
-            ["language", "consent", "state_guess", "home_district", "confirm_district", "need", "message", "thanks"]
+            [
+                "language",
+                "consent",
+                "state_guess",
+                "state_list",
+                "home_state",
+                "home_district",
+                "confirm_district",
+                "need",
+                "message",
+                "thanks"
+            ]
         );
         assert!(cost.seconds > 20.0, "{}", cost.seconds);
     }

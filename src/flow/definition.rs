@@ -20,6 +20,9 @@ pub enum Slot {
     HomeState,
     HomeDistrict,
     Need,
+    /// A six-digit PIN code: its post office is read back, and it gives the
+    /// home district (and state).
+    Pin,
 }
 
 impl Slot {
@@ -30,6 +33,7 @@ impl Slot {
             Self::HomeState => "home_state",
             Self::HomeDistrict => "home_district",
             Self::Need => "need",
+            Self::Pin => "pin",
         }
     }
 }
@@ -65,6 +69,47 @@ pub struct InputPolicy {
     /// Where the `*` key goes: back one question, so a wrong answer can be
     /// fixed (`None`: `*` is a wrong key like any other).
     pub back: Option<String>,
+}
+
+/// What a list node reads out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOf {
+    /// Every state, the ones this helpline's callers came from most first,
+    /// then the ones most migrant workers come from, then by name.
+    States,
+    /// The home state's districts, this helpline's callers' most first,
+    /// then by name.
+    Districts,
+    /// The flow's languages, the ones spoken where the caller's number
+    /// comes from first; each said in its own language.
+    Languages,
+}
+
+impl ListOf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::States => "states",
+            Self::Districts => "districts",
+            Self::Languages => "languages",
+        }
+    }
+
+    /// The slot a name chosen fills.
+    pub fn slot(self) -> Slot {
+        match self {
+            Self::States => Slot::HomeState,
+            Self::Districts => Slot::HomeDistrict,
+            Self::Languages => Slot::Language,
+        }
+    }
+}
+
+/// A key of a list that is not a name: its prompts and where it goes.
+#[derive(Debug, Clone)]
+pub struct ListOption {
+    pub prompts: Vec<PromptRef>,
+    pub next: String,
 }
 
 #[derive(Debug, Clone)]
@@ -105,19 +150,26 @@ pub enum Node {
         other: String,
         input: InputPolicy,
     },
-    /// The states by name, a page of eight at a time in
-    /// [`Directory::menu_order`](crate::directory::Directory::menu_order):
-    /// each as its name and `press_<n>` (keys 1–8), then `more_prompts` and
-    /// 9 for the next page (after the last, the first again), then
-    /// `code_prompts` and 0 for `code`, the question that takes the LGD code.
-    StateList {
+    /// A list of names read a page at a time ([`ListOf`]): each name and
+    /// `press_<n>` on keys 1, 2, …; then, when there is more than a page,
+    /// `more_prompts` and 9 for the next page (after the last, the first
+    /// again); then each option's prompts and its key. The names fill the
+    /// keys the options leave (options take 0 and the top keys: 8, 7, …).
+    /// A name chosen goes to `next`; a list with nothing to read (districts
+    /// while the state is unknown) passes through to `empty` without a word.
+    List {
+        of: ListOf,
         prompts: Vec<PromptRef>,
+        /// Said for each name (a language list: in that language) before its key.
+        item_prompts: Vec<PromptRef>,
         more_prompts: Vec<PromptRef>,
-        code_prompts: Vec<PromptRef>,
+        options: BTreeMap<char, ListOption>,
+        /// Said last, after the options: how to go back (`*`).
+        back_prompts: Vec<PromptRef>,
         /// `press_0` … `press_9`.
         key_prompts: Vec<PromptRef>,
         next: String,
-        code: String,
+        empty: String,
         input: InputPolicy,
     },
     /// Read something back; one key confirms, another goes back.
@@ -130,8 +182,17 @@ pub enum Node {
         no: String,
         input: InputPolicy,
     },
-    /// A voice message; silence or the finish key ends it.
-    Record { prompts: Vec<PromptRef>, max_length_secs: u32, silence_secs: u32, finish_key: Option<char>, next: String },
+    /// A recording; silence or the finish key ends it. It is the voice
+    /// message, or with `place` the caller's district and village said
+    /// aloud, for a volunteer to code.
+    Record {
+        prompts: Vec<PromptRef>,
+        place: bool,
+        max_length_secs: u32,
+        silence_secs: u32,
+        finish_key: Option<char>,
+        next: String,
+    },
     /// Prompts with no input.
     Play { prompts: Vec<PromptRef>, next: String },
     /// Last words; the call hangs up (and is queued for a callback, by default).
@@ -144,7 +205,7 @@ impl Node {
             Self::Menu { .. } => "menu",
             Self::Collect { .. } => "collect",
             Self::GuessState { .. } => "guess_state",
-            Self::StateList { .. } => "state_list",
+            Self::List { .. } => "list",
             Self::Confirm { .. } => "confirm",
             Self::Record { .. } => "record",
             Self::Play { .. } => "play",
@@ -156,7 +217,7 @@ impl Node {
         match self {
             Self::Menu { prompts, .. }
             | Self::GuessState { prompts, .. }
-            | Self::StateList { prompts, .. }
+            | Self::List { prompts, .. }
             | Self::Collect { prompts, .. }
             | Self::Confirm { prompts, .. }
             | Self::Record { prompts, .. }
@@ -169,7 +230,7 @@ impl Node {
         match self {
             Self::Menu { input, .. }
             | Self::GuessState { input, .. }
-            | Self::StateList { input, .. }
+            | Self::List { input, .. }
             | Self::Collect { input, .. }
             | Self::Confirm { input, .. } => Some(input),
             _ => None,
@@ -185,8 +246,9 @@ impl Node {
         }
         match self {
             Self::GuessState { other_prompts, key_prompts, .. } => refs.extend(other_prompts.iter().chain(key_prompts)),
-            Self::StateList { more_prompts, code_prompts, key_prompts, .. } => {
-                refs.extend(more_prompts.iter().chain(code_prompts).chain(key_prompts));
+            Self::List { item_prompts, more_prompts, options, back_prompts, key_prompts, .. } => {
+                refs.extend(item_prompts.iter().chain(more_prompts).chain(key_prompts).chain(back_prompts));
+                refs.extend(options.values().flat_map(|o| &o.prompts));
             }
             _ => {}
         }
@@ -206,8 +268,10 @@ impl Node {
             Self::GuessState { next, other, .. } => {
                 vec![("next".to_owned(), next.as_str()), ("other".to_owned(), other.as_str())]
             }
-            Self::StateList { next, code, .. } => {
-                vec![("next".to_owned(), next.as_str()), ("code".to_owned(), code.as_str())]
+            Self::List { next, empty, options, .. } => {
+                let mut edges = vec![("next".to_owned(), next.as_str()), ("empty".to_owned(), empty.as_str())];
+                edges.extend(options.iter().map(|(k, o)| (format!("option {k}"), o.next.as_str())));
+                edges
             }
             Self::End { .. } => Vec::new(),
         };

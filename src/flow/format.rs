@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{
     check::{self, Problem},
-    definition::{Flow, Slot},
+    definition::{Flow, ListOf, Slot},
 };
 use crate::prompts::Catalog;
 use compile::compile;
@@ -61,7 +61,7 @@ struct FlowFile {
 enum NodeDef {
     Menu(MenuDef),
     GuessState(GuessDef),
-    StateList(StateListDef),
+    List(ListDef),
     Collect(CollectDef),
     Confirm(ConfirmDef),
     Record(RecordDef),
@@ -125,16 +125,33 @@ struct GuessDef {
 /// Serde cannot deny unknown fields next to `flatten`, so keys that neither
 /// this struct nor [`InputDef`] knows land in `unknown` and are reported.
 #[derive(Debug, Deserialize)]
-struct StateListDef {
+struct ListDef {
+    of: ListOf,
     prompts: Vec<String>,
+    #[serde(default)]
+    item_prompts: Vec<String>,
+    #[serde(default)]
     more_prompts: Vec<String>,
-    code_prompts: Vec<String>,
+    #[serde(default)]
+    options: BTreeMap<String, ListOptionDef>,
+    /// Said last: how to go back (`*`).
+    #[serde(default)]
+    back_prompts: Vec<String>,
     next: String,
-    code: String,
+    #[serde(default)]
+    empty: Option<String>,
     #[serde(flatten)]
     input: InputDef,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListOptionDef {
+    #[serde(default)]
+    prompts: Vec<String>,
+    next: String,
 }
 
 /// Serde cannot deny unknown fields next to `flatten`, so keys that neither
@@ -177,6 +194,10 @@ struct ConfirmDef {
 #[serde(deny_unknown_fields)]
 struct RecordDef {
     prompts: Vec<String>,
+    /// `message` (the default): the voice message; `place`: the district
+    /// and village said aloud.
+    #[serde(default)]
+    store: Option<String>,
     #[serde(default = "default_max_length")]
     max_length_secs: u32,
     #[serde(default = "default_silence")]

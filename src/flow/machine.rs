@@ -3,11 +3,26 @@
 
 use super::{
     definition::{Flow, InputPolicy, Node, PromptRef, Slot},
-    lists,
+    lists::Ranking,
     model::{Action, CallEvent, CallState, Captured, EndReason, Ending},
     slots::{choose_state, clear_slot, collect, menu_slot, set_slot},
 };
 use crate::{directory::Directory, domain::StateCode, prompts::Prompt};
+
+/// What the engine looks names up in: the directory, and where this
+/// helpline's callers came from lately (the order lists are read in).
+#[derive(Debug, Clone, Copy)]
+pub struct Lookups<'a> {
+    pub directory: &'a Directory,
+    pub ranking: &'a Ranking,
+}
+
+/// The directory alone: lists in their shipped order.
+impl<'a> From<&'a Directory> for Lookups<'a> {
+    fn from(directory: &'a Directory) -> Self {
+        Self { directory, ranking: Ranking::none() }
+    }
+}
 
 /// The result of one step: where the call is now, and what the caller hears.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +43,7 @@ pub enum FlowError {
 
 /// Why an answer did not count.
 #[derive(Clone, Copy)]
-enum Failure {
+pub(super) enum Failure {
     Invalid,
     Timeout,
 }
@@ -36,28 +51,44 @@ enum Failure {
 /// Answers a new call: the start node's question. `guess` is the home
 /// states the caller's number suggests, most likely first (none for a
 /// withheld or unknown number), for a `guess_state` node to offer.
-pub fn start(flow: &Flow, directory: &Directory, mut guess: Vec<StateCode>) -> Result<Transition, FlowError> {
+pub fn start<'a>(
+    flow: &Flow,
+    lookups: impl Into<Lookups<'a>>,
+    mut guess: Vec<StateCode>,
+) -> Result<Transition, FlowError> {
     guess.truncate(crate::directory::MAX_GUESSES);
-    let mut state =
-        CallState { node: flow.start.clone(), attempts: 0, data: Captured::default(), ended: None, guess, page: 0 };
-    let actions = Walker { flow, directory }.enter(&mut state, &flow.start, Vec::new())?;
+    let mut state = CallState {
+        node: flow.start.clone(),
+        attempts: 0,
+        data: Captured::default(),
+        ended: None,
+        guess,
+        page: 0,
+        offered: Vec::new(),
+    };
+    let actions = Walker::new(flow, lookups.into()).enter(&mut state, &flow.start, Vec::new())?;
     Ok(Transition { state, actions })
 }
 
 /// Takes one event at the call's current node.
-pub fn step(flow: &Flow, directory: &Directory, state: &CallState, event: &CallEvent) -> Result<Transition, FlowError> {
+pub fn step<'a>(
+    flow: &Flow,
+    lookups: impl Into<Lookups<'a>>,
+    state: &CallState,
+    event: &CallEvent,
+) -> Result<Transition, FlowError> {
     let mut next = state.clone();
     if state.ended.is_some() {
         return Ok(absorb(next, event));
     }
-    let walker = Walker { flow, directory };
+    let walker = Walker::new(flow, lookups.into());
     let actions = match event {
         CallEvent::Ended { reason } => {
             next.ended = Some(Ending { reason: *reason, queue: true });
             Vec::new()
         }
         CallEvent::RecordingReady { message } => {
-            next.data.voice_message = Some(message.clone());
+            next.data.recording_ready(message);
             Vec::new()
         }
         CallEvent::Started => {
@@ -72,12 +103,12 @@ pub fn step(flow: &Flow, directory: &Directory, state: &CallState, event: &CallE
 
 /// Asks the current node's question again, without counting an attempt:
 /// what the caller hears when a request makes no sense at this point.
-pub fn reprompt(flow: &Flow, directory: &Directory, state: &CallState) -> Result<Transition, FlowError> {
+pub fn reprompt<'a>(flow: &Flow, lookups: impl Into<Lookups<'a>>, state: &CallState) -> Result<Transition, FlowError> {
     let mut next = state.clone();
     if next.ended.is_some() {
         return Ok(Transition { state: next, actions: vec![Action::Hangup] });
     }
-    let actions = Walker { flow, directory }.ask(&mut next, Vec::new())?;
+    let actions = Walker::new(flow, lookups.into()).ask(&mut next, Vec::new())?;
     Ok(Transition { state: next, actions })
 }
 
@@ -86,7 +117,7 @@ pub fn reprompt(flow: &Flow, directory: &Directory, state: &CallState) -> Result
 fn absorb(mut state: CallState, event: &CallEvent) -> Transition {
     let actions = match event {
         CallEvent::RecordingReady { message } => {
-            state.data.voice_message = Some(message.clone());
+            state.data.recording_ready(message);
             Vec::new()
         }
         CallEvent::Ended { .. } => Vec::new(),
@@ -95,13 +126,18 @@ fn absorb(mut state: CallState, event: &CallEvent) -> Transition {
     Transition { state, actions }
 }
 
-struct Walker<'a> {
-    flow: &'a Flow,
-    directory: &'a Directory,
+pub(super) struct Walker<'a> {
+    pub(super) flow: &'a Flow,
+    pub(super) directory: &'a Directory,
+    pub(super) ranking: &'a Ranking,
 }
 
-impl Walker<'_> {
-    fn node(&self, id: &str) -> Result<&Node, FlowError> {
+impl<'a> Walker<'a> {
+    fn new(flow: &'a Flow, lookups: Lookups<'a>) -> Self {
+        Self { flow, directory: lookups.directory, ranking: lookups.ranking }
+    }
+
+    pub(super) fn node(&self, id: &str) -> Result<&Node, FlowError> {
         self.flow.node(id).ok_or_else(|| FlowError::UnknownNode(id.to_owned()))
     }
 
@@ -140,24 +176,7 @@ impl Walker<'_> {
                     _ => self.fail(state, Failure::Invalid),
                 }
             }
-            (Node::StateList { next, code, .. }, CallEvent::Digits { digits }) => {
-                let order = directory.menu_order();
-                let on_page = lists::page(&order, state.page);
-                match digits.single_key().and_then(|k| k.to_digit(10)).and_then(|k| usize::try_from(k).ok()) {
-                    Some(0) => self.enter(state, &code.clone(), Vec::new()),
-                    Some(9) => {
-                        let pages = lists::pages(&order);
-                        state.page = u8::try_from((usize::from(state.page) + 1) % pages).unwrap_or(0);
-                        state.attempts = 0;
-                        self.ask(state, Vec::new())
-                    }
-                    Some(k) if (1..=on_page.len()).contains(&k) => {
-                        choose_state(&mut state.data, on_page[k - 1]);
-                        self.enter(state, &next.clone(), Vec::new())
-                    }
-                    _ => self.fail(state, Failure::Invalid),
-                }
-            }
+            (Node::List { .. }, CallEvent::Digits { digits }) => self.list_key(state, digits),
             (Node::Collect { slot, min_digits, max_digits, finish_key, next, .. }, CallEvent::Digits { digits }) => {
                 let digits = finish_key.and_then(|k| digits.as_str().strip_suffix(k)).unwrap_or(digits.as_str());
                 let long_enough = (usize::from(*min_digits)..=usize::from(*max_digits)).contains(&digits.len());
@@ -182,13 +201,21 @@ impl Walker<'_> {
             (
                 Node::Menu { .. }
                 | Node::GuessState { .. }
-                | Node::StateList { .. }
+                | Node::List { .. }
                 | Node::Collect { .. }
                 | Node::Confirm { .. },
                 CallEvent::NoInput,
             ) => self.fail(state, Failure::Timeout),
-            (Node::Record { next, .. }, CallEvent::Recorded { message }) => {
-                state.data.voice_message = Some(message.clone());
+            (Node::Record { next, place, .. }, CallEvent::Recorded { message }) => {
+                if *place {
+                    // A callback about this recording that came first took it for the message.
+                    if state.data.voice_message.as_ref().is_some_and(|m| m.url == message.url) {
+                        state.data.voice_message = None;
+                    }
+                    state.data.place_message = Some(message.clone());
+                } else {
+                    state.data.voice_message = Some(message.clone());
+                }
                 self.enter(state, &next.clone(), Vec::new())
             }
             // Silence, or a key with nothing recorded: the message is optional.
@@ -201,7 +228,7 @@ impl Walker<'_> {
 
     /// Counts a failed answer: re-ask with the invalid/timeout prompt, or take
     /// the fallback once the retries are used up. Never a hang-up.
-    fn fail(&self, state: &mut CallState, failure: Failure) -> Result<Vec<Action>, FlowError> {
+    pub(super) fn fail(&self, state: &mut CallState, failure: Failure) -> Result<Vec<Action>, FlowError> {
         let node = self.node(&state.node)?;
         let input: &InputPolicy = node.input().ok_or_else(|| FlowError::UnknownNode(state.node.clone()))?;
         state.attempts = state.attempts.saturating_add(1);
@@ -222,12 +249,18 @@ impl Walker<'_> {
 
     /// Moves to `id`: play nodes are spoken and passed through, an end node
     /// ends the call, an input node asks its question.
-    fn enter(&self, state: &mut CallState, id: &str, mut lead: Vec<Prompt>) -> Result<Vec<Action>, FlowError> {
+    pub(super) fn enter(
+        &self,
+        state: &mut CallState,
+        id: &str,
+        mut lead: Vec<Prompt>,
+    ) -> Result<Vec<Action>, FlowError> {
         let mut current = id.to_owned();
         for _ in 0..=self.flow.nodes.len() {
             state.node.clone_from(&current);
             state.attempts = 0;
             state.page = 0;
+            state.offered.clear();
             match self.node(&current)? {
                 Node::Play { prompts, next } => {
                     lead.extend(self.resolve(&state.data, prompts));
@@ -235,6 +268,7 @@ impl Walker<'_> {
                 }
                 // Nothing to offer: on to the question it stands before.
                 Node::GuessState { other, .. } if state.guess.is_empty() => current.clone_from(other),
+                Node::List { of, empty, .. } if self.items(*of, state).is_empty() => current.clone_from(empty),
                 Node::End { prompts, queue } => {
                     lead.extend(self.resolve(&state.data, prompts));
                     state.ended = Some(Ending { reason: EndReason::FlowEnded, queue: *queue });
@@ -249,7 +283,7 @@ impl Walker<'_> {
     }
 
     /// The current node's question, after the `lead` prompts.
-    fn ask(&self, state: &mut CallState, mut lead: Vec<Prompt>) -> Result<Vec<Action>, FlowError> {
+    pub(super) fn ask(&self, state: &mut CallState, mut lead: Vec<Prompt>) -> Result<Vec<Action>, FlowError> {
         let node = self.node(&state.node)?;
         lead.extend(self.resolve(&state.data, node.prompts()));
         let prompts = lead;
@@ -272,21 +306,7 @@ impl Walker<'_> {
                 ));
                 Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
             }
-            Node::StateList { more_prompts, code_prompts, key_prompts, input, .. } => {
-                let mut prompts = prompts;
-                let language = self.language(&state.data);
-                let key = |n: usize| key_prompts.get(n).map(std::slice::from_ref).unwrap_or_default();
-                let order = self.directory.menu_order();
-                for (i, code) in lists::page(&order, state.page).iter().enumerate() {
-                    prompts.push(Prompt::StateName { code: *code, language: language.clone() });
-                    prompts.extend(self.resolve(&state.data, key(i + 1)));
-                }
-                for (lead, n) in [(more_prompts, 9), (code_prompts, 0)] {
-                    prompts.extend(self.resolve(&state.data, lead));
-                    prompts.extend(self.resolve(&state.data, key(n)));
-                }
-                Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
-            }
+            Node::List { .. } => return self.ask_list(state, prompts),
             Node::Menu { input, .. } | Node::Confirm { input, .. } => {
                 Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
             }
@@ -311,12 +331,12 @@ impl Walker<'_> {
     }
 
     /// The caller's language, or the flow's until they chose one.
-    fn language(&self, data: &Captured) -> crate::domain::Language {
+    pub(super) fn language(&self, data: &Captured) -> crate::domain::Language {
         data.language.clone().unwrap_or_else(|| self.flow.default_language.clone())
     }
 
     /// Turns the flow's prompt references into prompts in the caller's language.
-    fn resolve(&self, data: &Captured, refs: &[PromptRef]) -> Vec<Prompt> {
+    pub(super) fn resolve(&self, data: &Captured, refs: &[PromptRef]) -> Vec<Prompt> {
         let language = self.language(data);
         refs.iter()
             .filter_map(|r| match r {
@@ -329,6 +349,9 @@ impl Walker<'_> {
                 }
                 PromptRef::Slot(Slot::HomeDistrict) => {
                     data.home_district.map(|code| Prompt::DistrictName { code, language: language.clone() })
+                }
+                PromptRef::Slot(Slot::Pin) => {
+                    data.pin.map(|pin| Prompt::PostOffice { pin, language: language.clone() })
                 }
                 PromptRef::Slot(_) => None,
             })

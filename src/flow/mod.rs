@@ -13,6 +13,7 @@ mod definition;
 mod files;
 mod format;
 pub mod keypad;
+mod list_node;
 mod lists;
 mod machine;
 mod model;
@@ -23,14 +24,17 @@ mod slots;
 pub use crate::prompts::Prompt;
 pub use check::Problem;
 pub use coverage::{Cell, Coverage, CoverageRow, CoverageTotals, coverage};
-pub use definition::{Flow, InputPolicy, Node, PromptRef, Slot, SlotValue};
+pub use definition::{Flow, InputPolicy, ListOf, ListOption, Node, PromptRef, Slot, SlotValue};
 pub use files::{LoadedFile, flow_files, load_files, load_flow_set};
 pub use format::FlowFileError;
-pub use machine::{FlowError, Transition, reprompt, start, step};
+pub use lists::Ranking;
+pub use machine::{FlowError, Lookups, Transition, reprompt, start, step};
 pub use model::{Action, CallEvent, CallState, Captured, EndReason, Ending, VoiceMessage};
 pub use questions::Recorded;
 
 #[cfg(test)]
 mod guess_tests;
+#[cfg(test)]
+mod list_tests;
 #[cfg(test)]
 mod tests;

@@ -83,6 +83,24 @@ pub struct Captured {
     pub home_district: Option<DistrictCode>,
     pub need: Option<Need>,
     pub voice_message: Option<VoiceMessage>,
+    /// The six-digit PIN code keyed, once its post office was read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<u32>,
+    /// The district and village said aloud, when the caller could not pick
+    /// the district: a volunteer listens and codes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_message: Option<VoiceMessage>,
+}
+
+impl Captured {
+    /// A recording reported after the fact: the place recording when it is
+    /// that one (same address), else the voice message.
+    pub fn recording_ready(&mut self, message: &VoiceMessage) {
+        match &mut self.place_message {
+            Some(place) if place.url == message.url => *place = message.clone(),
+            _ => self.voice_message = Some(message.clone()),
+        }
+    }
 }
 
 /// How a call ended, and whether it goes to the callback queue.
@@ -110,6 +128,11 @@ pub struct CallState {
     /// The page of a list of names being read (0: the first).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub page: u8,
+    /// What the page being read offers, key 1 first: state or district
+    /// codes, or indices into the flow's languages. Kept so that a key
+    /// means what the caller heard, even if the order changed meanwhile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<u16>,
 }
 
 fn is_zero(page: &u8) -> bool {

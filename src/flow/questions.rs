@@ -11,7 +11,7 @@
 //! nothing while the slot is empty. Prompts are in the caller's language
 //! unless pinned (`welcome@hi`).
 
-use super::definition::{Flow, Node, PromptRef, Slot};
+use super::definition::{Flow, ListOf, Node, PromptRef, Slot};
 use crate::{
     directory::Directory,
     domain::{DistrictCode, Language, StateCode},
@@ -31,7 +31,10 @@ impl Flow {
         if recordings.is_empty() {
             return false;
         }
-        if self.lists(directory).iter().any(|list| list == recordings) {
+        if self.lists().iter().any(|list| list == recordings) {
+            return true;
+        }
+        if self.nodes.values().any(|node| self.reads_list(directory, node, recordings)) {
             return true;
         }
         if !one_place(directory, recordings) {
@@ -42,11 +45,9 @@ impl Flow {
         languages.into_iter().any(|language| questions.iter().any(|refs| plays(directory, refs, language, recordings)))
     }
 
-    /// Every list of names a guess or a state list can read, as recordings,
-    /// in every language, after each lead: a page of the state list, or the
-    /// states a number's circle suggests (`machine.rs`: `ask`).
-    fn lists(&self, directory: &Directory) -> Vec<Vec<Recorded>> {
-        let order = directory.menu_order();
+    /// Every offer a guess can read, as recordings, in every language, after
+    /// each lead: the states a number's circle suggests (`machine.rs`: `ask`).
+    fn lists(&self) -> Vec<Vec<Recorded>> {
         let mut lists = Vec::new();
         for node in self.nodes.values() {
             // The states read, the index in `keys` of the first one's key,
@@ -62,17 +63,6 @@ impl Flow {
                         })
                         .collect();
                     (input, key_prompts, 0, options)
-                }
-                Node::StateList { input, more_prompts, code_prompts, key_prompts, .. } => {
-                    let tail: Vec<&PromptRef> = more_prompts
-                        .iter()
-                        .chain(key_prompts.get(9))
-                        .chain(code_prompts)
-                        .chain(key_prompts.first())
-                        .collect();
-                    let pages = (0..super::lists::pages(&order)).filter_map(|p| u8::try_from(p).ok());
-                    let options = pages.map(|p| (super::lists::page(&order, p).to_vec(), tail.clone())).collect();
-                    (input, key_prompts, 1, options)
                 }
                 _ => continue,
             };
@@ -91,6 +81,88 @@ impl Flow {
             }
         }
         lists
+    }
+
+    /// Whether `recordings` is a page of a list node's question
+    /// (`list_node.rs`: `ask_list`): a lead, the node's prompts, one to a
+    /// page of different names each with its key, then the keys after the
+    /// names. Lists are read in an order that changes with the callers, so
+    /// a page is checked for its shape, not looked up.
+    fn reads_list(&self, directory: &Directory, node: &Node, recordings: &[Recorded]) -> bool {
+        let Node::List { of, prompts, item_prompts, more_prompts, options, back_prompts, key_prompts, input, .. } =
+            node
+        else {
+            return false;
+        };
+        let per_page = super::list_node::per_page(options);
+        let total = match of {
+            ListOf::States => directory.states().count(),
+            ListOf::Languages => self.languages.len(),
+            ListOf::Districts => recordings
+                .iter()
+                .find_map(|(_, k)| district_code(k.as_str()))
+                .and_then(|d| directory.district(d))
+                .map_or(0, |d| directory.districts_of(d.state).count()),
+        };
+        let key = |n: usize| key_prompts.get(n);
+        let mut tail: Vec<&PromptRef> = Vec::new();
+        if super::lists::pages(total, per_page) > 1 {
+            tail.extend(more_prompts.iter().chain(key(9)));
+        }
+        let mut keys: Vec<&char> = options.keys().collect();
+        keys.sort_by_key(|k| if **k == '0' { 10 } else { k.to_digit(10).unwrap_or(11) });
+        for k in keys {
+            tail.extend(options[k].prompts.iter().chain(k.to_digit(10).and_then(|n| key(n as usize))));
+        }
+        tail.extend(back_prompts);
+        self.languages.iter().any(|language| {
+            [&[][..], &input.invalid_prompts, &input.timeout_prompts].into_iter().any(|lead| {
+                let head = recorded(lead.iter().chain(prompts), language);
+                let Some(mut rest) = recordings.strip_prefix(head.as_slice()) else { return false };
+                let mut names = Vec::new();
+                while names.len() < per_page {
+                    let n = names.len() + 1;
+                    let item = match of {
+                        ListOf::Languages => self.languages.iter().find_map(|own| {
+                            let line = recorded(item_prompts.iter().chain(key(n)), own);
+                            rest.starts_with(&line).then(|| (own.as_str().to_owned(), line.len()))
+                        }),
+                        ListOf::States | ListOf::Districts => rest.split_first().and_then(|((l, k), _)| {
+                            let code = match of {
+                                ListOf::States => state_code(k.as_str()).map(|c| c.to_string()),
+                                _ => district_code(k.as_str()).map(|c| c.to_string()),
+                            };
+                            let line: Vec<Recorded> = std::iter::once((l.clone(), k.clone()))
+                                .chain(recorded(item_prompts.iter().chain(key(n)), language))
+                                .collect();
+                            (l == language && rest.starts_with(&line)).then_some((code?, line.len()))
+                        }),
+                    };
+                    let Some((name, len)) = item else { break };
+                    if names.contains(&name) {
+                        return false;
+                    }
+                    names.push(name);
+                    rest = &rest[len..];
+                }
+                !names.is_empty()
+                    && rest == recorded(tail.iter().copied(), language).as_slice()
+                    && self.names_belong(directory, *of, &names)
+            })
+        })
+    }
+
+    /// Whether names read from a list exist, and a page of districts is all in one state.
+    fn names_belong(&self, directory: &Directory, of: ListOf, names: &[String]) -> bool {
+        match of {
+            ListOf::Languages => true,
+            ListOf::States => names.iter().all(|n| n.parse().ok().and_then(|c| directory.state(c)).is_some()),
+            ListOf::Districts => {
+                let states: Option<Vec<StateCode>> =
+                    names.iter().map(|n| Some(directory.district(n.parse().ok()?)?.state)).collect();
+                states.is_some_and(|s| all_same(&s))
+            }
+        }
     }
 
     /// Every list of prompt references a question can play, lead first.
@@ -167,7 +239,7 @@ fn names(directory: &Directory, slot: Slot, key: &PromptKey) -> bool {
     match slot {
         Slot::HomeState => state_code(key).is_some_and(|code| directory.state(code).is_some()),
         Slot::HomeDistrict => district_code(key).is_some_and(|code| directory.district(code).is_some()),
-        Slot::Language | Slot::Consent | Slot::Need => false,
+        Slot::Language | Slot::Consent | Slot::Need | Slot::Pin => false,
     }
 }
 

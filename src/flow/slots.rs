@@ -2,7 +2,7 @@
 //! questions fill, checked against the directory where they are codes.
 
 use super::{
-    definition::{Node, Slot, SlotValue},
+    definition::{ListOf, Node, Slot, SlotValue},
     model::Captured,
 };
 use crate::{directory::Directory, domain::StateCode};
@@ -10,6 +10,7 @@ use crate::{directory::Directory, domain::StateCode};
 pub(super) fn menu_slot(node: &Node) -> Option<Slot> {
     match node {
         Node::Menu { slot, .. } => *slot,
+        Node::List { of: ListOf::Languages, .. } => Some(Slot::Language),
         _ => None,
     }
 }
@@ -33,6 +34,11 @@ pub(super) fn clear_slot(data: &mut Captured, slot: Slot) {
         }
         Slot::HomeDistrict => data.home_district = None,
         Slot::Need => data.need = None,
+        // The district came with the PIN code: not that one, not its district.
+        Slot::Pin => {
+            data.pin = None;
+            data.home_district = None;
+        }
     }
 }
 
@@ -59,6 +65,15 @@ pub(super) fn collect(directory: &Directory, data: &mut Captured, slot: Slot, di
         }
         Slot::HomeDistrict => {
             let Some(district) = directory.district_from_digits(digits, data.home_state) else { return false };
+            data.home_district = Some(district.code);
+            data.home_state = Some(district.state);
+            true
+        }
+        Slot::Pin => {
+            let Ok(pin) = crate::directory::look_up_pin(digits) else { return false };
+            let (Some(district), Ok(number)) = (pin.district, digits.parse()) else { return false };
+            let Some(district) = directory.district(district) else { return false };
+            data.pin = Some(number);
             data.home_district = Some(district.code);
             data.home_state = Some(district.state);
             true

@@ -58,6 +58,7 @@ fn prompt_keys(actions: &[Action]) -> Vec<String> {
             Prompt::Catalog { key, language } => format!("{key}@{language}"),
             Prompt::StateName { code, .. } => format!("state:{code}"),
             Prompt::DistrictName { code, .. } => format!("district:{code}"),
+            Prompt::PostOffice { pin, .. } => format!("office:{pin}"),
         })
         .collect()
 }
@@ -124,8 +125,9 @@ fn a_consenting_caller_who_then_stays_silent_passes_every_question() {
     let flow = helpline();
     let silent = CallEvent::NoInput;
     let mut events = vec![keys("1"), keys("1")];
-    // The state list (two asks), the need (three), the voice message (one).
-    events.extend(std::iter::repeat_n(silent, 2 + 3 + 1));
+    // The state list (two asks), the place said aloud (one), the need
+    // (three), the voice message (one).
+    events.extend(std::iter::repeat_n(silent, 2 + 1 + 3 + 1));
     let t = play(&flow, &events);
     assert_eq!(t.state.node, "thanks");
     assert_eq!(t.state.data.home_state, None);
@@ -171,7 +173,7 @@ fn retries_run_out_into_the_fallback_not_a_hangup() {
     let flow = helpline();
     // home_state has the default two retries: the third bad answer moves on.
     let t = play(&flow, &[keys("1"), keys("1"), keys("0"), keys("0"), keys("0"), keys("0")]);
-    assert_eq!(t.state.node, "need");
+    assert_eq!(t.state.node, "say_place", "state unknown: the caller says where they are from");
     assert_eq!(t.state.data.home_state, None);
 }
 

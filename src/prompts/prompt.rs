@@ -11,17 +11,32 @@ use crate::domain::{DistrictCode, Language, StateCode};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "prompt", rename_all = "snake_case")]
 pub enum Prompt {
-    Catalog { key: PromptKey, language: Language },
-    StateName { code: StateCode, language: Language },
-    DistrictName { code: DistrictCode, language: Language },
+    Catalog {
+        key: PromptKey,
+        language: Language,
+    },
+    StateName {
+        code: StateCode,
+        language: Language,
+    },
+    DistrictName {
+        code: DistrictCode,
+        language: Language,
+    },
+    /// The post office of a six-digit PIN code, by name (spoken, never recorded).
+    PostOffice {
+        pin: u32,
+        language: Language,
+    },
 }
 
 impl Prompt {
     pub fn language(&self) -> &Language {
         match self {
-            Self::Catalog { language, .. } | Self::StateName { language, .. } | Self::DistrictName { language, .. } => {
-                language
-            }
+            Self::Catalog { language, .. }
+            | Self::StateName { language, .. }
+            | Self::DistrictName { language, .. }
+            | Self::PostOffice { language, .. } => language,
         }
     }
 }

@@ -59,6 +59,9 @@ impl PromptVoice {
             Prompt::Catalog { key, language } => self.catalog.text(key, language).map(str::to_owned),
             Prompt::StateName { code, language } => Some(self.directory.state(*code)?.name_in(language).to_owned()),
             Prompt::DistrictName { code, .. } => Some(self.directory.district(*code)?.name.clone()),
+            Prompt::PostOffice { pin, .. } => {
+                crate::directory::pin_code(&pin.to_string())?.main_office().map(str::to_owned)
+            }
         }
     }
 
@@ -109,12 +112,14 @@ impl PromptVoice {
 }
 
 /// The key a prompt's recording is filed under: the catalog key, or
-/// `state_<code>` / `district_<code>` for a name read back.
+/// `state_<code>` / `district_<code>` for a name read back. A post office
+/// has none: some 19,000 PIN codes are spoken, never recorded.
 pub fn recording_key(prompt: &Prompt) -> Option<PromptKey> {
     match prompt {
         Prompt::Catalog { key, .. } => Some(key.clone()),
         Prompt::StateName { code, .. } => PromptKey::parse(&format!("state_{code}")).ok(),
         Prompt::DistrictName { code, .. } => PromptKey::parse(&format!("district_{code}")).ok(),
+        Prompt::PostOffice { .. } => None,
     }
 }
 

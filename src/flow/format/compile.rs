@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::{CollectDef, ConfirmDef, FlowFile, GuessDef, InputDef, MenuDef, NodeDef, StateListDef};
+use super::{CollectDef, ConfirmDef, FlowFile, GuessDef, InputDef, ListDef, MenuDef, NodeDef, RecordDef};
 use crate::{
     domain::Language,
     flow::{
         check::Problem,
-        definition::{Choice, Flow, InputPolicy, Node, PromptRef, Slot, SlotValue},
+        definition::{Choice, Flow, InputPolicy, ListOf, ListOption, Node, PromptRef, Slot, SlotValue},
     },
     prompts::PromptKey,
 };
@@ -36,9 +36,10 @@ impl Compiler<'_> {
             return match slot {
                 "home_state" => Some(PromptRef::Slot(Slot::HomeState)),
                 "home_district" => Some(PromptRef::Slot(Slot::HomeDistrict)),
+                "pin" => Some(PromptRef::Slot(Slot::Pin)),
                 _ => {
                     self.problem(format!(
-                        "prompt `{text}`: only {{home_state}} and {{home_district}} can be read back"
+                        "prompt `{text}`: only {{home_state}}, {{home_district}} and {{pin}} (its post office) can be read back"
                     ));
                     None
                 }
@@ -142,16 +143,10 @@ impl Compiler<'_> {
         match def {
             NodeDef::Menu(def) => self.menu(def),
             NodeDef::GuessState(def) => self.guess(def),
-            NodeDef::StateList(def) => self.state_list(def),
+            NodeDef::List(def) => self.list(def),
             NodeDef::Collect(def) => self.collect(def),
             NodeDef::Confirm(def) => self.confirm(def),
-            NodeDef::Record(def) => Node::Record {
-                prompts: self.prompts(&def.prompts),
-                max_length_secs: def.max_length_secs,
-                silence_secs: def.silence_secs,
-                finish_key: self.finish_key(&def.finish_key),
-                next: def.next,
-            },
+            NodeDef::Record(def) => self.record(def),
             NodeDef::Play(def) => Node::Play { prompts: self.prompts(&def.prompts), next: def.next },
             NodeDef::End(def) => Node::End { prompts: self.prompts(&def.prompts), queue: def.queue },
         }
@@ -195,23 +190,74 @@ impl Compiler<'_> {
         }
     }
 
-    fn state_list(&mut self, def: StateListDef) -> Node {
+    fn list(&mut self, def: ListDef) -> Node {
         self.unknown_keys(&def.unknown);
         let keys: Vec<String> = (0..=9).map(|n| format!("press_{n}")).collect();
-        Node::StateList {
+        let mut options = BTreeMap::new();
+        for (key, option) in def.options {
+            let Some(key) = self.key("option", &key) else { continue };
+            if key == '9' || !key.is_ascii_digit() {
+                self.problem(format!("option {key}: 9 turns the page and * goes back; options take 0 and 8, 7, …"));
+            }
+            options.insert(key, ListOption { prompts: self.prompts(&option.prompts), next: option.next });
+        }
+        // Names take the keys from 1 up, options the keys from 8 down.
+        let taken: Vec<u32> = options.keys().filter_map(|k| k.to_digit(10)).filter(|k| (1..=8).contains(k)).collect();
+        if taken.iter().any(|k| !(*k..=8).all(|above| taken.contains(&above))) {
+            self.problem("options on keys 1-8 must take the top keys (8, then 7, …) so names keep 1, 2, …".to_owned());
+        }
+        if def.of == ListOf::Languages && def.item_prompts.is_empty() {
+            self.problem(
+                "a list of languages needs `item_prompts` (e.g. `language_option`): each said in its language"
+                    .to_owned(),
+            );
+        }
+        let empty = match (def.empty, def.of) {
+            (Some(empty), _) => empty,
+            (None, ListOf::Districts) => {
+                self.problem(
+                    "a list of districts needs `empty`: where a caller whose state is unknown goes".to_owned(),
+                );
+                def.next.clone()
+            }
+            (None, _) => def.next.clone(),
+        };
+        Node::List {
+            of: def.of,
             prompts: self.prompts(&def.prompts),
+            item_prompts: self.prompts(&def.item_prompts),
             more_prompts: self.prompts(&def.more_prompts),
-            code_prompts: self.prompts(&def.code_prompts),
+            options,
+            back_prompts: self.prompts(&def.back_prompts),
             key_prompts: self.prompts(&keys),
             next: def.next,
-            code: def.code,
-            input: self.input(def.input, Some(Slot::HomeState)),
+            empty,
+            input: self.input(def.input, Some(def.of.slot())),
+        }
+    }
+
+    fn record(&mut self, def: RecordDef) -> Node {
+        let place = match def.store.as_deref() {
+            None | Some("message") => false,
+            Some("place") => true,
+            Some(other) => {
+                self.problem(format!("a record node stores `message` or `place`, not `{other}`"));
+                false
+            }
+        };
+        Node::Record {
+            prompts: self.prompts(&def.prompts),
+            place,
+            max_length_secs: def.max_length_secs,
+            silence_secs: def.silence_secs,
+            finish_key: self.finish_key(&def.finish_key),
+            next: def.next,
         }
     }
 
     fn collect(&mut self, def: CollectDef) -> Node {
         self.unknown_keys(&def.unknown);
-        if !matches!(def.store, Slot::HomeState | Slot::HomeDistrict) {
+        if !matches!(def.store, Slot::HomeState | Slot::HomeDistrict | Slot::Pin) {
             self.problem(format!("a collect node cannot store into `{}`", def.store.as_str()));
         }
         if def.min_digits == 0 || def.min_digits > def.max_digits || def.max_digits > 20 {
