@@ -94,6 +94,8 @@ pub struct CallService {
     directory: &'static Directory,
     /// A first guess at each new caller's home state, from their number.
     numbering: Arc<Numbering>,
+    /// Where this helpline's callers came from lately: the lists' order.
+    ranking: std::sync::RwLock<Arc<flow::Ranking>>,
     entry_flow: String,
     clock: Clock,
 }
@@ -151,7 +153,18 @@ impl CallService {
         clock: Clock,
     ) -> Self {
         let cache = cache::CallCache::default();
-        Self { calls, cache, flows, directory, numbering, entry_flow: entry_flow.to_owned(), clock }
+        let ranking = std::sync::RwLock::default();
+        Self { calls, cache, flows, directory, numbering, ranking, entry_flow: entry_flow.to_owned(), clock }
+    }
+
+    /// Puts the lists in a new order: new questions read it, a page being
+    /// read keeps what it offered.
+    pub fn set_ranking(&self, ranking: flow::Ranking) {
+        *self.ranking.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(ranking);
+    }
+
+    fn ranking(&self) -> Arc<flow::Ranking> {
+        self.ranking.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Calls, their events and flow versions.
@@ -248,11 +261,13 @@ impl CallService {
         let flow =
             self.flows.current(&self.entry_flow).ok_or_else(|| CallError::UnknownFlow(self.entry_flow.clone()))?;
         let guess = inbound.caller.as_ref().map(|phone| self.numbering.guess(phone)).unwrap_or_default();
-        let started = flow::start(&flow, self.directory, guess)?;
+        let ranking = self.ranking();
+        let lookups = flow::Lookups { directory: self.directory, ranking: &ranking };
+        let started = flow::start(&flow, lookups, guess)?;
         let transition = match &inbound.event {
             CallEvent::Started => started,
             CallEvent::Ended { .. } | CallEvent::RecordingReady { .. } => {
-                flow::step(&flow, self.directory, &started.state, &inbound.event)?
+                flow::step(&flow, lookups, &started.state, &inbound.event)?
             }
             other => {
                 warn!(call.event = other.kind(), "input for a call we have no record of; starting its flow");
@@ -306,11 +321,13 @@ impl CallService {
             Step::Callback { key } => (key.clone(), call.turn),
         };
         let flow = self.flows.version(&call.flow_id, &call.flow_version).await?;
-        let transition = match flow::step(&flow, self.directory, &call.state, &inbound.event) {
+        let ranking = self.ranking();
+        let lookups = flow::Lookups { directory: self.directory, ranking: &ranking };
+        let transition = match flow::step(&flow, lookups, &call.state, &inbound.event) {
             Ok(t) => t,
             Err(FlowError::UnexpectedEvent { node, event }) => {
                 warn!(flow.node = %node, call.event = event, "event cannot happen here; asking again");
-                flow::reprompt(&flow, self.directory, &call.state)?
+                flow::reprompt(&flow, lookups, &call.state)?
             }
             Err(e) => return Err(e.into()),
         };

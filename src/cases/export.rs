@@ -13,7 +13,7 @@ pub enum ExportFormat {
     Csv,
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 14] = [
     "id",
     "phone",
     "language",
@@ -22,6 +22,8 @@ const COLUMNS: [&str; 12] = [
     "home_district_code",
     "need",
     "recording_url",
+    "pin_code",
+    "place_recording_url",
     "status",
     "calls",
     "first_call_at",
@@ -59,7 +61,7 @@ pub async fn write_export<W: Write>(
     Ok(count)
 }
 
-fn csv_row(case: &CaseRecord) -> [String; 12] {
+fn csv_row(case: &CaseRecord) -> [String; 14] {
     fn opt<T: ToString>(value: Option<T>) -> String {
         value.map(|v| v.to_string()).unwrap_or_default()
     }
@@ -72,6 +74,8 @@ fn csv_row(case: &CaseRecord) -> [String; 12] {
         opt(case.home_district_code),
         opt(case.need.as_deref()),
         opt(case.recording_url.as_deref()),
+        opt(case.pin_code.as_deref()),
+        opt(case.place_recording_url.as_deref()),
         case.status.clone(),
         case.calls.to_string(),
         format_time(&case.first_call_at),

@@ -32,26 +32,29 @@ pub(crate) struct Fold<'a> {
 /// Each call with its open case, if its number has one.
 const OPEN_CASES: &str = "SELECT c.id AS call_id, c.phone, c.case_id, c.started_at, o.id AS open_id,
         o.language, o.consent, o.home_state_code, o.home_district_code, o.need, o.recording_url,
-        o.recording_duration_secs
+        o.recording_duration_secs, o.pin_code, o.place_recording_url, o.place_recording_duration_secs
     FROM (VALUES {rows}) v JOIN calls c ON c.id = v.column1
     LEFT JOIN cases o ON o.phone = c.phone AND o.closed_at IS NULL";
 
 /// (phone, language, consent, state, district, need, recording url, its
-/// seconds, first call at, the call, at, priority).
+/// seconds, PIN code, place recording url, its seconds, first call at, the
+/// call, at, priority).
 const INSERT_CASES: &str = "INSERT INTO cases (phone, language, consent, home_state_code, home_district_code, need,
-        recording_url, recording_duration_secs, status, calls, first_call_at, last_call_at, last_call_id,
-        created_at, updated_at, priority)
-    SELECT column1, column2, column3, column4, column5, column6, column7, column8, 'queued', 1, column9,
-        column9, column10, column11, column11, column12
-    FROM (VALUES {rows}) WHERE column10 IS NOT NULL
+        recording_url, recording_duration_secs, pin_code, place_recording_url, place_recording_duration_secs,
+        status, calls, first_call_at, last_call_at, last_call_id, created_at, updated_at, priority)
+    SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11,
+        'queued', 1, column12, column12, column13, column14, column14, column15
+    FROM (VALUES {rows}) WHERE column13 IS NOT NULL
     RETURNING id, last_call_id";
 
 /// (case, language, consent, state, district, need, recording url, its
-/// seconds, the call, its start, at, priority): one more call folded in.
+/// seconds, PIN code, place recording url, its seconds, the call, its
+/// start, at, priority): one more call folded in.
 const UPDATE_CASES: &str = "UPDATE cases SET language = v.column2, consent = v.column3, home_state_code = v.column4,
         home_district_code = v.column5, need = v.column6, recording_url = v.column7,
-        recording_duration_secs = v.column8, calls = calls + 1, last_call_id = v.column9,
-        last_call_at = v.column10, updated_at = v.column11, priority = v.column12,
+        recording_duration_secs = v.column8, pin_code = v.column9, place_recording_url = v.column10,
+        place_recording_duration_secs = v.column11, calls = calls + 1, last_call_id = v.column12,
+        last_call_at = v.column13, updated_at = v.column14, priority = v.column15,
         -- A referred caller who calls again needs a callback again.
         status = CASE WHEN status = 'follow_up' THEN 'queued' ELSE status END
     FROM (VALUES {rows}) AS v WHERE cases.id = v.column1";
@@ -132,7 +135,7 @@ async fn insert_cases(tx: &mut Tx<'_>, folded: &[Folded]) -> Result<Vec<(i64, i6
     if new.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = sqlx::query_as(group_sql(INSERT_CASES, 12, new.len()));
+    let mut query = sqlx::query_as(group_sql(INSERT_CASES, 15, new.len()));
     for f in &new {
         query = bind_fields!(query.bind(&f.phone), &f.fields)
             .bind(f.started_at)
@@ -140,7 +143,7 @@ async fn insert_cases(tx: &mut Tx<'_>, folded: &[Folded]) -> Result<Vec<(i64, i6
             .bind(f.at)
             .bind(priority(&f.fields));
     }
-    let opened: Vec<(i64, i64)> = pad_rows(query, 12, new.len()).fetch_all(&mut **conn).await?;
+    let opened: Vec<(i64, i64)> = pad_rows(query, 15, new.len()).fetch_all(&mut **conn).await?;
     if opened.len() != new.len() {
         return Err(StoreError::Corrupt(format!("{} of {} cases opened", opened.len(), new.len())));
     }
@@ -154,7 +157,7 @@ async fn update_cases(tx: &mut Tx<'_>, folded: &[Folded]) -> Result<(), StoreErr
     if joining.is_empty() {
         return Ok(());
     }
-    let mut query = sqlx::query(group_sql(UPDATE_CASES, 12, joining.len()));
+    let mut query = sqlx::query(group_sql(UPDATE_CASES, 15, joining.len()));
     for (f, case) in &joining {
         query = bind_fields!(query.bind(case), &f.fields)
             .bind(f.call_id)
@@ -162,7 +165,7 @@ async fn update_cases(tx: &mut Tx<'_>, folded: &[Folded]) -> Result<(), StoreErr
             .bind(f.at)
             .bind(priority(&f.fields));
     }
-    pad_rows(query, 12, joining.len()).execute(&mut **conn).await?;
+    pad_rows(query, 15, joining.len()).execute(&mut **conn).await?;
     Ok(())
 }
 

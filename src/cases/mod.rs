@@ -8,10 +8,12 @@
 
 mod export;
 pub(crate) mod group;
+mod places;
 mod retention;
 pub mod store;
 
 pub use export::{ExportFormat, write_export};
+pub use places::RANKING_DAYS;
 pub(crate) use retention::gateway_of_voice_message;
 pub use retention::{Purged, PurgedRecording};
 pub use store::CaseStore;
@@ -68,6 +70,8 @@ fn fill_gaps(case: &Captured, call: &Captured) -> Captured {
     merged.language = merged.language.or_else(|| call.language.clone());
     if case.consent == Some(true) && call.consent == Some(true) {
         merged.voice_message = merged.voice_message.or_else(|| call.voice_message.clone());
+        merged.place_message = merged.place_message.or_else(|| call.place_message.clone());
+        merged.pin = merged.pin.or(call.pin);
         merged.need = merged.need.or(call.need);
         if merged.home_state.is_none() {
             merged.home_state = call.home_state;
@@ -88,6 +92,10 @@ pub struct CaseRecord {
     pub home_district_code: Option<DistrictCode>,
     pub need: Option<String>,
     pub recording_url: Option<String>,
+    /// The PIN code the caller keyed (read back with its post office), or a volunteer wrote down.
+    pub pin_code: Option<String>,
+    /// The district and village said aloud, for a volunteer to code.
+    pub place_recording_url: Option<String>,
     pub status: String,
     pub calls: i64,
     #[serde(serialize_with = "rfc3339")]

@@ -33,6 +33,7 @@ pub struct PurgedRecording {
 struct ClosedCase {
     id: i64,
     recording_url: Option<String>,
+    place_recording_url: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,7 +52,7 @@ impl CaseStore {
     pub async fn purge_closed_cases(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<Purged, StoreError> {
         const CLOSED: &str = "UPDATE cases SET purged_at = $1
                               WHERE closed_at IS NOT NULL AND closed_at < $2 AND purged_at IS NULL
-                              RETURNING id, recording_url";
+                              RETURNING id, recording_url, place_recording_url";
         // Rolled back on drop if any step fails: a case is erased whole or not at all.
         let mut tx = self.db.begin().await?;
         let cases: Vec<ClosedCase> =
@@ -68,28 +69,27 @@ impl CaseStore {
 
 /// Erases one case, its attempts' notes and its calls' numbers, voice
 /// message and recording events; returns its voice message, if it had one.
-async fn erase_case(tx: &mut Tx<'_>, case: ClosedCase) -> Result<Option<PurgedRecording>, StoreError> {
+async fn erase_case(tx: &mut Tx<'_>, case: ClosedCase) -> Result<Vec<PurgedRecording>, StoreError> {
     const CALLS: &str = "SELECT id, provider, state FROM calls WHERE case_id = $1 ORDER BY id DESC";
     const CASE: &str = "UPDATE cases SET phone = NULL, recording_url = NULL, recording_duration_secs = NULL,
+                               place_recording_url = NULL, place_recording_duration_secs = NULL,
                                referred_to = NULL, worker_name = NULL, village = NULL, ward = NULL,
                                post_office = NULL, pin_code = NULL, current_location = NULL
                         WHERE id = $1";
     const ATTEMPTS: &str = "UPDATE attempts SET notes = NULL, referred_to = NULL WHERE case_id = $1";
     let calls: Vec<CallOfCase> = on_tx!(tx, conn => sqlx::query_as(CALLS).bind(case.id).fetch_all(&mut **conn).await?);
-    let recording = match case.recording_url {
-        Some(url) => {
-            let states: Vec<(String, String)> = calls.iter().map(|c| (c.provider.clone(), c.state.clone())).collect();
-            let gateway = gateway_of_voice_message(&url, &states)?;
-            Some(PurgedRecording { url, gateway })
-        }
-        None => None,
-    };
+    let states: Vec<(String, String)> = calls.iter().map(|c| (c.provider.clone(), c.state.clone())).collect();
+    let mut recordings = Vec::new();
+    for url in case.recording_url.into_iter().chain(case.place_recording_url) {
+        let gateway = gateway_of_voice_message(&url, &states)?;
+        recordings.push(PurgedRecording { url, gateway });
+    }
     on_tx!(tx, conn => sqlx::query(CASE).bind(case.id).execute(&mut **conn).await.map(drop)?);
     on_tx!(tx, conn => sqlx::query(ATTEMPTS).bind(case.id).execute(&mut **conn).await.map(drop)?);
     for call in calls {
         erase_call(tx, call.id, erase_voice_message(call.state)?).await?;
     }
-    Ok(recording)
+    Ok(recordings)
 }
 
 /// Erases a call's number and its recording events; `state` is its state
@@ -111,7 +111,8 @@ fn parse_state(state: &str) -> Result<CallState, StoreError> {
 /// holds the voice message at `url`: only that gateway keeps it.
 pub(crate) fn gateway_of_voice_message(url: &str, calls: &[(String, String)]) -> Result<Option<String>, StoreError> {
     for (provider, state) in calls {
-        if parse_state(state)?.data.voice_message.is_some_and(|m| m.url == url) {
+        let data = parse_state(state)?.data;
+        if [data.voice_message, data.place_message].into_iter().flatten().any(|m| m.url == url) {
             return Ok(Some(provider.clone()));
         }
     }
@@ -122,6 +123,7 @@ pub(crate) fn gateway_of_voice_message(url: &str, calls: &[(String, String)]) ->
 pub(crate) fn erase_voice_message(state: String) -> Result<String, StoreError> {
     let mut parsed = parse_state(&state)?;
     parsed.data.voice_message = None;
+    parsed.data.place_message = None;
     serde_json::to_string(&parsed).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

@@ -20,7 +20,8 @@ use crate::{
 /// The case columns [`CaseFields`] reads; a macro so queries stay static strings.
 macro_rules! case_fields {
     () => {
-        "language, consent, home_state_code, home_district_code, need, recording_url, recording_duration_secs"
+        "language, consent, home_state_code, home_district_code, need, recording_url, recording_duration_secs, \
+         pin_code, place_recording_url, place_recording_duration_secs"
     };
 }
 
@@ -34,6 +35,9 @@ pub(super) struct CaseFields {
     need: Option<String>,
     recording_url: Option<String>,
     recording_duration_secs: Option<i64>,
+    pin_code: Option<String>,
+    place_recording_url: Option<String>,
+    place_recording_duration_secs: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,6 +67,8 @@ impl CaseFields {
         let need = self.need.map(|n| n.parse::<Need>().map_err(|_| corrupt("case need"))).transpose()?;
         let duration_secs =
             self.recording_duration_secs.map(u32::try_from).transpose().map_err(|_| corrupt("case recording"))?;
+        let place_secs =
+            self.place_recording_duration_secs.map(u32::try_from).transpose().map_err(|_| corrupt("case recording"))?;
         Ok(Captured {
             language,
             consent: self.consent,
@@ -70,9 +76,9 @@ impl CaseFields {
             home_district: self.home_district_code,
             need,
             voice_message: self.recording_url.map(|url| VoiceMessage { url, duration_secs }),
-            // TODO(i12): kept on the case once the case columns for them land.
-            pin: None,
-            place_message: None,
+            // A PIN code a volunteer typed is six digits too (`queue::CaseNotes`).
+            pin: self.pin_code.and_then(|p| p.parse().ok()),
+            place_message: self.place_recording_url.map(|url| VoiceMessage { url, duration_secs: place_secs }),
         })
     }
 }
@@ -123,7 +129,8 @@ pub(crate) async fn fold_into_case(
 
 /// Binds what a case keeps of `$fields` (a `Captured`), in column order:
 /// language, consent, home state, home district, need, recording URL, its
-/// seconds (the `Columns` of every write of a case).
+/// seconds, PIN code, place recording URL, its seconds (the `Columns` of
+/// every write of a case).
 macro_rules! bind_fields {
     ($query:expr, $fields:expr) => {{
         let fields: &$crate::flow::Captured = $fields;
@@ -136,6 +143,9 @@ macro_rules! bind_fields {
             .bind(f.need)
             .bind(f.recording_url)
             .bind(f.recording_secs)
+            .bind(f.pin)
+            .bind(f.place_url)
+            .bind(f.place_secs)
     }};
 }
 pub(super) use bind_fields;
@@ -149,12 +159,13 @@ async fn update_case(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE cases SET language = $1, consent = $2, home_state_code = $3, home_district_code = $4,
-                              need = $5, recording_url = $6, recording_duration_secs = $7, calls = calls + $8,
-                              last_call_id = coalesce($9, last_call_id), last_call_at = coalesce($10, last_call_at),
-                              updated_at = $11, priority = $12,
+                              need = $5, recording_url = $6, recording_duration_secs = $7, pin_code = $8,
+                              place_recording_url = $9, place_recording_duration_secs = $10, calls = calls + $11,
+                              last_call_id = coalesce($12, last_call_id), last_call_at = coalesce($13, last_call_at),
+                              updated_at = $14, priority = $15,
                               -- A referred caller who calls again needs a callback again.
-                              status = CASE WHEN $8 = 1 AND status = 'follow_up' THEN 'queued' ELSE status END
-                       WHERE id = $13";
+                              status = CASE WHEN $11 = 1 AND status = 'follow_up' THEN 'queued' ELSE status END
+                       WHERE id = $16";
     let (added, last_call_id, last_call_at) = match new_call {
         Some((id, started)) => (1_i64, Some(id), Some(started)),
         None => (0_i64, None, None),
@@ -183,9 +194,10 @@ async fn insert_case(
     at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     const SQL: &str = "INSERT INTO cases (phone, language, consent, home_state_code, home_district_code, need,
-                                         recording_url, recording_duration_secs, status, calls, first_call_at,
+                                         recording_url, recording_duration_secs, pin_code, place_recording_url,
+                                         place_recording_duration_secs, status, calls, first_call_at,
                                          last_call_at, last_call_id, created_at, updated_at, priority)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 1, $9, $9, $10, $11, $11, $12)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 1, $12, $12, $13, $14, $14, $15)
                        RETURNING id";
     Ok(on_tx!(tx, conn => {
         bind_fields!(sqlx::query_scalar(SQL).bind(phone), fields)
@@ -206,6 +218,9 @@ pub(super) struct Columns<'a> {
     pub need: Option<&'static str>,
     pub recording_url: Option<&'a str>,
     pub recording_secs: Option<i64>,
+    pub pin: Option<String>,
+    pub place_url: Option<&'a str>,
+    pub place_secs: Option<i64>,
 }
 
 impl<'a> Columns<'a> {
@@ -217,6 +232,9 @@ impl<'a> Columns<'a> {
             need: fields.need.map(Need::as_str),
             recording_url: fields.voice_message.as_ref().map(|m| m.url.as_str()),
             recording_secs: fields.voice_message.as_ref().and_then(|m| m.duration_secs).map(i64::from),
+            pin: fields.pin.map(|p| format!("{p:06}")),
+            place_url: fields.place_message.as_ref().map(|m| m.url.as_str()),
+            place_secs: fields.place_message.as_ref().and_then(|m| m.duration_secs).map(i64::from),
         }
     }
 }
@@ -235,7 +253,8 @@ impl CaseStore {
     /// Every case, streamed in id order.
     pub fn export_cases(&self) -> BoxStream<'_, Result<CaseRecord, StoreError>> {
         const SQL: &str = "SELECT id, phone, language, consent, home_state_code, home_district_code, need,
-                                  recording_url, status, calls, first_call_at, last_call_at
+                                  recording_url, pin_code, place_recording_url, status, calls, first_call_at,
+                                  last_call_at
                            FROM cases ORDER BY id";
         on_db!(&self.db, pool => sqlx::query_as(SQL).fetch(pool).map_err(StoreError::from).boxed())
     }

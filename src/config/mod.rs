@@ -94,20 +94,18 @@ pub struct Settings {
     pub prompt_min_sound: Duration,
     /// How often uploads made on other instances are picked up.
     pub prompt_refresh_every: Duration,
-    /// Fault injection for tests (never read from the environment): caps the
-    /// SQLite file's size, as a full disk would.
+    /// How often the lists' order (by this helpline's callers) is counted again.
+    pub ranking_refresh_every: Duration,
+    /// Fault injection for tests (never read from the environment): a full disk.
     pub sqlite_page_limit: Option<crate::db::PageLimit>,
-    /// For tests (never read from the environment): the number series to
-    /// guess home states from instead of the bundled ones, since test
-    /// numbers (`+91 1000…`) are in no real series.
+    /// For tests (never read from the environment): number series to guess
+    /// home states from, since test numbers (`+91 1000…`) are in none.
     pub numbering: Option<std::sync::Arc<crate::directory::Numbering>>,
-    /// Where each gateway keeps voice messages: the player fetches from
-    /// nowhere else.
+    /// Where each gateway keeps voice messages: the player fetches nowhere else.
     pub recording_sources: RecordingSources,
     /// A request's headers must arrive within this, or the connection closes.
     pub header_read_timeout: Duration,
-    /// On SIGTERM, how long the server goes on answering the calls in
-    /// progress before it stops.
+    /// On SIGTERM, how long the calls in progress are answered before the stop.
     pub stop_grace: Duration,
     /// Open HTTP connections at most, in total.
     pub max_connections: usize,
@@ -342,6 +340,7 @@ impl Settings {
         let header_read_secs = number("SAMPARK_HEADER_READ_TIMEOUT_SECS", 5)?;
         let max_connections = number("SAMPARK_MAX_CONNECTIONS", 1024)?;
         let stop_grace_secs = number("SAMPARK_STOP_GRACE_SECS", 300)?;
+        let ranking_secs = number("SAMPARK_RANKING_REFRESH_SECS", 600)?;
         let max_connections_per_peer = number("SAMPARK_MAX_CONNECTIONS_PER_PEER", 128)?;
         Ok(Self {
             recording_sources,
@@ -353,6 +352,7 @@ impl Settings {
             group_commit,
             sqlite_page_limit: None,
             prompt_refresh_every: Duration::from_secs(prompt_refresh_secs.max(1)),
+            ranking_refresh_every: Duration::from_secs(ranking_secs.max(1)),
             prompt_max_duration: Duration::from_secs(prompt_max_secs.max(1)),
             prompt_min_sound: Duration::from_millis(prompt_min_ms),
             spool_replay_every: Duration::from_secs(replay_secs.max(1)),

@@ -14,6 +14,7 @@ mod files;
 mod format;
 pub mod keypad;
 mod list_node;
+mod list_questions;
 mod lists;
 mod machine;
 mod model;

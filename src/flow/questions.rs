@@ -11,7 +11,7 @@
 //! nothing while the slot is empty. Prompts are in the caller's language
 //! unless pinned (`welcome@hi`).
 
-use super::definition::{Flow, ListOf, Node, PromptRef, Slot};
+use super::definition::{Flow, Node, PromptRef, Slot};
 use crate::{
     directory::Directory,
     domain::{DistrictCode, Language, StateCode},
@@ -83,88 +83,6 @@ impl Flow {
         lists
     }
 
-    /// Whether `recordings` is a page of a list node's question
-    /// (`list_node.rs`: `ask_list`): a lead, the node's prompts, one to a
-    /// page of different names each with its key, then the keys after the
-    /// names. Lists are read in an order that changes with the callers, so
-    /// a page is checked for its shape, not looked up.
-    fn reads_list(&self, directory: &Directory, node: &Node, recordings: &[Recorded]) -> bool {
-        let Node::List { of, prompts, item_prompts, more_prompts, options, back_prompts, key_prompts, input, .. } =
-            node
-        else {
-            return false;
-        };
-        let per_page = super::list_node::per_page(options);
-        let total = match of {
-            ListOf::States => directory.states().count(),
-            ListOf::Languages => self.languages.len(),
-            ListOf::Districts => recordings
-                .iter()
-                .find_map(|(_, k)| district_code(k.as_str()))
-                .and_then(|d| directory.district(d))
-                .map_or(0, |d| directory.districts_of(d.state).count()),
-        };
-        let key = |n: usize| key_prompts.get(n);
-        let mut tail: Vec<&PromptRef> = Vec::new();
-        if super::lists::pages(total, per_page) > 1 {
-            tail.extend(more_prompts.iter().chain(key(9)));
-        }
-        let mut keys: Vec<&char> = options.keys().collect();
-        keys.sort_by_key(|k| if **k == '0' { 10 } else { k.to_digit(10).unwrap_or(11) });
-        for k in keys {
-            tail.extend(options[k].prompts.iter().chain(k.to_digit(10).and_then(|n| key(n as usize))));
-        }
-        tail.extend(back_prompts);
-        self.languages.iter().any(|language| {
-            [&[][..], &input.invalid_prompts, &input.timeout_prompts].into_iter().any(|lead| {
-                let head = recorded(lead.iter().chain(prompts), language);
-                let Some(mut rest) = recordings.strip_prefix(head.as_slice()) else { return false };
-                let mut names = Vec::new();
-                while names.len() < per_page {
-                    let n = names.len() + 1;
-                    let item = match of {
-                        ListOf::Languages => self.languages.iter().find_map(|own| {
-                            let line = recorded(item_prompts.iter().chain(key(n)), own);
-                            rest.starts_with(&line).then(|| (own.as_str().to_owned(), line.len()))
-                        }),
-                        ListOf::States | ListOf::Districts => rest.split_first().and_then(|((l, k), _)| {
-                            let code = match of {
-                                ListOf::States => state_code(k.as_str()).map(|c| c.to_string()),
-                                _ => district_code(k.as_str()).map(|c| c.to_string()),
-                            };
-                            let line: Vec<Recorded> = std::iter::once((l.clone(), k.clone()))
-                                .chain(recorded(item_prompts.iter().chain(key(n)), language))
-                                .collect();
-                            (l == language && rest.starts_with(&line)).then_some((code?, line.len()))
-                        }),
-                    };
-                    let Some((name, len)) = item else { break };
-                    if names.contains(&name) {
-                        return false;
-                    }
-                    names.push(name);
-                    rest = &rest[len..];
-                }
-                !names.is_empty()
-                    && rest == recorded(tail.iter().copied(), language).as_slice()
-                    && self.names_belong(directory, *of, &names)
-            })
-        })
-    }
-
-    /// Whether names read from a list exist, and a page of districts is all in one state.
-    fn names_belong(&self, directory: &Directory, of: ListOf, names: &[String]) -> bool {
-        match of {
-            ListOf::Languages => true,
-            ListOf::States => names.iter().all(|n| n.parse().ok().and_then(|c| directory.state(c)).is_some()),
-            ListOf::Districts => {
-                let states: Option<Vec<StateCode>> =
-                    names.iter().map(|n| Some(directory.district(n.parse().ok()?)?.state)).collect();
-                states.is_some_and(|s| all_same(&s))
-            }
-        }
-    }
-
     /// Every list of prompt references a question can play, lead first.
     fn questions(&self) -> Vec<Vec<&PromptRef>> {
         let mut lists = Vec::new();
@@ -204,7 +122,7 @@ impl Flow {
 
 /// The catalog prompts among `refs` as recordings in `language` (or the
 /// one a reference is pinned to).
-fn recorded<'a>(refs: impl IntoIterator<Item = &'a PromptRef>, language: &Language) -> Vec<Recorded> {
+pub(super) fn recorded<'a>(refs: impl IntoIterator<Item = &'a PromptRef>, language: &Language) -> Vec<Recorded> {
     refs.into_iter()
         .filter_map(|r| match r {
             PromptRef::Catalog { key, language: pinned } => {
@@ -243,12 +161,12 @@ fn names(directory: &Directory, slot: Slot, key: &PromptKey) -> bool {
     }
 }
 
-fn state_code(key: &str) -> Option<StateCode> {
+pub(super) fn state_code(key: &str) -> Option<StateCode> {
     let code = key.strip_prefix("state_")?.parse().ok()?;
     (key == format!("state_{code}")).then_some(code)
 }
 
-fn district_code(key: &str) -> Option<DistrictCode> {
+pub(super) fn district_code(key: &str) -> Option<DistrictCode> {
     let code = key.strip_prefix("district_")?.parse().ok()?;
     (key == format!("district_{code}")).then_some(code)
 }
@@ -267,7 +185,7 @@ fn one_place(directory: &Directory, recordings: &[Recorded]) -> bool {
     }
 }
 
-fn all_same<T: PartialEq>(codes: &[T]) -> bool {
+pub(super) fn all_same<T: PartialEq>(codes: &[T]) -> bool {
     codes.windows(2).all(|w| w[0] == w[1])
 }
 

@@ -13,7 +13,7 @@ mod tasks;
 
 use notices::{first_admin_command, log_gateways};
 use stopping::{finish_calls, shutdown_signal};
-use tasks::{metrics_upkeep, refresh_prompts, replay_spool, retain, sweep_idle_calls};
+use tasks::{metrics_upkeep, rank_places, refresh_prompts, replay_spool, retain, sweep_idle_calls};
 
 use crate::{
     audio::AudioLimits,
@@ -44,6 +44,7 @@ pub struct Application {
     retention: Option<(u32, Option<TwilioRecordings>)>,
     replay_every: Duration,
     prompt_refresh: Duration,
+    ranking_refresh: Duration,
     limits: ConnectionLimits,
     stop_grace: Duration,
     /// The command that makes the first admin for this server's database.
@@ -175,6 +176,7 @@ impl Application {
             retention,
             replay_every,
             prompt_refresh: settings.prompt_refresh_every,
+            ranking_refresh: settings.ranking_refresh_every,
             limits,
             stop_grace: settings.stop_grace,
             first_admin: first_admin_command(&settings),
@@ -268,6 +270,12 @@ impl Application {
         let sweeper = tokio::spawn(sweep_idle_calls(self.state.calls.clone(), self.idle_timeout, stop_rx.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(stop_rx.clone()));
         let prompts = tokio::spawn(refresh_prompts(self.state.prompts.clone(), self.prompt_refresh, stop_rx.clone()));
+        let ranker = tokio::spawn(rank_places(
+            self.cases.clone(),
+            self.state.calls.clone(),
+            self.ranking_refresh,
+            stop_rx.clone(),
+        ));
         let replayer = tokio::spawn(replay_spool(
             self.state.spool.clone(),
             self.state.calls.clone(),
@@ -291,6 +299,7 @@ impl Application {
         let _ = sweeper.await;
         let _ = upkeep.await;
         let _ = prompts.await;
+        let _ = ranker.await;
         let _ = replayer.await;
         if let Some(retention) = retention {
             let _ = retention.await;

@@ -98,3 +98,26 @@ pub(super) async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+/// Counts where this helpline's callers of the last 30 days came from, and
+/// puts the lists of states and districts in that order, until stopped.
+pub(super) async fn rank_places(
+    cases: CaseStore,
+    calls: Arc<CallService>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let since = (calls.clock())() - chrono::Duration::days(crate::cases::RANKING_DAYS);
+                match cases.callers_by_place(since).await {
+                    Ok(counts) => calls.set_ranking(crate::flow::Ranking::from_counts(counts)),
+                    Err(e) => error!(error.message = %e, "could not count where callers came from; the lists keep their order"),
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}

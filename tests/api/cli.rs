@@ -84,10 +84,10 @@ async fn cases_export_writes_csv_with_every_column() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,status,calls,first_call_at,last_call_at"
+        "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,pin_code,place_recording_url,status,calls,first_call_at,last_call_at"
     );
     let row = lines.next().unwrap();
-    assert!(row.starts_with("1,+911000000001,bn,true,19,305,money,,queued,1,"), "{row}");
+    assert!(row.starts_with("1,+911000000001,bn,true,19,305,money,,,,queued,1,"), "{row}");
     assert!(lines.next().is_none());
 }
 

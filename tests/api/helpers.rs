@@ -437,8 +437,12 @@ impl TestApp {
         call.press("0").await; // the state list: the code, please
         call.press(&format!("{state}#")).await;
         if let Some(need) = need {
+            // No district code: three silences, then the names; "not in the
+            // list" (0), and nothing said after the beep.
             call.silence().await;
             call.silence().await;
+            call.silence().await;
+            call.press("0").await;
             call.silence().await;
             call.press(need).await;
         }

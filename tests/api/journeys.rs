@@ -102,10 +102,12 @@ async fn a_consenting_caller_who_stays_silent_is_moved_on_through_every_question
     let mut call = Call::start(&app, "CA00000000000000000000000000000003", CALLER).await;
     call.press("2").await;
     call.press("1").await;
-    // The list of states asks twice.
+    // The list of states asks twice, then the caller may say where they are from.
     for _ in 0..2 {
         assert!(!call.silence().await.hangup);
     }
+    assert!(call.twiml.record_action.is_some(), "say the district and village after the beep");
+    assert!(!call.silence().await.hangup);
     assert!(call.twiml.spoken().contains("সাহায্য"), "the need question after the state question gave up");
     for _ in 0..3 {
         call.silence().await;

@@ -14,6 +14,7 @@ mod data_dir;
 mod deploy;
 mod dialects;
 mod disk_full;
+mod districts;
 mod first_start;
 mod gateways;
 mod graceful;
