@@ -59,7 +59,7 @@ macro_rules! waiting {
 macro_rules! case_columns {
     () => {
         "c.id, c.phone, c.language, c.consent, c.home_state_code, c.home_district_code, c.need, c.recording_url,
-         c.recording_duration_secs, c.status, c.calls, c.first_call_at, c.last_call_at, c.claimed_by,
+         c.recording_duration_secs, c.place_recording_url, c.status, c.calls, c.first_call_at, c.last_call_at, c.claimed_by,
          c.lease_expires_at, c.next_attempt_at, c.no_answer_attempts, c.referred_to, c.worker_name, c.village,
          c.ward, c.post_office, c.pin_code, c.current_location"
     };
@@ -319,18 +319,14 @@ impl QueueStore {
         Ok(updated > 0)
     }
 
-    /// The gateway whose call brought in the case's voice message (the
-    /// provider of the call whose state holds the case's recording URL):
-    /// only that gateway's hosts may serve it. `None` without a message, or
-    /// when no call of the case holds it.
-    pub async fn voice_message_gateway(&self, case_id: i64) -> Result<Option<String>, StoreError> {
-        const URL: &str = "SELECT recording_url FROM cases WHERE id = $1";
+    /// The gateway whose call brought in the case's recording at `url` (the
+    /// voice message, or the place said aloud: the provider of the call
+    /// whose state holds it): only that gateway's hosts may serve it.
+    /// `None` when no call of the case holds it.
+    pub async fn recording_gateway(&self, case_id: i64, url: &str) -> Result<Option<String>, StoreError> {
         const CALLS: &str = "SELECT provider, state FROM calls WHERE case_id = $1 ORDER BY id DESC";
-        let url: Option<Option<String>> =
-            on_db!(&self.db, pool => sqlx::query_scalar(URL).bind(case_id).fetch_optional(pool).await?);
-        let Some(url) = url.flatten() else { return Ok(None) };
         let calls: Vec<(String, String)> =
             on_db!(&self.db, pool => sqlx::query_as(CALLS).bind(case_id).fetch_all(pool).await?);
-        crate::cases::gateway_of_voice_message(&url, &calls)
+        crate::cases::gateway_of_voice_message(url, &calls)
     }
 }

@@ -20,6 +20,8 @@ pub struct CaseView {
     pub need: Option<String>,
     pub recording_url: Option<String>,
     pub recording_duration_secs: Option<i64>,
+    /// The district and village the caller said aloud, for the volunteer to code.
+    pub place_recording_url: Option<String>,
     pub status: String,
     pub calls: i64,
     pub first_call_at: DateTime<Utc>,

@@ -173,3 +173,34 @@ async fn the_helplines_own_callers_put_their_district_first() {
     }
     panic!("Patna never came first");
 }
+
+/// The district said aloud reaches the volunteer: a player of its own on
+/// the case page, fetched from the gateway like the voice message, each
+/// play audited.
+#[tokio::test]
+async fn a_volunteer_hears_the_district_said_aloud_beside_the_voice_message() {
+    use super::case_page::{failing_media_host, recordings_at};
+    let host = failing_media_host().await;
+    let app = spawn_app_with(recordings_at(&host)).await;
+    let mut call = super::twilio_sim::Call::start(&app, "CAd0000000000000000000000000000001", "+911000000451").await;
+    for keys in ["1", "1", "2", "0"] {
+        call.press(keys).await; // Hindi, consent, Bihar from the list, not in the list
+    }
+    call.leave_message(&format!("{host}/fine.wav")).await;
+    call.press("1").await;
+    call.leave_message(&format!("{host}/missing.wav")).await;
+    call.hang_up().await;
+    app.add_user("boss", "admin", "", "", "").await;
+    let boss = app.api_login("boss").await;
+    let page = app.api(&boss, reqwest::Method::GET, "/cases/1").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"<audio id="place-message""#) && page.contains(r#"href="/cases/1/place-recording""#));
+    assert!(page.contains("District and village, said aloud"), "{page}");
+    assert!(page.contains(r#"<audio id="voice-message""#), "the voice message too");
+    let place = app.api(&boss, reqwest::Method::GET, "/cases/1/place-recording").send().await.unwrap();
+    assert_eq!(place.status(), reqwest::StatusCode::OK);
+    assert!(place.bytes().await.unwrap().starts_with(b"RIFF"), "the place recording plays");
+    let message = app.api(&boss, reqwest::Method::GET, "/cases/1/recording").send().await.unwrap();
+    assert_eq!(message.status(), reqwest::StatusCode::BAD_GATEWAY, "the voice message is the other one");
+    let audit = app.audit.latest(10).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "play_place_recording"), "{audit:?}");
+}

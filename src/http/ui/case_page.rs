@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::{
     csrf_field, district_name, language_label, masked, need_label, page, state_name,
-    voice::{self, Voice},
+    voice::{self, Recording, Voice},
     when,
 };
 use crate::{
@@ -98,12 +98,21 @@ pub(super) async fn render(
         let body = html! { h1 { "केस नहीं मिला · No such case" } };
         return Ok((StatusCode::NOT_FOUND, page("Not found", Some(who), body)).into_response());
     };
-    let voice = voice::voice_of(app, &opened.case).await?;
+    let voice = [
+        (Recording::Place, voice::voice_of(app, &opened.case, Recording::Place).await?),
+        (Recording::Message, voice::voice_of(app, &opened.case, Recording::Message).await?),
+    ];
     let body = case_body(who, &opened, &screen, app.bridge.is_some(), &voice);
     Ok((status, page(&format!("Case {id}"), Some(who), body)).into_response())
 }
 
-fn case_body(who: &SignedIn, opened: &OpenedCase, screen: &Screen, can_bridge: bool, voice: &Voice) -> Markup {
+fn case_body(
+    who: &SignedIn,
+    opened: &OpenedCase,
+    screen: &Screen,
+    can_bridge: bool,
+    voice: &[(Recording, Voice)],
+) -> Markup {
     let case = &opened.case;
     html! {
         @if let Some(error) = &screen.error { p.error role="alert" id="page-error" { (error) } }
@@ -291,7 +300,7 @@ fn pin_summary(pin: &PinCode) -> String {
     )
 }
 
-fn case_details(case: &CaseView, voice: &Voice) -> Markup {
+fn case_details(case: &CaseView, voice: &[(Recording, Voice)]) -> Markup {
     html! {
         section.card id="case-details" {
             h2 { "कॉलर के जवाब · What the caller keyed" }
@@ -304,7 +313,7 @@ fn case_details(case: &CaseView, voice: &Voice) -> Markup {
                 dt { "स्थिति · Status" } dd { (case.status) }
             }
             @if case.consent == Some(false) { p.error { "कॉलर ने जानकारी रखने की सहमति नहीं दी · The caller did not consent to their answers being kept." } }
-            (voice::section(case.id, voice))
+            @for (which, voice) in voice { (voice::section(case.id, voice, *which)) }
         }
     }
 }

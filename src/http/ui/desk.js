@@ -69,9 +69,11 @@
     });
   }
 
-  var player = document.getElementById('voice-message');
-  var failed = document.getElementById('voice-message-error');
-  if (player && failed) {
-    player.addEventListener('error', function () { failed.hidden = false; });
-  }
+  ['voice-message', 'place-message'].forEach(function (id) {
+    var player = document.getElementById(id);
+    var failed = document.getElementById(id + '-error');
+    if (player && failed) {
+      player.addEventListener('error', function () { failed.hidden = false; });
+    }
+  });
 })();
