@@ -1,9 +1,11 @@
 //! The engine's list node (`machine.rs` walks the rest): a page of names
 //! read out, the options after them, and a key pressed.
 
+use std::collections::BTreeMap;
+
 use super::{
-    definition::{ListOf, Node},
-    lists,
+    definition::{ListOf, ListOption, Node},
+    lists::{self, Paging},
     machine::{Failure, FlowError, Walker},
     model::{Action, CallState},
     slots::choose_state,
@@ -26,7 +28,27 @@ impl Walker<'_> {
                 .home_state
                 .map(|s| lists::district_order(self.directory, self.ranking, s))
                 .unwrap_or_default(),
-            ListOf::Languages => (0..self.flow.languages.len()).filter_map(|i| u16::try_from(i).ok()).collect(),
+            ListOf::Languages => self.languages(state).0,
+        }
+    }
+
+    /// The flow's languages in the order offered: those spoken where the
+    /// caller's number comes from first; and how many those are.
+    fn languages(&self, state: &CallState) -> (Vec<u16>, usize) {
+        let preferred = self.directory.languages_of(&state.guess);
+        lists::language_order(&self.flow.languages, &preferred)
+    }
+
+    /// How the current list is cut into pages: the languages of the
+    /// caller's circle make a first page of their own.
+    pub(super) fn paging(&self, of: ListOf, options: &BTreeMap<char, ListOption>, state: &CallState) -> Paging {
+        let per_page = per_page(options);
+        match of {
+            ListOf::Languages => match self.languages(state).1 {
+                0 => Paging::even(per_page),
+                first => Paging { first, per_page },
+            },
+            ListOf::States | ListOf::Districts => Paging::even(per_page),
         }
     }
 
@@ -42,8 +64,8 @@ impl Walker<'_> {
         if items.is_empty() {
             return self.enter(state, &empty.clone(), prompts);
         }
-        let per_page = per_page(options);
-        let on_page = lists::page(&items, per_page, state.page).to_vec();
+        let paging = self.paging(*of, options, state);
+        let on_page = paging.page(&items, state.page).to_vec();
         let language = self.language(&state.data);
         let key = |n: usize| key_prompts.get(n).map(std::slice::from_ref).unwrap_or_default();
         for (i, item) in on_page.iter().enumerate() {
@@ -68,7 +90,7 @@ impl Walker<'_> {
             prompts.extend(self.resolve(&state.data, item_prompts));
             prompts.extend(self.resolve(&state.data, key(i + 1)));
         }
-        if lists::pages(items.len(), per_page) > 1 {
+        if paging.pages(items.len()) > 1 {
             prompts.extend(self.resolve(&state.data, more_prompts));
             prompts.extend(self.resolve(&state.data, key(MORE as usize)));
         }
@@ -96,7 +118,7 @@ impl Walker<'_> {
             return self.enter(state, &option.next.clone(), Vec::new());
         }
         let items = self.items(*of, state);
-        let pages = lists::pages(items.len(), per_page(options));
+        let pages = self.paging(*of, options, state).pages(items.len());
         match key.to_digit(10) {
             Some(MORE) if pages > 1 => {
                 state.page = u8::try_from((usize::from(state.page) + 1) % pages).unwrap_or(0);
@@ -145,6 +167,6 @@ impl Walker<'_> {
 }
 
 /// Names a page holds: the keys 1–8 the options leave.
-pub(super) fn per_page(options: &std::collections::BTreeMap<char, super::definition::ListOption>) -> usize {
+pub(super) fn per_page(options: &BTreeMap<char, ListOption>) -> usize {
     8 - options.keys().filter(|k| matches!(k.to_digit(10), Some(1..=8))).count()
 }

@@ -31,16 +31,24 @@ impl Flow {
                 .map_or(0, |d| directory.districts_of(d.state).count()),
         };
         let key = |n: usize| key_prompts.get(n);
-        let mut tail: Vec<&PromptRef> = Vec::new();
-        if super::lists::pages(total, per_page) > 1 {
-            tail.extend(more_prompts.iter().chain(key(9)));
-        }
+        let mut after: Vec<&PromptRef> = Vec::new();
         let mut keys: Vec<&char> = options.keys().collect();
         keys.sort_by_key(|k| if **k == '0' { 10 } else { k.to_digit(10).unwrap_or(11) });
         for k in keys {
-            tail.extend(options[k].prompts.iter().chain(k.to_digit(10).and_then(|n| key(n as usize))));
+            after.extend(options[k].prompts.iter().chain(k.to_digit(10).and_then(|n| key(n as usize))));
         }
-        tail.extend(back_prompts);
+        after.extend(back_prompts);
+        // "More" is said when there is another page: a list longer than a
+        // page, or languages whose first page is the caller's circle's.
+        let more: Vec<&PromptRef> = more_prompts.iter().chain(key(9)).chain(after.iter().copied()).collect();
+        // (the tail, whether the page must hold every name: a list of one page).
+        let mut tails = Vec::new();
+        if total > per_page || (*of == ListOf::Languages && total > 1) {
+            tails.push((more, false));
+        }
+        if total <= per_page {
+            tails.push((after, true));
+        }
         self.languages.iter().any(|language| {
             [&[][..], &input.invalid_prompts, &input.timeout_prompts].into_iter().any(|lead| {
                 let head = recorded(lead.iter().chain(prompts), language);
@@ -72,7 +80,9 @@ impl Flow {
                     rest = &rest[len..];
                 }
                 !names.is_empty()
-                    && rest == recorded(tail.iter().copied(), language).as_slice()
+                    && tails.iter().any(|(tail, all)| {
+                        (!all || names.len() == total) && rest == recorded(tail.iter().copied(), language).as_slice()
+                    })
                     && self.names_belong(directory, *of, &names)
             })
         })

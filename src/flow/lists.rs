@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::{
     directory::Directory,
-    domain::{DistrictCode, StateCode},
+    domain::{DistrictCode, Language, StateCode},
 };
 
 /// How many of this helpline's own callers came from each state and
@@ -65,16 +65,55 @@ pub fn district_order(directory: &Directory, ranking: &Ranking, state: StateCode
     districts.into_iter().map(|d| d.code.get()).collect()
 }
 
-/// How many pages `len` names fill, `per_page` a page.
-pub fn pages(len: usize, per_page: usize) -> usize {
-    len.div_ceil(per_page.max(1)).max(1)
+/// How a list is cut into pages: `per_page` names a page, but the first
+/// page may hold fewer (the languages of the caller's circle, alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub first: usize,
+    pub per_page: usize,
 }
 
-/// The names on page `page` of `order`; after the last page, the first again.
-pub fn page<T>(order: &[T], per_page: usize, page: u8) -> &[T] {
-    let per_page = per_page.max(1);
-    let first = usize::from(page) % pages(order.len(), per_page) * per_page;
-    &order[first.min(order.len())..(first + per_page).min(order.len())]
+impl Paging {
+    /// Every page `per_page` long.
+    pub fn even(per_page: usize) -> Self {
+        Self { first: per_page, per_page }
+    }
+
+    fn first(self) -> usize {
+        self.first.clamp(1, self.per_page.max(1))
+    }
+
+    /// How many pages `len` names fill.
+    pub fn pages(self, len: usize) -> usize {
+        1 + len.saturating_sub(self.first()).div_ceil(self.per_page.max(1))
+    }
+
+    /// The names on page `page` of `order`; after the last page, the first again.
+    pub fn page<T>(self, order: &[T], page: u8) -> &[T] {
+        let page = usize::from(page) % self.pages(order.len());
+        let (start, len) = match page {
+            0 => (0, self.first()),
+            n => (self.first() + (n - 1) * self.per_page.max(1), self.per_page.max(1)),
+        };
+        &order[start.min(order.len())..(start + len).min(order.len())]
+    }
+}
+
+/// The flow's languages (indices into them), the `preferred` ones first in
+/// their order, then the rest in the flow's; and how many were preferred.
+pub fn language_order(flow: &[Language], preferred: &[Language]) -> (Vec<u16>, usize) {
+    let index = |l: &Language| flow.iter().position(|f| f == l).and_then(|i| u16::try_from(i).ok());
+    let mut order: Vec<u16> = Vec::new();
+    for i in preferred.iter().filter_map(index) {
+        if !order.contains(&i) {
+            order.push(i);
+        }
+    }
+    let first = order.len();
+    order.extend(
+        (0..flow.len()).filter_map(|i| u16::try_from(i).ok()).filter(|i| !order.contains(i)).collect::<Vec<_>>(),
+    );
+    (order, first)
 }
 
 #[cfg(test)]
@@ -84,12 +123,36 @@ mod tests {
     #[test]
     fn thirty_six_states_fill_five_pages_and_the_sixth_is_the_first_again() {
         let order: Vec<u16> = (1..=36).collect();
-        assert_eq!(pages(order.len(), 8), 5);
-        assert_eq!(page(&order, 8, 0).len(), 8);
-        assert_eq!(page(&order, 8, 4), [33, 34, 35, 36]);
-        assert_eq!(page(&order, 8, 5), page(&order, 8, 0));
-        assert_eq!(page(&order, 7, 1), [8, 9, 10, 11, 12, 13, 14]);
-        assert!(page::<u16>(&[], 8, 0).is_empty());
+        let eight = Paging::even(8);
+        assert_eq!(eight.pages(order.len()), 5);
+        assert_eq!(eight.page(&order, 0).len(), 8);
+        assert_eq!(eight.page(&order, 4), [33, 34, 35, 36]);
+        assert_eq!(eight.page(&order, 5), eight.page(&order, 0));
+        assert_eq!(Paging::even(7).page(&order, 1), [8, 9, 10, 11, 12, 13, 14]);
+        assert!(eight.page::<u16>(&[], 0).is_empty());
+        assert_eq!(eight.pages(0), 1);
+    }
+
+    #[test]
+    fn a_short_first_page_then_full_pages() {
+        let order: Vec<u16> = (0..17).collect();
+        let paging = Paging { first: 4, per_page: 8 };
+        assert_eq!(paging.pages(17), 3);
+        assert_eq!(paging.page(&order, 0), [0, 1, 2, 3]);
+        assert_eq!(paging.page(&order, 1), [4, 5, 6, 7, 8, 9, 10, 11]);
+        assert_eq!(paging.page(&order, 2), [12, 13, 14, 15, 16]);
+        assert_eq!(paging.page(&order, 3), paging.page(&order, 0));
+        assert_eq!(Paging { first: 0, per_page: 8 }.page(&order, 0).len(), 1, "never an empty first page");
+    }
+
+    #[test]
+    fn the_preferred_languages_come_first_once_each() {
+        let langs: Vec<Language> =
+            ["hi", "bn", "or", "en", "bho"].iter().map(|l| Language::parse(l).unwrap()).collect();
+        let preferred: Vec<Language> =
+            ["bho", "hi", "mai", "bho"].iter().map(|l| Language::parse(l).unwrap()).collect();
+        assert_eq!(language_order(&langs, &preferred), (vec![4, 0, 1, 2, 3], 2), "mai is not offered");
+        assert_eq!(language_order(&langs, &[]), (vec![0, 1, 2, 3, 4], 0));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! state and the actions to send back. No I/O, no clock, no gateway dialect.
 
 use super::{
-    definition::{Flow, InputPolicy, Node, PromptRef, Slot},
+    definition::{Flow, InputPolicy, ListOf, Node, PromptRef, Slot},
     lists::Ranking,
     model::{Action, CallEvent, CallState, Captured, EndReason, Ending},
     slots::{choose_state, clear_slot, collect, menu_slot, set_slot},
@@ -235,6 +235,10 @@ impl<'a> Walker<'a> {
         if state.attempts > input.retries {
             if let (Some(value), Some(slot)) = (&input.fallback_value, menu_slot(node)) {
                 set_slot(&mut state.data, slot, value);
+            } else if let Node::List { of: ListOf::Languages, .. } = node {
+                // No answer: the language first offered, the likeliest one.
+                let first = self.items(ListOf::Languages, state).first().copied();
+                state.data.language = first.and_then(|i| self.flow.languages.get(usize::from(i))).cloned();
             }
             let fallback = input.fallback.clone();
             return self.enter(state, &fallback, Vec::new());

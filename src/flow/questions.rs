@@ -297,10 +297,14 @@ mod tests {
     fn a_list_no_question_plays_is_not_asked() {
         let flow = flow_file("call_flows/helpline.toml");
         let directory = Directory::bundled();
-        let first = list(&["hi/welcome", "hi/choose_language", "bn/choose_language", "or/choose_language"]);
-        assert!(flow.asks(directory, &[first.clone(), list(&["en/choose_language"])].concat()));
+        let first = list(&["hi/welcome", "hi/language_option", "hi/press_1", "bn/language_option", "bn/press_2"]);
+        let rest = list(&["or/language_option", "or/press_3", "en/language_option", "en/press_4"]);
+        assert!(flow.asks(directory, &[first.clone(), rest.clone()].concat()), "the languages, each in its own");
         assert!(!flow.asks(directory, &first), "a question cut short");
-        assert!(!flow.asks(directory, &list(&["hi/choose_language", "hi/welcome"])), "another order");
+        let mut swapped = [first.clone(), rest].concat();
+        swapped.swap(2, 4);
+        assert!(!flow.asks(directory, &swapped), "a key in another language");
+        assert!(!flow.asks(directory, &list(&["hi/language_option", "hi/welcome"])), "another order");
         assert!(!flow.asks(directory, &list(&["hi/consent", "hi/consent"])), "a prompt twice");
         assert!(flow.asks(directory, &list(&["bn/invalid_choice", "bn/consent"])));
         assert!(!flow.asks(directory, &list(&["bn/invalid_choice", "hi/consent"])), "two languages");
