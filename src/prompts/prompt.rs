@@ -24,4 +24,13 @@ impl Prompt {
             }
         }
     }
+
+    /// The same prompt in another language.
+    pub fn in_language(&self, language: Language) -> Self {
+        match self {
+            Self::Catalog { key, .. } => Self::Catalog { key: key.clone(), language },
+            Self::StateName { code, .. } => Self::StateName { code: *code, language },
+            Self::DistrictName { code, .. } => Self::DistrictName { code: *code, language },
+        }
+    }
 }
