@@ -87,10 +87,12 @@ impl PromptVoice {
     /// One URL that plays all the prompts, for gateways that take a single
     /// audio URL (Exotel's Gather): the recording itself for one prompt, the
     /// recordings joined (`/prompts/sequence.wav`) for several. `None` unless
-    /// every prompt is recorded, in one PCM format.
+    /// every prompt is recorded (itself, or what stands in for it when no
+    /// voice reads its language), in one PCM format.
     pub fn single_audio_url(&self, prompts: &[Prompt]) -> Option<String> {
+        let voiced: Vec<Prompt> = prompts.iter().map(|p| self.voiced(p)).collect::<Option<_>>()?;
         let recorded: Vec<(&Language, PromptKey, Recording)> =
-            prompts.iter().map(|p| self.recording(p)).collect::<Option<_>>()?;
+            voiced.iter().map(|p| self.recording(p)).collect::<Option<_>>()?;
         match recorded.as_slice() {
             [] => None,
             [(language, key, recording)] => Some(self.recording_url(language, key, recording)),
@@ -216,5 +218,10 @@ mod tests {
         };
         assert_eq!(played(&catalog_prompt("thanks", "sat")), "https://x.test/prompts/sat/thanks.abc.wav");
         assert_eq!(played(&catalog_prompt("welcome", "sat")), "https://x.test/prompts/hi/welcome.abc.wav");
+        assert_eq!(
+            voice.single_audio_url(&[catalog_prompt("welcome", "sat")]).as_deref(),
+            Some("https://x.test/prompts/hi/welcome.abc.wav"),
+            "Exotel's one audio URL too"
+        );
     }
 }

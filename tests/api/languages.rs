@@ -152,3 +152,24 @@ fn synth_skips_a_language_espeak_ng_cannot_speak_and_says_which_voice_reads_bhoj
     assert_eq!(cell(&coverage, "thanks", "bho")["synthetic"], true);
     assert_eq!(cell(&coverage, "thanks", "sat")["status"], "said_instead", "still no voice");
 }
+
+#[test]
+fn simulate_shows_what_a_santali_caller_hears() {
+    use std::io::Write;
+    let flows = flows_dir();
+    let mut child = sampark()
+        .arg("simulate")
+        .env("SAMPARK_FLOWS_DIR", flows.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"3\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("(bho, text-to-speech) भोजपुरी खातिर"), "{stdout}");
+    assert!(stdout.contains("(sat, not heard: no voice reads it, record it) ᱥᱟᱱᱛᱟᱲᱤ ᱞᱟᱹᱜᱤᱫ"), "{stdout}");
+    assert!(stdout.contains("(sat, said in hi, text-to-speech) धन्यवाद।"), "{stdout}");
+}
