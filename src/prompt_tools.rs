@@ -2,6 +2,7 @@
 //! command line, on the same database and pipeline as the admin page.
 
 use std::{
+    collections::BTreeMap,
     io::Write,
     path::{Path, PathBuf},
     process::Stdio,
@@ -112,7 +113,8 @@ async fn import_one(library: &PromptLibrary, dir: &Path, file: &Path, by: &str) 
     })
 }
 
-/// The coverage matrix as text: one row per prompt, one column per language.
+/// The coverage matrix as text: one row per prompt, one column per
+/// language; `*` marks a text no native speaker has checked yet.
 pub fn write_coverage(coverage: &Coverage, out: &mut impl Write) -> std::io::Result<()> {
     let width = coverage.rows.iter().map(|r| r.key.as_str().len()).max().unwrap_or(6).max(6);
     write!(out, "{:width$}", "prompt")?;
@@ -122,26 +124,34 @@ pub fn write_coverage(coverage: &Coverage, out: &mut impl Write) -> std::io::Res
     writeln!(out)?;
     for row in &coverage.rows {
         write!(out, "{:width$}", row.key.as_str())?;
-        for cell in &row.cells {
-            let shown = match cell {
+        for (lang, cell) in coverage.languages.iter().zip(&row.cells) {
+            let mut shown = match cell {
                 Cell::NotUsed => "-".to_owned(),
                 Cell::Recorded { duration_ms, synthetic, .. } => {
                     let what = if *synthetic { "synthetic" } else { "recorded" };
                     format!("{what} {:.1}s", *duration_ms as f64 / 1000.0)
                 }
                 Cell::TextOnly => "text only".to_owned(),
+                Cell::SaidInstead { language } => format!("said in {language}"),
                 Cell::Missing => "MISSING".to_owned(),
             };
+            if *cell != Cell::NotUsed && row.unchecked.contains(lang) {
+                shown.push('*');
+            }
             write!(out, "  {shown:<16}")?;
         }
         writeln!(out)?;
     }
     writeln!(out)?;
+    writeln!(
+        out,
+        "* not yet checked by a native speaker; \"said in hi\": no voice for the language, Hindi until recorded"
+    )?;
     for (lang, total) in coverage.languages.iter().zip(coverage.totals()) {
         writeln!(
             out,
-            "{lang}: {} recorded, {} synthetic, {} text only, {} missing",
-            total.recorded, total.synthetic, total.text_only, total.missing
+            "{lang}: {} recorded, {} synthetic, {} text only, {} said in another language, {} missing; {} unchecked",
+            total.recorded, total.synthetic, total.text_only, total.said_instead, total.missing, total.unchecked
         )?;
     }
     Ok(())
@@ -149,7 +159,8 @@ pub fn write_coverage(coverage: &Coverage, out: &mut impl Write) -> std::io::Res
 
 /// Makes placeholder recordings with espeak-ng for every prompt of the
 /// flows that has no recording (in `only`, or every language), through the
-/// same pipeline as uploads, marked synthetic. Returns how many failed.
+/// same pipeline as uploads, marked synthetic; a language espeak-ng has no
+/// voice for is skipped with a line saying so. Returns how many failed.
 pub async fn synth(
     library: &PromptLibrary,
     flows: &[Flow],
@@ -165,15 +176,28 @@ pub async fn synth(
     if !espeak_available().await {
         bail!("espeak-ng is not installed (Debian/Ubuntu: apt-get install espeak-ng)");
     }
+    let mut voices = BTreeMap::new();
+    for lang in coverage.languages.iter().filter(|l| only.is_none_or(|o| o == *l)) {
+        let voice = espeak_voice(lang);
+        if !espeak_has_voice(voice).await {
+            writeln!(out, "skipped  {lang}: espeak-ng has no voice for it; record its prompts")?;
+            continue;
+        }
+        if voice != lang.as_str() {
+            writeln!(out, "voice    {lang}: espeak-ng has none of its own; its `{voice}` voice reads the same script")?;
+        }
+        voices.insert(lang.clone(), voice);
+    }
     let mut failed = 0;
     for row in &coverage.rows {
         for (lang, cell) in coverage.languages.iter().zip(&row.cells) {
-            if only.is_some_and(|o| o != lang) || !matches!(cell, Cell::TextOnly) {
+            let Some(voice) = voices.get(lang) else { continue };
+            if matches!(cell, Cell::NotUsed | Cell::Recorded { .. }) {
                 continue;
             }
             let Some(text) = library.catalog().text(&row.key, lang) else { continue };
             let result = async {
-                let bytes = speak(lang, text).await?;
+                let bytes = speak(voice, text).await?;
                 let upload = Upload {
                     language: lang.clone(),
                     key: row.key.clone(),
@@ -201,6 +225,24 @@ pub async fn synth(
     Ok(failed)
 }
 
+/// The espeak-ng voice for a catalog language's texts: its own code,
+/// except for the Devanagari languages espeak-ng has no voice for
+/// (Bhojpuri, Maithili), which its Hindi voice reads, as the gateways'
+/// Hindi voice does.
+pub fn espeak_voice(lang: &Language) -> &str {
+    match lang.as_str() {
+        "bho" | "mai" => "hi",
+        code => code,
+    }
+}
+
+/// Whether this espeak-ng knows `voice` (`espeak-ng --voices=<voice>`
+/// lists it).
+async fn espeak_has_voice(voice: &str) -> bool {
+    let output = tokio::process::Command::new("espeak-ng").arg(format!("--voices={voice}")).output().await;
+    output.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).lines().nth(1).is_some())
+}
+
 async fn espeak_available() -> bool {
     tokio::process::Command::new("espeak-ng")
         .arg("--version")
@@ -211,15 +253,15 @@ async fn espeak_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// `text` spoken by espeak-ng's voice for `lang`, as WAV bytes. The text
+/// `text` spoken by espeak-ng's `voice`, as WAV bytes. The text
 /// goes in on standard input, never as an argument; the WAV goes to a file
 /// (on a pipe espeak-ng cannot fill in the header's lengths).
-async fn speak(lang: &Language, text: &str) -> Result<Vec<u8>, String> {
+async fn speak(voice: &str, text: &str) -> Result<Vec<u8>, String> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("sampark-synth-{}-{n}.wav", std::process::id()));
     let mut child = tokio::process::Command::new("espeak-ng")
-        .args(["-v", lang.as_str(), "--stdin", "-w"])
+        .args(["-v", voice, "--stdin", "-w"])
         .arg(&path)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

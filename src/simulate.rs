@@ -268,14 +268,24 @@ async fn say(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     for prompt in prompts {
-        let text = voice.text(prompt).unwrap_or_else(|| "(no text)".to_owned());
-        let recording = voice.recording_of(prompt);
+        // What the caller hears: in another language when no voice reads this one.
+        let Some(heard) = voice.voiced(prompt) else {
+            let text = voice.text(prompt).unwrap_or_default();
+            writeln!(out, "  ({}, not heard: no voice reads it, record it) {text}", prompt.language())?;
+            continue;
+        };
+        let text = voice.text(&heard).unwrap_or_else(|| "(no text)".to_owned());
+        let recording = voice.recording_of(&heard);
         let how = match &recording {
             Some(r) if r.synthetic => "synthetic recording",
             Some(_) => "recording",
             None => "text-to-speech",
         };
-        writeln!(out, "  ({}, {how}) {text}", prompt.language())?;
+        let language = match heard.language() {
+            l if l == prompt.language() => l.to_string(),
+            l => format!("{}, said in {l}", prompt.language()),
+        };
+        writeln!(out, "  ({language}, {how}) {text}")?;
         if let Some(recording) = recording
             && speaker.can_play()
         {

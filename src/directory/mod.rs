@@ -3,7 +3,8 @@
 //! It ships inside the binary (`data/geo/`, see `data/geo/SOURCES.md`): 36
 //! states/UTs and their districts from the Local Government Directory,
 //! Ministry of Panchayati Raj (Government Open Data License – India), plus the
-//! state names in Hindi, Bengali and Odia. District codes are unique across
+//! state names in every catalog language but English (which reads LGD's), and
+//! the languages each state's people speak. District codes are unique across
 //! India; district names are unique only within a state.
 
 use std::{
@@ -11,9 +12,11 @@ use std::{
     sync::OnceLock,
 };
 
+mod languages;
 mod numbering;
 mod pins;
 
+pub use languages::{StateLanguages, language_order};
 pub use numbering::{MAX_GUESSES, Numbering};
 pub use pins::{PinCode, PinError, look_up_pin, pin_code};
 
@@ -185,9 +188,19 @@ mod tests {
         let dir = Directory::bundled();
         assert_eq!(dir.states().count(), 36);
         assert_eq!(dir.district_count(), 786, "784 from LGD 2026 plus Mahe and Yanam");
+        let catalog = crate::prompts::Catalog::built_in();
+        let languages: Vec<&Language> = catalog.languages().filter(|l| l.as_str() != "en").collect();
+        assert!(languages.len() >= 16, "{languages:?}");
         for state in dir.states() {
-            for language in ["hi", "bn", "or"] {
-                assert!(state.local_names.contains_key(language), "{} lacks a {language} name", state.name);
+            for language in &languages {
+                let name = state.local_names.get(language.as_str());
+                assert!(name.is_some_and(|n| !n.trim().is_empty()), "{} lacks a {language} name", state.name);
+                assert_ne!(
+                    name.map(String::as_str),
+                    Some(state.name.as_str()),
+                    "{}: {language} is not English",
+                    state.name
+                );
             }
         }
     }

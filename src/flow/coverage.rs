@@ -24,6 +24,10 @@ pub enum Cell {
     Recorded { duration_ms: u64, synthetic: bool, uploaded: bool },
     /// No recording: `<Say>` speaks the catalog's text.
     TextOnly,
+    /// No recording and no gateway voice for the language: the caller hears
+    /// the prompt in `language` (the catalog's `say_instead`) until it is
+    /// recorded.
+    SaidInstead { language: Language },
     /// Neither a recording nor text: callers hear nothing.
     Missing,
 }
@@ -34,6 +38,9 @@ pub struct CoverageRow {
     pub key: PromptKey,
     /// In the order of [`Coverage::languages`].
     pub cells: Vec<Cell>,
+    /// The languages (of those the flows play it in) whose text for this
+    /// prompt no native speaker has checked yet.
+    pub unchecked: Vec<Language>,
 }
 
 /// The prompts of the active flows × languages.
@@ -49,7 +56,11 @@ pub struct CoverageTotals {
     pub recorded: usize,
     pub synthetic: usize,
     pub text_only: usize,
+    pub said_instead: usize,
     pub missing: usize,
+    /// Prompts played in the language whose text is not yet checked by a
+    /// native speaker (whatever voices them).
+    pub unchecked: usize,
 }
 
 impl Coverage {
@@ -57,12 +68,16 @@ impl Coverage {
     pub fn totals(&self) -> Vec<CoverageTotals> {
         let mut totals = vec![CoverageTotals::default(); self.languages.len()];
         for row in &self.rows {
-            for (cell, total) in row.cells.iter().zip(&mut totals) {
+            for ((cell, lang), total) in row.cells.iter().zip(&self.languages).zip(&mut totals) {
+                if *cell != Cell::NotUsed && row.unchecked.contains(lang) {
+                    total.unchecked += 1;
+                }
                 match cell {
                     Cell::NotUsed => {}
                     Cell::Recorded { synthetic: true, .. } => total.synthetic += 1,
                     Cell::Recorded { .. } => total.recorded += 1,
                     Cell::TextOnly => total.text_only += 1,
+                    Cell::SaidInstead { .. } => total.said_instead += 1,
                     Cell::Missing => total.missing += 1,
                 }
             }
@@ -91,23 +106,32 @@ pub fn coverage<'a>(catalog: &Catalog, index: &RecordingIndex, flows: impl IntoI
         .map(|(key, langs)| {
             let cells = languages
                 .iter()
-                .map(|lang| {
-                    if !langs.contains(lang) {
-                        return Cell::NotUsed;
-                    }
-                    match (index.get(lang, &key), catalog.text(&key, lang)) {
-                        (Some(r), _) => Cell::Recorded {
-                            duration_ms: r.duration_ms,
-                            synthetic: r.synthetic,
-                            uploaded: matches!(r.source, RecordingSource::Stored { .. }),
-                        },
-                        (None, Some(_)) => Cell::TextOnly,
-                        (None, None) => Cell::Missing,
-                    }
-                })
+                .map(|lang| if langs.contains(lang) { cell(catalog, index, &key, lang) } else { Cell::NotUsed })
                 .collect();
-            CoverageRow { key, cells }
+            let unchecked = catalog.unchecked(&key).into_iter().filter(|l| langs.contains(*l)).cloned().collect();
+            CoverageRow { key, cells, unchecked }
         })
         .collect();
     Coverage { languages, rows }
+}
+
+/// What voices `key` in `lang`, a language the flows play it in.
+fn cell(catalog: &Catalog, index: &RecordingIndex, key: &PromptKey, lang: &Language) -> Cell {
+    if let Some(r) = index.get(lang, key) {
+        return Cell::Recorded {
+            duration_ms: r.duration_ms,
+            synthetic: r.synthetic,
+            uploaded: matches!(r.source, RecordingSource::Stored { .. }),
+        };
+    }
+    if catalog.text(key, lang).is_none() {
+        return Cell::Missing;
+    }
+    match catalog.language(lang).map(|info| (&info.say_language, &info.say_instead)) {
+        Some((Some(_), _)) => Cell::TextOnly,
+        Some((None, Some(instead))) if !catalog.own_language(key) && catalog.text(key, instead).is_some() => {
+            Cell::SaidInstead { language: instead.clone() }
+        }
+        _ => Cell::Missing,
+    }
 }

@@ -152,7 +152,7 @@ fn greeting(voice: &PromptVoice, prompts: &[Prompt]) -> String {
 }
 
 fn text_of(voice: &PromptVoice, prompts: &[Prompt]) -> String {
-    prompts.iter().filter_map(|p| voice.text(p)).collect::<Vec<_>>().join(" ")
+    prompts.iter().filter_map(|p| voice.spoken_text(p)).collect::<Vec<_>>().join(" ")
 }
 
 fn caller(query: &[(String, String)]) -> Result<Option<PhoneNumber>, GatewayError> {

@@ -1,6 +1,10 @@
 //! Parsing and checking `prompts/catalog.toml`.
 
-use std::{collections::BTreeMap, fmt, path::Path};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+    path::Path,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -58,13 +62,33 @@ impl fmt::Debug for PromptKey {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LanguageInfo {
-    /// The language's own name, for people reading the catalog.
+    /// The language's own name in its own script, as menus show it.
     pub name: String,
-    /// BCP-47 locale for text-to-speech, e.g. `hi-IN` (Twilio `<Say language>`).
-    pub say_language: String,
+    /// BCP-47 locale of the gateway voice that reads the language's texts,
+    /// e.g. `hi-IN` (Twilio `<Say language>`); it may be a nearby
+    /// language's voice for the same script. `None`: no gateway voice reads
+    /// it, and [`say_instead`](Self::say_instead) is spoken instead.
+    #[serde(default)]
+    pub say_language: Option<String>,
     /// Optional text-to-speech voice, e.g. `Polly.Aditi` (Twilio `<Say voice>`).
     #[serde(default)]
     pub say_voice: Option<String>,
+    /// With no `say_language`: the catalog language whose recording or text
+    /// plays while a prompt has no recording in this one.
+    #[serde(default)]
+    pub say_instead: Option<Language>,
+    /// `Some(false)`: no native speaker has checked this language's texts.
+    /// Left out of an overlay, the built-in language's mark stands.
+    #[serde(default)]
+    checked: Option<bool>,
+}
+
+impl LanguageInfo {
+    /// Whether a native speaker has checked the language's texts (unless
+    /// a prompt marks its text `unchecked`).
+    pub fn checked(&self) -> bool {
+        self.checked.unwrap_or(true)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,13 +108,39 @@ struct OverlayFile {
     prompts: BTreeMap<PromptKey, PromptEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct PromptEntry {
     /// A note for whoever records the prompt; never spoken.
     #[serde(default)]
     note: Option<String>,
+    /// Languages whose text for this prompt no native speaker has checked.
+    #[serde(default)]
+    unchecked: Option<Vec<String>>,
+    /// The text names its own language (a language menu's line): never
+    /// said in another language in its place.
+    #[serde(default)]
+    own_language: Option<bool>,
     #[serde(flatten)]
     texts: BTreeMap<String, String>,
+}
+
+impl PromptEntry {
+    /// `over` laid over this entry. Its texts replace these; a language it
+    /// gives a text for, without an `unchecked` list of its own, loses the
+    /// built-in mark: whoever wrote the text answers for it.
+    fn overlay(&mut self, over: PromptEntry) {
+        self.note = over.note.or(self.note.take());
+        self.own_language = over.own_language.or(self.own_language);
+        match over.unchecked {
+            Some(list) => self.unchecked = Some(list),
+            None => {
+                if let Some(list) = &mut self.unchecked {
+                    list.retain(|code| !over.texts.contains_key(code));
+                }
+            }
+        }
+        self.texts.extend(over.texts);
+    }
 }
 
 /// The catalog: languages, and each prompt's text per language.
@@ -99,6 +149,9 @@ pub struct Catalog {
     languages: BTreeMap<Language, LanguageInfo>,
     prompts: BTreeMap<PromptKey, BTreeMap<Language, String>>,
     notes: BTreeMap<PromptKey, String>,
+    /// Per prompt, the languages its entry marks unchecked.
+    unchecked: BTreeMap<PromptKey, BTreeSet<Language>>,
+    own_language: BTreeSet<PromptKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,12 +184,14 @@ impl Catalog {
         let mut file: CatalogFile = toml::from_str(BUILT_IN).map_err(|e| invalid(format!("built in: {e}")))?;
         if let Some(text) = overlay {
             let over: OverlayFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-            file.languages.extend(over.languages);
+            for (code, mut info) in over.languages {
+                if info.checked.is_none() {
+                    info.checked = file.languages.get(&code).and_then(|base| base.checked);
+                }
+                file.languages.insert(code, info);
+            }
             for (key, entry) in over.prompts {
-                let base =
-                    file.prompts.entry(key).or_insert_with(|| PromptEntry { note: None, texts: BTreeMap::new() });
-                base.note = entry.note.or(base.note.take());
-                base.texts.extend(entry.texts);
+                file.prompts.entry(key).or_default().overlay(entry);
             }
         }
         Self::check(file).map_err(invalid)
@@ -148,16 +203,36 @@ impl Catalog {
     }
 
     /// Parses catalog text and checks that every prompt has text in every
-    /// language, and no text in a language the catalog does not declare.
+    /// language, and no text (or `unchecked` mark) in a language the
+    /// catalog does not declare; that every language has a voice or a
+    /// language to speak instead.
     pub fn parse(text: &str) -> Result<Self, String> {
         Self::check(toml::from_str(text).map_err(|e| e.to_string())?)
     }
 
     fn check(file: CatalogFile) -> Result<Self, String> {
-        let mut problems = Vec::new();
+        let mut problems = check_voices(&file.languages);
         let mut prompts = BTreeMap::new();
         let mut notes = BTreeMap::new();
+        let mut unchecked = BTreeMap::new();
+        let mut own_language = BTreeSet::new();
         for (key, entry) in file.prompts {
+            let mut marked = BTreeSet::new();
+            for code in entry.unchecked.iter().flatten() {
+                match Language::parse(code) {
+                    Ok(lang) if file.languages.contains_key(&lang) => {
+                        marked.insert(lang);
+                    }
+                    _ => problems
+                        .push(format!("prompt `{key}` marks `{code}` unchecked, which is not a catalog language")),
+                }
+            }
+            if !marked.is_empty() {
+                unchecked.insert(key.clone(), marked);
+            }
+            if entry.own_language == Some(true) {
+                own_language.insert(key.clone());
+            }
             let mut texts = BTreeMap::new();
             for (code, text) in entry.texts {
                 match Language::parse(&code) {
@@ -178,7 +253,7 @@ impl Catalog {
             prompts.insert(key, texts);
         }
         if problems.is_empty() {
-            Ok(Self { languages: file.languages, prompts, notes })
+            Ok(Self { languages: file.languages, prompts, notes, unchecked, own_language })
         } else {
             Err(problems.join("; "))
         }
@@ -208,47 +283,47 @@ impl Catalog {
     pub fn keys(&self) -> impl Iterator<Item = &PromptKey> {
         self.prompts.keys()
     }
+
+    /// Whether a native speaker has checked the prompt's text in `lang`:
+    /// its language is checked and the prompt does not mark it unchecked.
+    pub fn is_checked(&self, key: &PromptKey, lang: &Language) -> bool {
+        self.language(lang).is_some_and(LanguageInfo::checked)
+            && !self.unchecked.get(key).is_some_and(|marked| marked.contains(lang))
+    }
+
+    /// The languages whose text for `key` still needs a native speaker.
+    pub fn unchecked(&self, key: &PromptKey) -> Vec<&Language> {
+        self.languages().filter(|lang| !self.is_checked(key, lang)).collect()
+    }
+
+    /// Whether the prompt's text names its own language (a language
+    /// menu's line), so that no other language's may stand in for it.
+    pub fn own_language(&self, key: &PromptKey) -> bool {
+        self.own_language.contains(key)
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TWO_LANGUAGES: &str = r#"
-        [languages.hi]
-        name = "हिन्दी"
-        say_language = "hi-IN"
-        [languages.en]
-        name = "English"
-        say_language = "en-IN"
-    "#;
-
-    #[test]
-    fn a_prompt_missing_a_language_is_reported() {
-        let text = format!("{TWO_LANGUAGES}\n[prompts.thanks]\nhi = \"धन्यवाद\"\n");
-        let err = Catalog::parse(&text).unwrap_err();
-        assert!(err.contains("prompt `thanks` has no `en` text"), "{err}");
-    }
-
-    #[test]
-    fn text_in_an_undeclared_language_is_reported() {
-        let text = format!("{TWO_LANGUAGES}\n[prompts.thanks]\nhi = \"a\"\nen = \"b\"\nta = \"c\"\n");
-        let err = Catalog::parse(&text).unwrap_err();
-        assert!(err.contains("`ta`"), "{err}");
-    }
-
-    #[test]
-    fn keys_that_could_escape_a_path_are_rejected() {
-        for bad in ["", "../x", "Welcome", "a b", "a.wav", &"x".repeat(65)] {
-            assert!(PromptKey::parse(bad).is_err(), "{bad}");
+/// Every language needs a gateway voice, or another language to be spoken
+/// in its place that has one.
+fn check_voices(languages: &BTreeMap<Language, LanguageInfo>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (lang, info) in languages {
+        match (&info.say_language, &info.say_instead) {
+            (Some(_), None) => {}
+            (Some(_), Some(_)) => {
+                problems.push(format!("language `{lang}` has both `say_language` and `say_instead`: keep one"))
+            }
+            (None, None) => problems.push(format!(
+                "language `{lang}` has neither `say_language` (a gateway voice) nor `say_instead` (a language to speak instead)"
+            )),
+            (None, Some(instead)) => {
+                if languages.get(instead).is_none_or(|i| i.say_language.is_none()) {
+                    problems.push(format!(
+                        "language `{lang}` says `say_instead = \"{instead}\"`, which is not a catalog language with a `say_language`"
+                    ));
+                }
+            }
         }
     }
-
-    #[test]
-    fn shipped_catalog_is_complete() {
-        let catalog = Catalog::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts").as_path()).unwrap();
-        for lang in ["hi", "bn", "or", "en"] {
-            assert!(catalog.language(&Language::parse(lang).unwrap()).is_some(), "{lang}");
-        }
-    }
+    problems
 }

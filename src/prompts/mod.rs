@@ -8,6 +8,8 @@
 //! `district_<code>.wav`.
 
 mod catalog;
+#[cfg(test)]
+mod catalog_tests;
 mod library;
 mod prompt;
 mod recordings;

@@ -39,4 +39,13 @@ impl Prompt {
             | Self::PostOffice { language, .. } => language,
         }
     }
+
+    /// The same prompt in another language.
+    pub fn in_language(&self, language: Language) -> Self {
+        match self {
+            Self::Catalog { key, .. } => Self::Catalog { key: key.clone(), language },
+            Self::StateName { code, .. } => Self::StateName { code: *code, language },
+            Self::DistrictName { code, .. } => Self::DistrictName { code: *code, language },
+        }
+    }
 }

@@ -241,7 +241,7 @@ fn prompts_import_reports_each_file_and_coverage_shows_what_is_recorded() {
 }
 
 /// espeak-ng is installed by `scripts/test`; elsewhere the test says it is skipped.
-fn espeak_installed() -> bool {
+pub fn espeak_installed() -> bool {
     let found = Command::new("espeak-ng").arg("--version").output().is_ok_and(|o| o.status.success());
     if !found && std::env::var_os("SAMPARK_REQUIRE_ESPEAK").is_some() {
         panic!("SAMPARK_REQUIRE_ESPEAK is set but espeak-ng is not installed");

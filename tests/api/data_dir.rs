@@ -115,12 +115,13 @@ fn flow_and_catalog_files_in_the_data_directory_are_laid_over_the_built_in_ones(
     assert!(stdout.contains("survey.toml: ok (flow `survey`"), "{stdout}");
 
     // A catalog file with a new language must give every text in it.
-    std::fs::write(data.join("prompts/catalog.toml"), "[languages.mr]\nname = \"मराठी\"\nsay_language = \"mr-IN\"\n")
+    // (Konkani: not one of the built-in languages.)
+    std::fs::write(data.join("prompts/catalog.toml"), "[languages.kok]\nname = \"कोंकणी\"\nsay_language = \"hi-IN\"\n")
         .unwrap();
     let check = sampark().current_dir(work.path()).args(["flows", "check"]).env("SAMPARK_DATA_DIR", &data).output();
     let output = check.unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("prompt `welcome` has no `mr` text"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("prompt `welcome` has no `kok` text"));
 }
 
 /// `Command::output`, with `input` written to its standard input.

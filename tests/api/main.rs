@@ -22,6 +22,7 @@ mod headers;
 mod helpers;
 mod instances;
 mod journeys;
+mod languages;
 mod loadgen;
 mod malformed;
 mod operations;

@@ -61,7 +61,7 @@ input,select,textarea{width:100%;font-size:1rem;padding:.5rem;border:1px solid #
 fieldset{border:1px solid #ccc;border-radius:.4rem;margin:.5rem 0}fieldset label{font-weight:400;display:flex;gap:.5rem;align-items:center}
 fieldset input[type=radio]{width:auto}.flash{background:#e6f2ec;border-left:4px solid #1f6f5a;padding:.5rem}
 .error{background:#fbeae5;border-left:4px solid #a3361d;padding:.5rem}.notice{background:#eef4fb;border-left:4px solid #1d5fa3;padding:.5rem}.notice pre{white-space:pre-wrap;word-break:break-all}.muted{color:#666;font-size:.9rem}
-.medical{color:#a3361d;font-weight:700}.scroll{overflow-x:auto}
+.medical{color:#a3361d;font-weight:700}.unchecked{color:#8a5a00}.scroll{overflow-x:auto}
 table.matrix td,table.matrix th{white-space:nowrap;font-size:.8rem;padding:.25rem}
 table.matrix td:first-child{white-space:normal;word-break:break-all;max-width:7rem}
 summary{cursor:pointer;padding:.25rem 0}ul.codes{columns:2;padding-left:1.2rem;font-size:.9rem;margin:.4rem 0}
@@ -161,6 +161,19 @@ fn language_label(language: Option<&str>) -> &'static str {
         Some("bn") => "বাংলা Bengali",
         Some("or") => "ଓଡ଼ିଆ Odia",
         Some("en") => "English",
+        Some("as") => "অসমীয়া Assamese",
+        Some("bho") => "भोजपुरी Bhojpuri",
+        Some("mai") => "मैथिली Maithili",
+        Some("sat") => "ᱥᱟᱱᱛᱟᱲᱤ Santali",
+        Some("ne") => "नेपाली Nepali",
+        Some("ur") => "اردو Urdu",
+        Some("mr") => "मराठी Marathi",
+        Some("gu") => "ગુજરાતી Gujarati",
+        Some("pa") => "ਪੰਜਾਬੀ Punjabi",
+        Some("ta") => "தமிழ் Tamil",
+        Some("te") => "తెలుగు Telugu",
+        Some("kn") => "ಕನ್ನಡ Kannada",
+        Some("ml") => "മലയാളം Malayalam",
         Some(_) => "other",
         None => "नहीं बताया · not given",
     }

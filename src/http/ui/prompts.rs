@@ -59,7 +59,10 @@ async fn matrix(State(app): State<AppState>, Admin(who): Admin) -> Markup {
             strong { "recorded" } ": a recording plays; "
             strong { "synthetic" } ": a machine voice stands in until someone records it; "
             strong { "text" } ": no recording, the gateway's speech engine reads the text; "
-            strong { "missing" } ": callers hear nothing. Tap a prompt to play, upload or roll back."
+            strong { "said in hi" } ": no gateway voice reads the language, callers hear the prompt in Hindi until it is recorded; "
+            strong { "missing" } ": callers hear nothing. "
+            span.unchecked { "⚠" } " marks a text no native speaker has checked yet: have one read it before recording. "
+            "Tap a prompt to play, upload or roll back."
         }
         div.scroll { table.matrix {
             tr {
@@ -70,7 +73,12 @@ async fn matrix(State(app): State<AppState>, Admin(who): Admin) -> Markup {
                 tr {
                     td { code { (row.key) } }
                     @for (lang, cell) in coverage.languages.iter().zip(&row.cells) {
-                        td { (cell_link(lang, &row.key, cell)) }
+                        td {
+                            (cell_link(lang, &row.key, cell))
+                            @if *cell != Cell::NotUsed && row.unchecked.contains(lang) {
+                                " " span.unchecked title="not yet checked by a native speaker" { "⚠" }
+                            }
+                        }
                     }
                 }
             }
@@ -81,7 +89,9 @@ async fn matrix(State(app): State<AppState>, Admin(who): Admin) -> Markup {
                         span title="recorded" { (total.recorded) " ✓" } br;
                         span title="synthetic" { (total.synthetic) " synth" } br;
                         span title="text only" { (total.text_only) " text" } br;
-                        span title="missing" { (total.missing) " ✗" }
+                        span title="said in another language" { (total.said_instead) " instead" } br;
+                        span title="missing" { (total.missing) " ✗" } br;
+                        span.unchecked title="not yet checked by a native speaker" { (total.unchecked) " ⚠" }
                     }
                 }
             }
@@ -98,6 +108,7 @@ fn cell_link(lang: &Language, key: &PromptKey, cell: &Cell) -> Markup {
             Cell::Recorded { duration_ms, synthetic: false, .. } => a href=(href) title="recorded" { "✓ " (seconds(*duration_ms)) },
             Cell::Recorded { duration_ms, synthetic: true, .. } => a href=(href) title="synthetic" { "synth " (seconds(*duration_ms)) },
             Cell::TextOnly => a href=(href) { "text" },
+            Cell::SaidInstead { language } => a href=(href) title="no voice for this language: said in another" { "said in " (language) },
             Cell::Missing => a.medical href=(href) { "✗ missing" },
         }
     }
@@ -135,6 +146,9 @@ async fn show_prompt(
         }
         div.card {
             h2 { "क्या बोलना है · What to say" }
+            @if !app.prompts.catalog().is_checked(&key, &language) {
+                p.unchecked { "⚠ Not yet checked by a native speaker: machine-written or new. Have a native speaker read it before recording it." }
+            }
             @match &text {
                 Some(text) => p lang=(language) { (text) },
                 None => p.muted { "The catalog has no text for this prompt in this language." },
