@@ -149,14 +149,6 @@ impl Directory {
         order
     }
 
-    /// The languages spoken in these states, most spoken first, each
-    /// state's in turn. (Interim: the state-language table lands with the
-    /// catalog's new languages; until then no language is preferred.)
-    pub fn languages_of(&self, states: &[StateCode]) -> Vec<Language> {
-        let _ = states;
-        Vec::new()
-    }
-
     /// A state's districts, in no particular order.
     pub fn districts_of(&self, state: StateCode) -> impl Iterator<Item = &District> {
         self.districts.values().filter(move |d| d.state == state)

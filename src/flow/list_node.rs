@@ -11,7 +11,7 @@ use super::{
     slots::choose_state,
 };
 use crate::{
-    domain::{Digits, DistrictCode, StateCode},
+    domain::{Digits, DistrictCode, Language, StateCode},
     prompts::Prompt,
 };
 
@@ -35,8 +35,11 @@ impl Walker<'_> {
     /// The flow's languages in the order offered: those spoken where the
     /// caller's number comes from first; and how many those are.
     fn languages(&self, state: &CallState) -> (Vec<u16>, usize) {
-        let preferred = self.directory.languages_of(&state.guess);
-        lists::language_order(&self.flow.languages, &preferred)
+        let order = crate::directory::language_order(&state.guess, &self.flow.languages);
+        let spoken_there = |l: &&Language| state.guess.iter().any(|s| self.directory.languages_for(*s).contains(l));
+        let preferred = order.iter().take_while(spoken_there).count();
+        let index = |l: &Language| self.flow.languages.iter().position(|f| f == l).and_then(|i| u16::try_from(i).ok());
+        (order.iter().filter_map(index).collect(), preferred)
     }
 
     /// How the current list is cut into pages: the languages of the

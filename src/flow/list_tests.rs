@@ -186,3 +186,64 @@ fn a_list_option_on_a_low_key_or_nine_is_refused() {
     let no_empty = source.replace("empty = \"say_place\"", "");
     assert!(Flow::parse(&no_empty, None).unwrap_err().to_string().contains("needs `empty`"));
 }
+
+fn lines(t: &Transition) -> Vec<String> {
+    let Some(Action::Gather { prompts, .. }) = t.actions.last() else { panic!("{:?}", t.actions) };
+    prompts
+        .iter()
+        .map(|p| match p {
+            Prompt::Catalog { key, language } => format!("{key}@{language}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_bihar_number_hears_hindi_bhojpuri_maithili_and_urdu_first_each_in_its_own_language() {
+    let flow = helpline();
+    let guess = vec![StateCode::new(10).unwrap(), StateCode::new(20).unwrap()];
+    let t = start(&flow, Directory::bundled(), guess).unwrap();
+    let heard = lines(&t);
+    assert_eq!(heard[0], "welcome@hi");
+    let options: Vec<&str> = heard.iter().filter(|l| l.starts_with("language_option@")).map(String::as_str).collect();
+    assert_eq!(
+        options[..4],
+        ["language_option@hi", "language_option@bho", "language_option@mai", "language_option@ur"],
+        "Bihar's languages first: {heard:?}"
+    );
+    assert_eq!(
+        options[4..],
+        ["language_option@bn", "language_option@or"],
+        "then Jharkhand's, the circle's other state"
+    );
+    assert!(heard.contains(&"press_2@bho".to_owned()), "each key in its own language: {heard:?}");
+    assert_eq!(heard[heard.len() - 2..], ["more_languages@hi", "press_9@hi"]);
+    let bhojpuri = step(&flow, Directory::bundled(), &t.state, &keys("2")).unwrap();
+    assert_eq!(bhojpuri.state.data.language.as_ref().map(|l| l.as_str()), Some("bho"));
+    assert_eq!(lines(&bhojpuri)[0], "consent@bho");
+    let more = step(&flow, Directory::bundled(), &t.state, &keys("9")).unwrap();
+    let next: Vec<String> = lines(&more).into_iter().filter(|l| l.starts_with("language_option@")).collect();
+    assert_eq!(next.len(), 8, "the others, eight a page: {next:?}");
+    assert!(!next.contains(&"language_option@bho".to_owned()), "not the first page again");
+    assert!(!next.contains(&"language_option@hi".to_owned()));
+    let english = next.iter().position(|l| l == "language_option@en").unwrap();
+    let pick = step(&flow, Directory::bundled(), &more.state, &keys(&(english + 1).to_string())).unwrap();
+    assert_eq!(pick.state.data.language.as_ref().map(|l| l.as_str()), Some("en"));
+}
+
+#[test]
+fn silence_at_the_language_menu_takes_the_language_of_the_callers_circle() {
+    let flow = helpline();
+    let tamil_nadu = vec![StateCode::new(33).unwrap()];
+    let mut t = start(&flow, Directory::bundled(), tamil_nadu).unwrap();
+    assert_eq!(lines(&t)[1], "language_option@ta", "Tamil first for a Tamil Nadu number");
+    for _ in 0..2 {
+        t = step(&flow, Directory::bundled(), &t.state, &CallEvent::NoInput).unwrap();
+    }
+    assert_eq!((t.state.node.as_str(), t.state.data.language.as_ref().map(|l| l.as_str())), ("consent", Some("ta")));
+    let mut t = start(&flow, Directory::bundled(), Vec::new()).unwrap();
+    for _ in 0..2 {
+        t = step(&flow, Directory::bundled(), &t.state, &CallEvent::NoInput).unwrap();
+    }
+    assert_eq!(t.state.data.language.as_ref().map(|l| l.as_str()), Some("hi"), "no guess: the flow's first");
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::{
     directory::Directory,
-    domain::{DistrictCode, Language, StateCode},
+    domain::{DistrictCode, StateCode},
 };
 
 /// How many of this helpline's own callers came from each state and
@@ -99,23 +99,6 @@ impl Paging {
     }
 }
 
-/// The flow's languages (indices into them), the `preferred` ones first in
-/// their order, then the rest in the flow's; and how many were preferred.
-pub fn language_order(flow: &[Language], preferred: &[Language]) -> (Vec<u16>, usize) {
-    let index = |l: &Language| flow.iter().position(|f| f == l).and_then(|i| u16::try_from(i).ok());
-    let mut order: Vec<u16> = Vec::new();
-    for i in preferred.iter().filter_map(index) {
-        if !order.contains(&i) {
-            order.push(i);
-        }
-    }
-    let first = order.len();
-    order.extend(
-        (0..flow.len()).filter_map(|i| u16::try_from(i).ok()).filter(|i| !order.contains(i)).collect::<Vec<_>>(),
-    );
-    (order, first)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,16 +126,6 @@ mod tests {
         assert_eq!(paging.page(&order, 2), [12, 13, 14, 15, 16]);
         assert_eq!(paging.page(&order, 3), paging.page(&order, 0));
         assert_eq!(Paging { first: 0, per_page: 8 }.page(&order, 0).len(), 1, "never an empty first page");
-    }
-
-    #[test]
-    fn the_preferred_languages_come_first_once_each() {
-        let langs: Vec<Language> =
-            ["hi", "bn", "or", "en", "bho"].iter().map(|l| Language::parse(l).unwrap()).collect();
-        let preferred: Vec<Language> =
-            ["bho", "hi", "mai", "bho"].iter().map(|l| Language::parse(l).unwrap()).collect();
-        assert_eq!(language_order(&langs, &preferred), (vec![4, 0, 1, 2, 3], 2), "mai is not offered");
-        assert_eq!(language_order(&langs, &[]), (vec![0, 1, 2, 3, 4], 0));
     }
 
     #[test]

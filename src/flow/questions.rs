@@ -298,7 +298,11 @@ mod tests {
         let flow = flow_file("call_flows/helpline.toml");
         let directory = Directory::bundled();
         let first = list(&["hi/welcome", "hi/language_option", "hi/press_1", "bn/language_option", "bn/press_2"]);
-        let rest = list(&["or/language_option", "or/press_3", "en/language_option", "en/press_4"]);
+        let mut rest = Vec::new();
+        for (n, lang) in ["or", "en", "bho", "mai", "ur", "ne"].iter().enumerate() {
+            rest.extend(list(&[&format!("{lang}/language_option"), &format!("{lang}/press_{}", n + 3)]));
+        }
+        rest.extend(list(&["hi/more_languages", "hi/press_9"]));
         assert!(flow.asks(directory, &[first.clone(), rest.clone()].concat()), "the languages, each in its own");
         assert!(!flow.asks(directory, &first), "a question cut short");
         let mut swapped = [first.clone(), rest].concat();

@@ -46,6 +46,7 @@ impl Prompt {
             Self::Catalog { key, .. } => Self::Catalog { key: key.clone(), language },
             Self::StateName { code, .. } => Self::StateName { code: *code, language },
             Self::DistrictName { code, .. } => Self::DistrictName { code: *code, language },
+            Self::PostOffice { pin, .. } => Self::PostOffice { pin: *pin, language },
         }
     }
 }
