@@ -18,6 +18,11 @@ use crate::{
 /// The key that turns the page.
 const MORE: u32 = 9;
 
+/// The most languages of the caller's circle on the first page: a short
+/// page most callers answer at once (a Bihar number: Hindi, Bhojpuri,
+/// Maithili, Urdu), the rest after 9.
+const FIRST_LANGUAGES: usize = 4;
+
 impl Walker<'_> {
     /// Everything a list offers, in the order it reads them.
     pub(super) fn items(&self, of: ListOf, state: &CallState) -> Vec<u16> {
@@ -37,7 +42,7 @@ impl Walker<'_> {
     fn languages(&self, state: &CallState) -> (Vec<u16>, usize) {
         let order = crate::directory::language_order(&state.guess, &self.flow.languages);
         let spoken_there = |l: &&Language| state.guess.iter().any(|s| self.directory.languages_for(*s).contains(l));
-        let preferred = order.iter().take_while(spoken_there).count();
+        let preferred = order.iter().take_while(spoken_there).count().min(FIRST_LANGUAGES);
         let index = |l: &Language| self.flow.languages.iter().position(|f| f == l).and_then(|i| u16::try_from(i).ok());
         (order.iter().filter_map(index).collect(), preferred)
     }

@@ -231,9 +231,9 @@ fn prompts_import_reports_each_file_and_coverage_shows_what_is_recorded() {
     assert!((1980..=2020).contains(&hi["duration_ms"].as_u64().unwrap()), "{hi}");
     assert_eq!(coverage_cell(&coverage, "consent", "or")["status"], "recorded");
     assert_eq!(coverage_cell(&coverage, "ask_state", "bn")["status"], "text_only");
-    // The language menu plays `welcome` only in Hindi… and `choose_language` in all four.
+    // The language menu plays `welcome` only in Hindi… and each language's line in every language.
     assert_eq!(coverage_cell(&coverage, "welcome", "bn")["status"], "not_used");
-    assert_eq!(coverage_cell(&coverage, "choose_language", "bn")["status"], "text_only");
+    assert_eq!(coverage_cell(&coverage, "language_option", "bn")["status"], "text_only");
 
     let table = prompts_command(&url, &["coverage"]);
     let table = String::from_utf8_lossy(&table.stdout);
@@ -269,7 +269,7 @@ fn prompts_synth_makes_synthetic_placeholders_that_coverage_marks() {
     assert_eq!(welcome["status"], "recorded");
     assert_eq!(welcome["synthetic"], true);
     assert!(welcome["duration_ms"].as_u64().unwrap() > 500, "{welcome}");
-    assert_eq!(coverage_cell(&coverage, "choose_language", "bn")["status"], "text_only");
+    assert_eq!(coverage_cell(&coverage, "language_option", "bn")["status"], "text_only");
     let hi = coverage["languages"].as_array().unwrap().iter().position(|l| l == "hi").unwrap();
     assert_eq!(coverage["totals"][hi]["text_only"], 0, "every Hindi prompt has a placeholder");
 
@@ -296,7 +296,7 @@ fn simulate_driven_through_stdin_completes_the_default_flow_and_prints_the_queue
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("For English, press 4."), "prompts are shown as text: {stdout}");
+    assert!(stdout.contains("For English,") && stdout.contains("press 4."), "prompts are shown as text: {stdout}");
     assert!(stdout.contains("Bankura"), "the district is read back: {stdout}");
     assert!(stdout.contains("[the helpline hangs up]"), "{stdout}");
     let json = stdout.split("The call queued this case for a callback:").nth(1).expect("a queued case");

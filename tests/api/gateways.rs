@@ -277,20 +277,14 @@ async fn an_allow_list_keeps_out_other_networks() {
 
 #[tokio::test]
 async fn exotel_plays_several_recorded_prompts_as_one_joined_file() {
-    let recorded = [
-        ("hi", "welcome"),
-        ("hi", "choose_language"),
-        ("bn", "choose_language"),
-        ("or", "choose_language"),
-        ("en", "choose_language"),
-    ];
+    let recorded = super::helpers::language_menu_recordings();
     let prompts = super::helpers::prompts_with_recordings(&recorded);
     let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
     let phone = Phone::dial(&app, Dialect::Exotel, &sid(Dialect::Exotel, 200), MOBILE).await;
     assert_eq!(phone.heard.audio.len(), 1, "one audio URL for the Gather: {:?}", phone.heard);
     let url = &phone.heard.audio[0];
     assert!(url.starts_with("https://sampark.test/prompts/sequence."), "{url}");
-    assert!(url.contains(".wav?p=hi/welcome,hi/choose_language,bn/choose_language,or/"), "{url}");
+    assert!(url.contains(".wav?p=hi/welcome,hi/language_option,hi/press_1,bn/language_option,bn/press_2,or/"), "{url}");
     let local = app.local_url(url);
     let response = app.client.get(&local).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -298,7 +292,7 @@ async fn exotel_plays_several_recorded_prompts_as_one_joined_file() {
     let bytes = response.bytes().await.unwrap();
     let reader = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(reader.spec().sample_rate, 8000);
-    assert_eq!(reader.duration(), 5 * 8 * 300, "five 300 ms recordings, joined");
+    assert_eq!(reader.duration(), 19 * 8 * 300, "nineteen 300 ms recordings, joined");
     let tampered = local.replace("hi/welcome", "hi/..%2Fwelcome");
     assert_eq!(app.client.get(&tampered).send().await.unwrap().status(), 404);
 }

@@ -382,6 +382,20 @@ pub fn wav_bytes(millis: u32) -> Vec<u8> {
 }
 
 /// A prompts directory with the shipped catalog and the given recordings.
+/// The recordings of the default flow's first question for a caller with
+/// no guess (the language menu's first page, each line in its language),
+/// in the order it plays them: 19 recordings.
+pub fn language_menu_recordings() -> Vec<(&'static str, &'static str)> {
+    const FIRST_PAGE: [&str; 8] = ["hi", "bn", "or", "en", "bho", "mai", "ur", "ne"];
+    const KEYS: [&str; 8] = ["press_1", "press_2", "press_3", "press_4", "press_5", "press_6", "press_7", "press_8"];
+    let mut list = vec![("hi", "welcome")];
+    for (lang, key) in FIRST_PAGE.iter().zip(KEYS) {
+        list.extend([(*lang, "language_option"), (*lang, key)]);
+    }
+    list.extend([("hi", "more_languages"), ("hi", "press_9")]);
+    list
+}
+
 pub fn prompts_with_recordings(recordings: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new().unwrap();
     std::fs::copy(repo_path("prompts/catalog.toml"), dir.path().join("catalog.toml")).unwrap();

@@ -4,20 +4,15 @@
 
 use super::{
     dialects::{Dialect, Phone},
-    helpers::{Options, TestApp, prompts_with_recordings, spawn_app_with},
+    helpers::{Options, TestApp, language_menu_recordings, prompts_with_recordings, spawn_app_with},
 };
 
 /// The first question's prompts, and the consent question's, in Hindi.
-const RECORDED: [(&str, &str); 8] = [
-    ("hi", "welcome"),
-    ("hi", "choose_language"),
-    ("bn", "choose_language"),
-    ("or", "choose_language"),
-    ("en", "choose_language"),
-    ("hi", "consent"),
-    ("hi", "invalid_choice"),
-    ("hi", "no_input"),
-];
+fn recorded() -> Vec<(&'static str, &'static str)> {
+    let mut list = language_menu_recordings();
+    list.extend([("hi", "consent"), ("hi", "invalid_choice"), ("hi", "no_input")]);
+    list
+}
 
 async fn get(app: &TestApp, path: &str) -> (u16, Vec<u8>) {
     let response = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
@@ -26,7 +21,7 @@ async fn get(app: &TestApp, path: &str) -> (u16, Vec<u8>) {
 
 #[tokio::test]
 async fn a_sequence_the_server_rendered_is_joined_once_however_often_it_is_fetched() {
-    let prompts = prompts_with_recordings(&RECORDED);
+    let prompts = prompts_with_recordings(&recorded());
     let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
     let phone = Phone::dial(&app, Dialect::Exotel, "0000000000000000000000000000a801", "1000000081").await;
     let url = phone.heard.audio.first().expect("one audio URL for the first question");
@@ -40,7 +35,7 @@ async fn a_sequence_the_server_rendered_is_joined_once_however_often_it_is_fetch
     assert_eq!(status, 200);
     assert!(first.iter().all(|answer| *answer == (200, bytes.clone())), "the same file for every request");
     let reader = hound::WavReader::new(std::io::Cursor::new(bytes.clone())).unwrap();
-    assert_eq!(reader.duration(), 5 * 8 * 300, "five 300 ms recordings, joined");
+    assert_eq!(reader.duration(), 19 * 8 * 300, "the menu's nineteen 300 ms recordings, joined");
     assert_eq!(app.prompts.sequences().joins(), 1);
 
     for _ in 0..20 {
@@ -51,12 +46,13 @@ async fn a_sequence_the_server_rendered_is_joined_once_however_often_it_is_fetch
 
 #[tokio::test]
 async fn a_list_that_no_question_plays_is_404_without_a_join() {
-    let prompts = prompts_with_recordings(&RECORDED);
+    let prompts = prompts_with_recordings(&recorded());
     let app = spawn_app_with(Options { prompts_dir: prompts.path().to_owned(), ..Options::default() }).await;
-    let asked = "p=hi/welcome,hi/choose_language,bn/choose_language,or/choose_language,en/choose_language";
+    let menu: Vec<String> = language_menu_recordings().iter().map(|(l, k)| format!("{l}/{k}")).collect();
+    let asked = format!("p={}", menu.join(","));
     let strangers = [
-        "/prompts/sequence.0000000000000000.wav?p=hi/choose_language,hi/welcome".to_owned(),
-        "/prompts/sequence.0000000000000000.wav?p=hi/welcome,hi/choose_language".to_owned(),
+        "/prompts/sequence.0000000000000000.wav?p=hi/language_option,hi/welcome".to_owned(),
+        "/prompts/sequence.0000000000000000.wav?p=hi/welcome,hi/language_option,hi/press_1".to_owned(),
         "/prompts/sequence.0000000000000000.wav?p=hi/consent,hi/consent,hi/consent".to_owned(),
         "/prompts/sequence.0000000000000000.wav?p=hi/no_input,hi/welcome".to_owned(),
         format!("/prompts/sequence.0000000000000000.wav?{asked},hi/consent"),
