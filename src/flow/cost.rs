@@ -190,14 +190,25 @@ mod tests {
         let (flow, catalog) = helpline();
         let guess = vec![StateCode::new(10).unwrap(), StateCode::new(20).unwrap()];
         // Hindi, consent, Bihar from the guess, Patna by code, confirm, food, a message.
-        let script = parse_script("1 1 1 212# 1 1 m").unwrap();
+        // Then silence at "another number to call back on?".
+        let script = parse_script("1 1 1 212# 1 1 m .").unwrap();
         let cost = cost(&flow, Directory::bundled(), guess, &script, &seconds(&catalog)).unwrap();
         assert!(cost.finished && cost.queued);
         assert_eq!(cost.keys, 1 + 1 + 1 + 4 + 1 + 1, "212# is four presses");
         let nodes: Vec<&str> = cost.turns.iter().map(|t| t.node.as_str()).collect();
         assert_eq!(
             nodes,
-            ["language", "consent", "state_guess", "home_district", "confirm_district", "need", "message", "thanks"]
+            [
+                "language",
+                "consent",
+                "state_guess",
+                "home_district",
+                "confirm_district",
+                "need",
+                "message",
+                "other_number",
+                "thanks"
+            ]
         );
         assert!(cost.seconds > 20.0, "{}", cost.seconds);
     }
