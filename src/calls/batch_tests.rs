@@ -28,6 +28,7 @@ fn captured(state: Option<u8>, need: Option<Need>) -> Captured {
         home_district: None,
         need,
         voice_message: None,
+        callback_number: None,
     }
 }
 

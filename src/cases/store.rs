@@ -9,10 +9,10 @@
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream::BoxStream};
 
-use super::{CaseRecord, merge, priority};
+use super::{CaseRecord, answers, merge, priority};
 use crate::{
     db::{Db, StoreError, Tx, corrupt},
-    domain::{DistrictCode, Language, Need, StateCode},
+    domain::{DistrictCode, Language, Need, PhoneNumber, StateCode},
     flow::{Captured, VoiceMessage},
     on_db, on_tx,
 };
@@ -20,7 +20,8 @@ use crate::{
 /// The case columns [`CaseFields`] reads; a macro so queries stay static strings.
 macro_rules! case_fields {
     () => {
-        "language, consent, home_state_code, home_district_code, need, recording_url, recording_duration_secs"
+        "language, consent, home_state_code, home_district_code, need, recording_url, recording_duration_secs,
+         callback_phone"
     };
 }
 
@@ -34,6 +35,7 @@ pub(super) struct CaseFields {
     need: Option<String>,
     recording_url: Option<String>,
     recording_duration_secs: Option<i64>,
+    callback_phone: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,6 +65,12 @@ impl CaseFields {
         let need = self.need.map(|n| n.parse::<Need>().map_err(|_| corrupt("case need"))).transpose()?;
         let duration_secs =
             self.recording_duration_secs.map(u32::try_from).transpose().map_err(|_| corrupt("case recording"))?;
+        let callback_number = self
+            .callback_phone
+            .map(|raw| {
+                PhoneNumber::parse(&raw).filter(|p| p.as_e164() == raw).ok_or_else(|| corrupt("case callback number"))
+            })
+            .transpose()?;
         Ok(Captured {
             language,
             consent: self.consent,
@@ -70,6 +78,7 @@ impl CaseFields {
             home_district: self.home_district_code,
             need,
             voice_message: self.recording_url.map(|url| VoiceMessage { url, duration_secs }),
+            callback_number,
         })
     }
 }
@@ -91,7 +100,8 @@ pub(crate) async fn fold_into_case(
         });
         let latest = case.last_call_id == Some(call_id);
         let merged = merge(&case.fields.captured()?, data, latest);
-        return update_case(tx, case_id, &merged, None, at).await;
+        update_case(tx, case_id, &merged, None, at).await?;
+        return answers::record(tx, case_id, call_id, call.started_at, data, &merged).await;
     }
     let open: Option<OpenCase> = match &call.phone {
         Some(phone) => on_tx!(tx, conn, d => {
@@ -102,17 +112,18 @@ pub(crate) async fn fold_into_case(
         }),
         None => None,
     };
-    let case_id = match open {
+    let (case_id, merged) = match open {
         Some(case) => {
             let merged = merge(&case.fields.captured()?, data, true);
             update_case(tx, case.id, &merged, Some((call_id, call.started_at)), at).await?;
-            case.id
+            (case.id, merged)
         }
         None => {
             let fields = merge(&Captured::default(), data, true);
-            insert_case(tx, call.phone.as_deref(), &fields, call_id, call.started_at, at).await?
+            (insert_case(tx, call.phone.as_deref(), &fields, call_id, call.started_at, at).await?, fields)
         }
     };
+    answers::record(tx, case_id, call_id, call.started_at, data, &merged).await?;
     const REMEMBER: &str = "UPDATE calls SET case_id = $1 WHERE id = $2";
     on_tx!(tx, conn => sqlx::query(REMEMBER).bind(case_id).bind(call_id).execute(&mut **conn).await.map(drop)?);
     Ok(())
@@ -120,7 +131,7 @@ pub(crate) async fn fold_into_case(
 
 /// Binds what a case keeps of `$fields` (a `Captured`), in column order:
 /// language, consent, home state, home district, need, recording URL, its
-/// seconds (the `Columns` of every write of a case).
+/// seconds, callback number (the `Columns` of every write of a case).
 macro_rules! bind_fields {
     ($query:expr, $fields:expr) => {{
         let fields: &$crate::flow::Captured = $fields;
@@ -133,6 +144,7 @@ macro_rules! bind_fields {
             .bind(f.need)
             .bind(f.recording_url)
             .bind(f.recording_secs)
+            .bind(f.callback_phone)
     }};
 }
 pub(super) use bind_fields;
@@ -146,12 +158,13 @@ async fn update_case(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE cases SET language = $1, consent = $2, home_state_code = $3, home_district_code = $4,
-                              need = $5, recording_url = $6, recording_duration_secs = $7, calls = calls + $8,
-                              last_call_id = coalesce($9, last_call_id), last_call_at = coalesce($10, last_call_at),
-                              updated_at = $11, priority = $12,
+                              need = $5, recording_url = $6, recording_duration_secs = $7, callback_phone = $8,
+                              calls = calls + $9,
+                              last_call_id = coalesce($10, last_call_id), last_call_at = coalesce($11, last_call_at),
+                              updated_at = $12, priority = $13,
                               -- A referred caller who calls again needs a callback again.
-                              status = CASE WHEN $8 = 1 AND status = 'follow_up' THEN 'queued' ELSE status END
-                       WHERE id = $13";
+                              status = CASE WHEN $9 = 1 AND status = 'follow_up' THEN 'queued' ELSE status END
+                       WHERE id = $14";
     let (added, last_call_id, last_call_at) = match new_call {
         Some((id, started)) => (1_i64, Some(id), Some(started)),
         None => (0_i64, None, None),
@@ -180,9 +193,9 @@ async fn insert_case(
     at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     const SQL: &str = "INSERT INTO cases (phone, language, consent, home_state_code, home_district_code, need,
-                                         recording_url, recording_duration_secs, status, calls, first_call_at,
-                                         last_call_at, last_call_id, created_at, updated_at, priority)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 1, $9, $9, $10, $11, $11, $12)
+                                         recording_url, recording_duration_secs, callback_phone, status, calls,
+                                         first_call_at, last_call_at, last_call_id, created_at, updated_at, priority)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 1, $10, $10, $11, $12, $12, $13)
                        RETURNING id";
     Ok(on_tx!(tx, conn => {
         bind_fields!(sqlx::query_scalar(SQL).bind(phone), fields)
@@ -203,6 +216,7 @@ pub(super) struct Columns<'a> {
     pub need: Option<&'static str>,
     pub recording_url: Option<&'a str>,
     pub recording_secs: Option<i64>,
+    pub callback_phone: Option<&'a str>,
 }
 
 impl<'a> Columns<'a> {
@@ -214,6 +228,7 @@ impl<'a> Columns<'a> {
             need: fields.need.map(Need::as_str),
             recording_url: fields.voice_message.as_ref().map(|m| m.url.as_str()),
             recording_secs: fields.voice_message.as_ref().and_then(|m| m.duration_secs).map(i64::from),
+            callback_phone: fields.callback_number.as_ref().map(PhoneNumber::as_e164),
         }
     }
 }

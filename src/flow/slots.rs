@@ -115,7 +115,11 @@ mod tests {
         assert_eq!(data.callback_number, None);
         let before = PromptRef::Catalog { key: PromptKey::parse("number_readback").unwrap(), language: None };
         let refs = [before.clone(), PromptRef::Slot(Slot::CallbackNumber)];
-        assert_eq!(number_read_back(&data, &refs).as_ref(), [before.clone()], "nothing keyed: nothing read");
+        assert_eq!(
+            number_read_back(&data, &refs).as_ref(),
+            std::slice::from_ref(&before),
+            "nothing keyed: nothing read"
+        );
         assert!(collect(Directory::bundled(), &mut data, Slot::CallbackNumber, "9000000071"));
         let heard: Vec<String> = number_read_back(&data, &refs)
             .iter()
