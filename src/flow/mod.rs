@@ -33,4 +33,6 @@ pub use questions::Recorded;
 #[cfg(test)]
 mod guess_tests;
 #[cfg(test)]
+mod number_tests;
+#[cfg(test)]
 mod tests;
