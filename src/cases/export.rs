@@ -13,7 +13,7 @@ pub enum ExportFormat {
     Csv,
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "id",
     "phone",
     "language",
@@ -26,6 +26,7 @@ const COLUMNS: [&str; 12] = [
     "calls",
     "first_call_at",
     "last_call_at",
+    "callback_phone",
 ];
 
 /// Writes every case to `out`, streaming (the table may hold millions).
@@ -59,7 +60,7 @@ pub async fn write_export<W: Write>(
     Ok(count)
 }
 
-fn csv_row(case: &CaseRecord) -> [String; 12] {
+fn csv_row(case: &CaseRecord) -> [String; 13] {
     fn opt<T: ToString>(value: Option<T>) -> String {
         value.map(|v| v.to_string()).unwrap_or_default()
     }
@@ -76,5 +77,6 @@ fn csv_row(case: &CaseRecord) -> [String; 12] {
         case.calls.to_string(),
         format_time(&case.first_call_at),
         format_time(&case.last_call_at),
+        opt(case.callback_phone.as_deref()),
     ]
 }

@@ -104,6 +104,8 @@ pub struct CaseRecord {
     pub first_call_at: DateTime<Utc>,
     #[serde(serialize_with = "rfc3339")]
     pub last_call_at: DateTime<Utc>,
+    /// Another number the caller asked to be called back on: call it first.
+    pub callback_phone: Option<String>,
 }
 
 /// Timestamps in exports: RFC 3339, UTC, whole seconds (`2026-11-28T09:30:00Z`).

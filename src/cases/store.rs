@@ -247,7 +247,7 @@ impl CaseStore {
     /// Every case, streamed in id order.
     pub fn export_cases(&self) -> BoxStream<'_, Result<CaseRecord, StoreError>> {
         const SQL: &str = "SELECT id, phone, language, consent, home_state_code, home_district_code, need,
-                                  recording_url, status, calls, first_call_at, last_call_at
+                                  recording_url, status, calls, first_call_at, last_call_at, callback_phone
                            FROM cases ORDER BY id";
         on_db!(&self.db, pool => sqlx::query_as(SQL).fetch(pool).map_err(StoreError::from).boxed())
     }

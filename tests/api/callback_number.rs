@@ -130,6 +130,7 @@ async fn another_number_is_read_back_confirmed_shown_first_and_dialled_first(dia
     assert!(thanks.text.contains("धन्यवाद") && thanks.ended, "{dialect:?}: {thanks:?}");
     phone.hang_up().await;
     assert_eq!(numbers(&app).await, [("+919000000071".to_owned(), OWN.to_owned())], "{dialect:?}");
+    assert_eq!(app.only_case().await["callback_phone"], "+919000000071", "{dialect:?}: in the export too");
 
     app.add_user("bihar", "volunteer", "10", "hi", "+911000000999").await;
     let session = app.api_login("bihar").await;

@@ -84,7 +84,7 @@ async fn cases_export_writes_csv_with_every_column() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,status,calls,first_call_at,last_call_at"
+        "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,status,calls,first_call_at,last_call_at,callback_phone"
     );
     let row = lines.next().unwrap();
     assert!(row.starts_with("1,+911000000001,bn,true,19,305,money,,queued,1,"), "{row}");
