@@ -104,7 +104,7 @@ impl ReportStore {
         on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
                 "SELECT id, phone, language, consent, home_state_code, home_district_code, need,
-                        recording_url, status, calls, first_call_at, last_call_at
+                        recording_url, status, calls, first_call_at, last_call_at, callback_phone
                  FROM cases WHERE ",
                 d::in_scope!(),
                 " ORDER BY id"
