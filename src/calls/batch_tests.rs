@@ -170,3 +170,18 @@ async fn a_group_keeps_every_answer_given_and_the_callback_number() {
     );
     assert!(cases[1].ends_with(" - {CA32:home_state_code=9}"), "{}", cases[1]);
 }
+
+#[tokio::test]
+async fn a_later_decline_erases_the_answers_given_and_the_callback_number() {
+    let number = crate::domain::PhoneNumber::indian_mobile("9000000071");
+    let with_number = Captured { callback_number: number, ..captured(Some(10), Some(Need::Food)) };
+    let first = vec![ended_call("CA01", Some("+911000000301"), with_number, 1)];
+    let declined = Captured { consent: Some(false), ..captured(None, None) };
+    let group = vec![
+        ended_call("CA41", Some("+911000000301"), declined, 10),
+        ended_call("CA42", Some("+911000000306"), captured(Some(9), None), 10),
+    ];
+    let cases = same_either_way(first, group).await;
+    assert!(cases[0].starts_with("+911000000301 hi 0 - - queued 2 "), "{}", cases[0]);
+    assert!(cases[0].ends_with(" - {}"), "nothing kept of what the caller gave: {}", cases[0]);
+}
