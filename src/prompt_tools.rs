@@ -255,13 +255,16 @@ async fn espeak_available() -> bool {
 
 /// `text` spoken by espeak-ng's `voice`, as WAV bytes. The text
 /// goes in on standard input, never as an argument; the WAV goes to a file
-/// (on a pipe espeak-ng cannot fill in the header's lengths).
+/// (on a pipe espeak-ng cannot fill in the header's lengths). One word (a
+/// digit of a number read back, `digit_1`) is said slower: at the usual
+/// speed it is shorter than the shortest sound a recording may have.
 async fn speak(voice: &str, text: &str) -> Result<Vec<u8>, String> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("sampark-synth-{}-{n}.wav", std::process::id()));
     let mut child = tokio::process::Command::new("espeak-ng")
-        .args(["-v", voice, "--stdin", "-w"])
+        .args(["-v", voice, "-s", if text.split_whitespace().nth(1).is_none() { "100" } else { "175" }])
+        .args(["--stdin", "-w"])
         .arg(&path)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -98,6 +98,10 @@ async fn written(db: &Db, first: &[TurnCommit], group: &[TurnCommit], grouped: b
             || calls || ' ' || first_call_at || ' ' || last_call_at || ' ' || priority || ' '
             || (SELECT provider_call_id FROM calls WHERE id = last_call_id)
             || ' [' || (SELECT group_concat(provider_call_id, ',') FROM calls WHERE case_id = cases.id) || ']'
+            || ' ' || coalesce(callback_phone, '-') || ' {' || coalesce((SELECT group_concat(answer, ',') FROM
+                (SELECT k.provider_call_id || ':' || a.field || '=' || a.value AS answer
+                 FROM case_answers a JOIN calls k ON k.id = a.call_id WHERE a.case_id = cases.id
+                 ORDER BY a.given_at, a.field, a.value)), '') || '}'
         FROM cases ORDER BY first_call_at, phone";
     sqlx::query_scalar(CASES).fetch_all(pool).await.unwrap()
 }
@@ -129,7 +133,7 @@ async fn a_group_of_ended_calls_folds_as_the_calls_would_one_at_a_time() {
     let cases = same_either_way(first, group).await;
     assert_eq!(cases.len(), 5, "{cases:#?}");
     assert!(cases[0].starts_with("+911000000301 hi 1 9 medical queued 2 "), "{}", cases[0]);
-    assert!(cases[0].ends_with(" 0 CA11 [CA01,CA11]"), "{}", cases[0]);
+    assert!(cases[0].contains(" 0 CA11 [CA01,CA11] "), "{}", cases[0]);
     assert!(cases[1].starts_with("+911000000303 hi 1 10 travel queued 2 "), "{}", cases[1]);
 }
 
@@ -144,4 +148,41 @@ async fn two_calls_from_one_number_in_a_group_fold_one_after_the_other() {
     let cases = same_either_way(first, group).await;
     assert_eq!(cases.len(), 2, "{cases:#?}");
     assert!(cases[1].starts_with("+911000000304 hi 1 9 food queued 2 "), "{}", cases[1]);
+}
+
+#[tokio::test]
+async fn a_group_keeps_every_answer_given_and_the_callback_number() {
+    let number = crate::domain::PhoneNumber::indian_mobile("9000000071");
+    let with_number = Captured { callback_number: number.clone(), ..captured(Some(10), Some(Need::Food)) };
+    let first = vec![ended_call("CA01", Some("+911000000301"), with_number, 1)];
+    let group = vec![
+        // A repeat call with another state and no callback number: the
+        // number stays, the state is the latest, the first is logged.
+        ended_call("CA31", Some("+911000000301"), captured(Some(20), None), 10),
+        ended_call("CA32", Some("+911000000305"), captured(Some(9), None), 10),
+    ];
+    let cases = same_either_way(first, group).await;
+    assert!(
+        cases[0].ends_with(
+            " +919000000071 {CA01:callback_phone=+919000000071,CA01:home_state_code=10,CA01:need=food,CA31:home_state_code=20}"
+        ),
+        "{}",
+        cases[0]
+    );
+    assert!(cases[1].ends_with(" - {CA32:home_state_code=9}"), "{}", cases[1]);
+}
+
+#[tokio::test]
+async fn a_later_decline_erases_the_answers_given_and_the_callback_number() {
+    let number = crate::domain::PhoneNumber::indian_mobile("9000000071");
+    let with_number = Captured { callback_number: number, ..captured(Some(10), Some(Need::Food)) };
+    let first = vec![ended_call("CA01", Some("+911000000301"), with_number, 1)];
+    let declined = Captured { consent: Some(false), ..captured(None, None) };
+    let group = vec![
+        ended_call("CA41", Some("+911000000301"), declined, 10),
+        ended_call("CA42", Some("+911000000306"), captured(Some(9), None), 10),
+    ];
+    let cases = same_either_way(first, group).await;
+    assert!(cases[0].starts_with("+911000000301 hi 0 - - queued 2 "), "{}", cases[0]);
+    assert!(cases[0].ends_with(" - {}"), "nothing kept of what the caller gave: {}", cases[0]);
 }

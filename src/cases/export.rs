@@ -13,7 +13,7 @@ pub enum ExportFormat {
     Csv,
 }
 
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 15] = [
     "id",
     "phone",
     "language",
@@ -28,6 +28,7 @@ const COLUMNS: [&str; 14] = [
     "calls",
     "first_call_at",
     "last_call_at",
+    "callback_phone",
 ];
 
 /// Writes every case to `out`, streaming (the table may hold millions).
@@ -61,7 +62,7 @@ pub async fn write_export<W: Write>(
     Ok(count)
 }
 
-fn csv_row(case: &CaseRecord) -> [String; 14] {
+fn csv_row(case: &CaseRecord) -> [String; 15] {
     fn opt<T: ToString>(value: Option<T>) -> String {
         value.map(|v| v.to_string()).unwrap_or_default()
     }
@@ -80,5 +81,6 @@ fn csv_row(case: &CaseRecord) -> [String; 14] {
         case.calls.to_string(),
         format_time(&case.first_call_at),
         format_time(&case.last_call_at),
+        opt(case.callback_phone.as_deref()),
     ]
 }

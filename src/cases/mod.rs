@@ -5,7 +5,17 @@
 //! `first_call_at`). What a call captured is kept only with the caller's
 //! consent: a caller who declines, or never answers the consent question, is
 //! still queued for a callback, with the phone number and language only.
+//!
+//! A repeat call never replaces a known answer with nothing: the case keeps
+//! what earlier calls gave for every question the call did not answer. An
+//! answer given differently is the case's answer from then on (the latest
+//! given), and every answer given stays in the case's log with its call
+//! (`answers.rs`) for the volunteer to see beside the current one. A new
+//! home state without a district leaves the case's district unknown: a
+//! district of the old state is not kept as if it were in the new one; it
+//! stays in the log, shown as an earlier answer with its state.
 
+pub mod answers;
 mod export;
 pub(crate) mod group;
 mod places;
@@ -60,6 +70,7 @@ pub fn merge(case: &Captured, call: &Captured, latest: bool) -> Captured {
                 voice_message: call.voice_message.clone().or_else(|| case.voice_message.clone()),
                 pin: call.pin.or(case.pin),
                 place_message: call.place_message.clone().or_else(|| case.place_message.clone()),
+                callback_number: call.callback_number.clone().or_else(|| case.callback_number.clone()),
             }
         }
     }
@@ -73,6 +84,7 @@ fn fill_gaps(case: &Captured, call: &Captured) -> Captured {
         merged.place_message = merged.place_message.or_else(|| call.place_message.clone());
         merged.pin = merged.pin.or(call.pin);
         merged.need = merged.need.or(call.need);
+        merged.callback_number = merged.callback_number.or_else(|| call.callback_number.clone());
         if merged.home_state.is_none() {
             merged.home_state = call.home_state;
             merged.home_district = call.home_district;
@@ -102,6 +114,8 @@ pub struct CaseRecord {
     pub first_call_at: DateTime<Utc>,
     #[serde(serialize_with = "rfc3339")]
     pub last_call_at: DateTime<Utc>,
+    /// Another number the caller asked to be called back on: call it first.
+    pub callback_phone: Option<String>,
 }
 
 /// Timestamps in exports: RFC 3339, UTC, whole seconds (`2026-11-28T09:30:00Z`).
@@ -136,6 +150,34 @@ mod tests {
             voice_message: Some(VoiceMessage { url: "https://r/1".to_owned(), duration_secs: Some(3) }),
             ..Captured::default()
         }
+    }
+
+    fn number(keyed: &str) -> Option<crate::domain::PhoneNumber> {
+        crate::domain::PhoneNumber::indian_mobile(keyed)
+    }
+
+    #[test]
+    fn a_callback_number_is_never_replaced_by_nothing() {
+        let case = Captured { callback_number: number("9000000001"), ..full(10, 212) };
+        let again = Captured { home_district: None, need: None, voice_message: None, ..full(10, 212) };
+        assert_eq!(merge(&case, &again, true).callback_number, number("9000000001"), "a repeat call without one");
+        let silent = Captured { language: Some(Language::parse("hi").unwrap()), ..Captured::default() };
+        assert_eq!(merge(&case, &silent, true).callback_number, number("9000000001"), "a silent repeat call");
+        let other = Captured { callback_number: number("8000000002"), ..again.clone() };
+        assert_eq!(merge(&case, &other, true).callback_number, number("8000000002"), "the latest given");
+        let older = Captured { callback_number: number("7000000003"), ..full(10, 212) };
+        assert_eq!(merge(&case, &older, false).callback_number, number("9000000001"), "an older call fills gaps");
+        let none = Captured { callback_number: None, ..full(10, 212) };
+        assert_eq!(merge(&none, &older, false).callback_number, number("7000000003"));
+    }
+
+    #[test]
+    fn a_repeat_call_with_a_state_but_no_district_keeps_the_district() {
+        let again = Captured { home_district: None, need: None, voice_message: None, ..full(10, 212) };
+        let merged = merge(&full(10, 212), &again, true);
+        assert_eq!((merged.home_state, merged.home_district), (state(10), district(212)));
+        let other_district = Captured { need: None, ..full(10, 213) };
+        assert_eq!(merge(&full(10, 212), &other_district, true).home_district, district(213), "the latest given");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Retention in the cases' store: erasing the personal fields of cases
-//! closed long ago, and of their calls, attempts and events, while keeping
+//! closed long ago (callback number and the log of answers included), and
+//! of their calls, attempts and events, while keeping
 //! what anonymous counts need (language, state, district, need, status,
 //! dates). `crate::retention` runs it and deletes the erased voice messages
 //! at the gateways that keep them.
@@ -71,8 +72,9 @@ impl CaseStore {
 /// message and recording events; returns its voice message, if it had one.
 async fn erase_case(tx: &mut Tx<'_>, case: ClosedCase) -> Result<Vec<PurgedRecording>, StoreError> {
     const CALLS: &str = "SELECT id, provider, state FROM calls WHERE case_id = $1 ORDER BY id DESC";
-    const CASE: &str = "UPDATE cases SET phone = NULL, recording_url = NULL, recording_duration_secs = NULL,
-                               place_recording_url = NULL, place_recording_duration_secs = NULL,
+    const CASE: &str = "UPDATE cases SET phone = NULL, callback_phone = NULL, recording_url = NULL,
+                               recording_duration_secs = NULL, place_recording_url = NULL,
+                               place_recording_duration_secs = NULL,
                                referred_to = NULL, worker_name = NULL, village = NULL, ward = NULL,
                                post_office = NULL, pin_code = NULL, current_location = NULL
                         WHERE id = $1";
@@ -86,6 +88,7 @@ async fn erase_case(tx: &mut Tx<'_>, case: ClosedCase) -> Result<Vec<PurgedRecor
     }
     on_tx!(tx, conn => sqlx::query(CASE).bind(case.id).execute(&mut **conn).await.map(drop)?);
     on_tx!(tx, conn => sqlx::query(ATTEMPTS).bind(case.id).execute(&mut **conn).await.map(drop)?);
+    super::answers::erase(tx, case.id).await?;
     for call in calls {
         erase_call(tx, call.id, erase_voice_message(call.state)?).await?;
     }
@@ -119,11 +122,13 @@ pub(crate) fn gateway_of_voice_message(url: &str, calls: &[(String, String)]) ->
     Ok(None)
 }
 
-/// A call's state without its voice message (the rest is not personal).
+/// A call's state without its voice message and the callback number it
+/// was given (the rest is not personal).
 pub(crate) fn erase_voice_message(state: String) -> Result<String, StoreError> {
     let mut parsed = parse_state(&state)?;
     parsed.data.voice_message = None;
     parsed.data.place_message = None;
+    parsed.data.callback_number = None;
     serde_json::to_string(&parsed).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

@@ -9,10 +9,10 @@
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream::BoxStream};
 
-use super::{CaseRecord, merge, priority};
+use super::{CaseRecord, answers, merge, priority};
 use crate::{
     db::{Db, StoreError, Tx, corrupt},
-    domain::{DistrictCode, Language, Need, StateCode},
+    domain::{DistrictCode, Language, Need, PhoneNumber, StateCode},
     flow::{Captured, VoiceMessage},
     on_db, on_tx,
 };
@@ -21,7 +21,7 @@ use crate::{
 macro_rules! case_fields {
     () => {
         "language, consent, home_state_code, home_district_code, need, recording_url, recording_duration_secs, \
-         pin_code, place_recording_url, place_recording_duration_secs"
+         pin_code, place_recording_url, place_recording_duration_secs, callback_phone"
     };
 }
 
@@ -38,6 +38,7 @@ pub(super) struct CaseFields {
     pin_code: Option<String>,
     place_recording_url: Option<String>,
     place_recording_duration_secs: Option<i64>,
+    callback_phone: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,6 +70,12 @@ impl CaseFields {
             self.recording_duration_secs.map(u32::try_from).transpose().map_err(|_| corrupt("case recording"))?;
         let place_secs =
             self.place_recording_duration_secs.map(u32::try_from).transpose().map_err(|_| corrupt("case recording"))?;
+        let callback_number = self
+            .callback_phone
+            .map(|raw| {
+                PhoneNumber::parse(&raw).filter(|p| p.as_e164() == raw).ok_or_else(|| corrupt("case callback number"))
+            })
+            .transpose()?;
         Ok(Captured {
             language,
             consent: self.consent,
@@ -79,6 +86,7 @@ impl CaseFields {
             // A PIN code a volunteer typed is six digits too (`queue::CaseNotes`).
             pin: self.pin_code.and_then(|p| p.parse().ok()),
             place_message: self.place_recording_url.map(|url| VoiceMessage { url, duration_secs: place_secs }),
+            callback_number,
         })
     }
 }
@@ -100,7 +108,8 @@ pub(crate) async fn fold_into_case(
         });
         let latest = case.last_call_id == Some(call_id);
         let merged = merge(&case.fields.captured()?, data, latest);
-        return update_case(tx, case_id, &merged, None, at).await;
+        update_case(tx, case_id, &merged, None, at).await?;
+        return answers::record(tx, case_id, call_id, call.started_at, data, &merged).await;
     }
     let open: Option<OpenCase> = match &call.phone {
         Some(phone) => on_tx!(tx, conn, d => {
@@ -111,17 +120,18 @@ pub(crate) async fn fold_into_case(
         }),
         None => None,
     };
-    let case_id = match open {
+    let (case_id, merged) = match open {
         Some(case) => {
             let merged = merge(&case.fields.captured()?, data, true);
             update_case(tx, case.id, &merged, Some((call_id, call.started_at)), at).await?;
-            case.id
+            (case.id, merged)
         }
         None => {
             let fields = merge(&Captured::default(), data, true);
-            insert_case(tx, call.phone.as_deref(), &fields, call_id, call.started_at, at).await?
+            (insert_case(tx, call.phone.as_deref(), &fields, call_id, call.started_at, at).await?, fields)
         }
     };
+    answers::record(tx, case_id, call_id, call.started_at, data, &merged).await?;
     const REMEMBER: &str = "UPDATE calls SET case_id = $1 WHERE id = $2";
     on_tx!(tx, conn => sqlx::query(REMEMBER).bind(case_id).bind(call_id).execute(&mut **conn).await.map(drop)?);
     Ok(())
@@ -129,8 +139,8 @@ pub(crate) async fn fold_into_case(
 
 /// Binds what a case keeps of `$fields` (a `Captured`), in column order:
 /// language, consent, home state, home district, need, recording URL, its
-/// seconds, PIN code, place recording URL, its seconds (the `Columns` of
-/// every write of a case).
+/// seconds, PIN code, place recording URL, its seconds, callback number
+/// (the `Columns` of every write of a case).
 macro_rules! bind_fields {
     ($query:expr, $fields:expr) => {{
         let fields: &$crate::flow::Captured = $fields;
@@ -146,6 +156,7 @@ macro_rules! bind_fields {
             .bind(f.pin)
             .bind(f.place_url)
             .bind(f.place_secs)
+            .bind(f.callback_phone)
     }};
 }
 pub(super) use bind_fields;
@@ -160,12 +171,13 @@ async fn update_case(
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE cases SET language = $1, consent = $2, home_state_code = $3, home_district_code = $4,
                               need = $5, recording_url = $6, recording_duration_secs = $7, pin_code = $8,
-                              place_recording_url = $9, place_recording_duration_secs = $10, calls = calls + $11,
-                              last_call_id = coalesce($12, last_call_id), last_call_at = coalesce($13, last_call_at),
-                              updated_at = $14, priority = $15,
+                              place_recording_url = $9, place_recording_duration_secs = $10,
+                              callback_phone = $11, calls = calls + $12,
+                              last_call_id = coalesce($13, last_call_id), last_call_at = coalesce($14, last_call_at),
+                              updated_at = $15, priority = $16,
                               -- A referred caller who calls again needs a callback again.
-                              status = CASE WHEN $11 = 1 AND status = 'follow_up' THEN 'queued' ELSE status END
-                       WHERE id = $16";
+                              status = CASE WHEN $12 = 1 AND status = 'follow_up' THEN 'queued' ELSE status END
+                       WHERE id = $17";
     let (added, last_call_id, last_call_at) = match new_call {
         Some((id, started)) => (1_i64, Some(id), Some(started)),
         None => (0_i64, None, None),
@@ -195,9 +207,10 @@ async fn insert_case(
 ) -> Result<i64, StoreError> {
     const SQL: &str = "INSERT INTO cases (phone, language, consent, home_state_code, home_district_code, need,
                                          recording_url, recording_duration_secs, pin_code, place_recording_url,
-                                         place_recording_duration_secs, status, calls, first_call_at,
+                                         place_recording_duration_secs, callback_phone, status, calls, first_call_at,
                                          last_call_at, last_call_id, created_at, updated_at, priority)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 1, $12, $12, $13, $14, $14, $15)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', 1, $13, $13, $14, $15, $15,
+                               $16)
                        RETURNING id";
     Ok(on_tx!(tx, conn => {
         bind_fields!(sqlx::query_scalar(SQL).bind(phone), fields)
@@ -221,6 +234,7 @@ pub(super) struct Columns<'a> {
     pub pin: Option<String>,
     pub place_url: Option<&'a str>,
     pub place_secs: Option<i64>,
+    pub callback_phone: Option<&'a str>,
 }
 
 impl<'a> Columns<'a> {
@@ -235,6 +249,7 @@ impl<'a> Columns<'a> {
             pin: fields.pin.map(|p| format!("{p:06}")),
             place_url: fields.place_message.as_ref().map(|m| m.url.as_str()),
             place_secs: fields.place_message.as_ref().and_then(|m| m.duration_secs).map(i64::from),
+            callback_phone: fields.callback_number.as_ref().map(PhoneNumber::as_e164),
         }
     }
 }
@@ -254,7 +269,7 @@ impl CaseStore {
     pub fn export_cases(&self) -> BoxStream<'_, Result<CaseRecord, StoreError>> {
         const SQL: &str = "SELECT id, phone, language, consent, home_state_code, home_district_code, need,
                                   recording_url, pin_code, place_recording_url, status, calls, first_call_at,
-                                  last_call_at
+                                  last_call_at, callback_phone
                            FROM cases ORDER BY id";
         on_db!(&self.db, pool => sqlx::query_as(SQL).fetch(pool).map_err(StoreError::from).boxed())
     }

@@ -57,6 +57,21 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// A number keyed on the keypad as one to be called back on: ten digits
+    /// of an Indian mobile number (the first 6–9), nothing before them.
+    pub fn indian_mobile(keyed: &str) -> Option<Self> {
+        let valid = keyed.len() == 10
+            && keyed.bytes().all(|b| b.is_ascii_digit())
+            && matches!(keyed.as_bytes()[0], b'6'..=b'9');
+        valid.then(|| Self(format!("+91{keyed}")))
+    }
+
+    /// The digits after the country code of an Indian number (`+91`), as a
+    /// caller keys them; the whole number without the `+` for any other.
+    pub fn national_digits(&self) -> &str {
+        self.0.strip_prefix("+91").unwrap_or(&self.0[1..])
+    }
+
     /// The number with all but its last three digits hidden: `+91*******678`.
     pub fn masked(&self) -> String {
         let digits = &self.0[1..];
@@ -79,9 +94,49 @@ impl fmt::Debug for PhoneNumber {
     }
 }
 
+/// Stored as its E.164 spelling (a call's state, between webhooks); a
+/// stored value that is not a number is refused, not kept.
+impl serde::Serialize for PhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PhoneNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        match Self::parse(&raw) {
+            Some(phone) if phone.0 == raw => Ok(phone),
+            _ => Err(serde::de::Error::custom("not a phone number in E.164 form")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::PhoneNumber;
+
+    #[test]
+    fn a_keyed_callback_number_is_ten_digits_of_an_indian_mobile() {
+        let phone = PhoneNumber::indian_mobile("9000000001").unwrap();
+        assert_eq!((phone.as_e164(), phone.national_digits()), ("+919000000001", "9000000001"));
+        for first in ['6', '7', '8'] {
+            assert!(PhoneNumber::indian_mobile(&format!("{first}000000001")).is_some(), "{first}");
+        }
+        for wrong in ["5000000001", "1000000001", "0900000000", "900000000", "90000000012", "90000000*1", ""] {
+            assert!(PhoneNumber::indian_mobile(wrong).is_none(), "{wrong}");
+        }
+    }
+
+    #[test]
+    fn a_number_is_stored_as_e164_and_nothing_else_reads_back() {
+        let phone = PhoneNumber::indian_mobile("9000000001").unwrap();
+        assert_eq!(serde_json::to_string(&phone).unwrap(), r#""+919000000001""#);
+        assert_eq!(serde_json::from_str::<PhoneNumber>(r#""+919000000001""#).unwrap(), phone);
+        for bad in [r#""9000000001""#, r#""anonymous""#, "9000000001", r#""+91 9000000001""#] {
+            assert!(serde_json::from_str::<PhoneNumber>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn every_indian_spelling_becomes_one_e164_number() {

@@ -9,7 +9,10 @@ use std::{
 };
 
 use super::definition::{Flow, Node, PromptRef, Slot};
-use crate::prompts::Catalog;
+use crate::{
+    domain::Language,
+    prompts::{Catalog, PromptKey},
+};
 
 /// One thing wrong with a flow file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,20 +152,45 @@ fn missing_prompts(flow: &Flow, catalog: &Catalog, problems: &mut Vec<Problem>) 
         }
     }
     for (id, node) in &flow.nodes {
-        let mut reported = HashSet::new();
+        let mut found = Found { flow, catalog, id, reported: HashSet::new(), problems: &mut *problems };
         for prompt in node.all_prompts() {
-            let PromptRef::Catalog { key, language } = prompt else { continue };
-            if !catalog.contains(key) {
-                if reported.insert(key.as_str().to_owned()) {
-                    problems.push(Problem::node(id, format!("prompt `{key}` is not in the prompt catalog")));
+            match prompt {
+                PromptRef::Catalog { key, language } => found.check(key, language.as_ref()),
+                // Each digit is said by its own prompt, in the caller's language.
+                PromptRef::Slot(Slot::CallbackNumber) => {
+                    for key in super::definition::digit_keys() {
+                        found.check(&key, None);
+                    }
                 }
-                continue;
+                PromptRef::Slot(_) => {}
             }
-            let languages = language.as_ref().map_or(flow.languages.as_slice(), std::slice::from_ref);
-            for lang in languages {
-                if catalog.text(key, lang).is_none() && reported.insert(format!("{key}@{lang}")) {
-                    problems.push(Problem::node(id, format!("prompt `{key}` has no `{lang}` text in the catalog")));
-                }
+        }
+    }
+}
+
+/// Finds one node's prompts in the catalog, reporting each missing prompt
+/// (or language of one) once.
+struct Found<'a> {
+    flow: &'a Flow,
+    catalog: &'a Catalog,
+    id: &'a str,
+    reported: HashSet<String>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Found<'_> {
+    fn check(&mut self, key: &PromptKey, language: Option<&Language>) {
+        let id = self.id;
+        if !self.catalog.contains(key) {
+            if self.reported.insert(key.as_str().to_owned()) {
+                self.problems.push(Problem::node(id, format!("prompt `{key}` is not in the prompt catalog")));
+            }
+            return;
+        }
+        let languages = language.map_or(self.flow.languages.as_slice(), std::slice::from_ref);
+        for lang in languages {
+            if self.catalog.text(key, lang).is_none() && self.reported.insert(format!("{key}@{lang}")) {
+                self.problems.push(Problem::node(id, format!("prompt `{key}` has no `{lang}` text in the catalog")));
             }
         }
     }

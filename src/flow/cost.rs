@@ -190,16 +190,19 @@ mod tests {
         let (flow, catalog) = helpline();
         let guess = vec![StateCode::new(10).unwrap(), StateCode::new(20).unwrap()];
         // Hindi, consent, Bihar from the guess, the third district on the
-        // first page, food, a message.
-        let script = parse_script("1 1 1 3 1 m").unwrap();
+        // first page, food, a message, silence at "another number?".
+        let script = parse_script("1 1 1 3 1 m .").unwrap();
         let heard = cost(&flow, Directory::bundled(), guess.clone(), &script, &seconds(&catalog)).unwrap();
         assert!(heard.finished && heard.queued);
         assert_eq!(heard.keys, 5);
         let nodes: Vec<&str> = heard.turns.iter().map(|t| t.node.as_str()).collect();
-        assert_eq!(nodes, ["language", "consent", "state_guess", "district_list", "need", "message", "thanks"]);
+        assert_eq!(
+            nodes,
+            ["language", "consent", "state_guess", "district_list", "need", "message", "other_number", "thanks"]
+        );
         assert!(heard.seconds > 20.0, "{}", heard.seconds);
         // The code path: 0 at the district list is no code, so by the state list.
-        let script = parse_script("1 1 3 0 10# 212# 1 1 m").unwrap();
+        let script = parse_script("1 1 3 0 10# 212# 1 1 m .").unwrap();
         let cost = cost(&flow, Directory::bundled(), guess, &script, &seconds(&catalog)).unwrap();
         assert_eq!(cost.keys, 1 + 1 + 1 + 1 + 3 + 4 + 1 + 1, "212# is four presses");
         let nodes: Vec<&str> = cost.turns.iter().map(|t| t.node.as_str()).collect();
@@ -215,6 +218,7 @@ mod tests {
                 "confirm_district",
                 "need",
                 "message",
+                "other_number",
                 "thanks"
             ]
         );

@@ -23,6 +23,8 @@ pub enum Slot {
     /// A six-digit PIN code: its post office is read back, and it gives the
     /// home district (and state).
     Pin,
+    /// Another number to call back on: ten digits of an Indian mobile.
+    CallbackNumber,
 }
 
 impl Slot {
@@ -34,6 +36,7 @@ impl Slot {
             Self::HomeDistrict => "home_district",
             Self::Need => "need",
             Self::Pin => "pin",
+            Self::CallbackNumber => "callback_number",
         }
     }
 }
@@ -315,14 +318,24 @@ impl Flow {
 
     /// Every catalog prompt the flow can play (re-asks included), with the
     /// languages it plays it in: the flow's languages, or the one a
-    /// reference names (a language menu speaks each option in its own).
+    /// reference names (a language menu speaks each option in its own). A
+    /// callback number read back plays `digit_0` … `digit_9`.
     pub fn catalog_prompts(&self) -> BTreeMap<PromptKey, BTreeSet<Language>> {
         let mut used: BTreeMap<PromptKey, BTreeSet<Language>> = BTreeMap::new();
         for node in self.nodes.values() {
             for prompt in node.all_prompts() {
-                let PromptRef::Catalog { key, language } = prompt else { continue };
-                let languages = language.as_ref().map_or(self.languages.as_slice(), std::slice::from_ref);
-                used.entry(key.clone()).or_default().extend(languages.iter().cloned());
+                match prompt {
+                    PromptRef::Catalog { key, language } => {
+                        let languages = language.as_ref().map_or(self.languages.as_slice(), std::slice::from_ref);
+                        used.entry(key.clone()).or_default().extend(languages.iter().cloned());
+                    }
+                    PromptRef::Slot(Slot::CallbackNumber) => {
+                        for key in digit_keys() {
+                            used.entry(key).or_default().extend(self.languages.iter().cloned());
+                        }
+                    }
+                    PromptRef::Slot(_) => {}
+                }
             }
         }
         used
@@ -339,4 +352,10 @@ impl Flow {
         }
         out
     }
+}
+
+/// The prompts that say a digit, `digit_0` … `digit_9`: a callback number
+/// read back (`{callback_number}`) plays one for each digit.
+pub fn digit_keys() -> Vec<PromptKey> {
+    (0..=9).filter_map(|d| PromptKey::parse(&format!("digit_{d}")).ok()).collect()
 }

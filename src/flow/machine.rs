@@ -5,7 +5,7 @@ use super::{
     definition::{Flow, InputPolicy, ListOf, Node, PromptRef, Slot},
     lists::Ranking,
     model::{Action, CallEvent, CallState, Captured, EndReason, Ending},
-    slots::{choose_state, clear_slot, collect, menu_slot, set_slot},
+    slots::{choose_state, clear_slot, collect, menu_slot, number_read_back, set_slot},
 };
 use crate::{directory::Directory, domain::StateCode, prompts::Prompt};
 
@@ -342,6 +342,7 @@ impl<'a> Walker<'a> {
     /// Turns the flow's prompt references into prompts in the caller's language.
     pub(super) fn resolve(&self, data: &Captured, refs: &[PromptRef]) -> Vec<Prompt> {
         let language = self.language(data);
+        let refs = number_read_back(data, refs);
         refs.iter()
             .filter_map(|r| match r {
                 PromptRef::Catalog { key, language: pinned } => Some(Prompt::Catalog {

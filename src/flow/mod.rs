@@ -38,4 +38,6 @@ mod guess_tests;
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]
+mod number_tests;
+#[cfg(test)]
 mod tests;

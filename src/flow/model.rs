@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{Digits, DistrictCode, Language, Need, StateCode},
+    domain::{Digits, DistrictCode, Language, Need, PhoneNumber, StateCode},
     prompts::Prompt,
 };
 
@@ -90,6 +90,12 @@ pub struct Captured {
     /// the district: a volunteer listens and codes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place_message: Option<VoiceMessage>,
+    /// Another number to be called back on (a shared phone's owner may
+    /// not be the caller): keyed, read back and confirmed. Left out of the
+    /// stored state while unset, so states stored before it read back and
+    /// are written back byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_number: Option<PhoneNumber>,
 }
 
 impl Captured {
@@ -169,6 +175,18 @@ mod tests {
         assert_eq!(state.data.home_district.map(DistrictCode::get), Some(212));
         assert_eq!(state.data.need, Some(Need::Medical));
         assert_eq!(serde_json::to_string(&state).unwrap(), STORED_STATE);
+    }
+
+    #[test]
+    fn a_callback_number_is_stored_only_when_given() {
+        let mut state: CallState = serde_json::from_str(STORED_STATE).unwrap();
+        assert_eq!(state.data.callback_number, None);
+        state.data.callback_number = PhoneNumber::indian_mobile("9000000001");
+        let json = serde_json::to_string(&state).unwrap();
+        assert!(json.contains(r#""callback_number":"+919000000001""#), "{json}");
+        assert_eq!(serde_json::from_str::<CallState>(&json).unwrap(), state);
+        let bad = json.replace("+919000000001", "9000000001");
+        assert!(serde_json::from_str::<CallState>(&bad).is_err(), "not E.164: refused");
     }
 
     #[test]

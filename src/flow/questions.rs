@@ -8,7 +8,8 @@
 //! invalid or timeout prompts (a retry), or the prompts of the play nodes
 //! passed on the way in. A slot read back (`{home_district}`) plays the
 //! state or district's recording (`state_<code>`, `district_<code>`), or
-//! nothing while the slot is empty. Prompts are in the caller's language
+//! nothing while the slot is empty; a callback number (`{callback_number}`)
+//! plays ten digits, `digit_0` … `digit_9`. Prompts are in the caller's language
 //! unless pinned (`welcome@hi`).
 
 use super::definition::{Flow, Node, PromptRef, Slot};
@@ -142,6 +143,13 @@ fn plays(directory: &Directory, refs: &[&PromptRef], language: &Language, record
             let wanted = pinned.as_ref().unwrap_or(language);
             next.is_some_and(|(l, k)| l == wanted && k == key) && plays(directory, rest, language, &recordings[1..])
         }
+        // A callback number read back: its ten digits, one recording each.
+        PromptRef::Slot(Slot::CallbackNumber) => {
+            let spelt = recordings.len() >= 10
+                && recordings[..10].iter().all(|(l, k)| l == language && super::definition::digit_keys().contains(k));
+            (spelt && plays(directory, rest, language, &recordings[10..]))
+                || plays(directory, rest, language, recordings)
+        }
         PromptRef::Slot(slot) => {
             let named = next.is_some_and(|(l, k)| l == language && names(directory, *slot, k));
             (named && plays(directory, rest, language, &recordings[1..]))
@@ -157,7 +165,7 @@ fn names(directory: &Directory, slot: Slot, key: &PromptKey) -> bool {
     match slot {
         Slot::HomeState => state_code(key).is_some_and(|code| directory.state(code).is_some()),
         Slot::HomeDistrict => district_code(key).is_some_and(|code| directory.district(code).is_some()),
-        Slot::Language | Slot::Consent | Slot::Need | Slot::Pin => false,
+        Slot::Language | Slot::Consent | Slot::Need | Slot::Pin | Slot::CallbackNumber => false,
     }
 }
 

@@ -74,6 +74,9 @@ fn the_default_flow_passes_every_check() {
 fn happy_path_in_bengali_captures_everything_and_ends_queued() {
     let flow = helpline();
     let t = play(&flow, &[keys("2"), keys("1"), keys("0"), keys("19"), keys("305"), keys("1"), keys("4"), message()]);
+    assert_eq!(t.state.node, "other_number", "after the message: another number to call back on?");
+    assert_eq!(prompt_keys(&t.actions), ["ask_other_number@bn"]);
+    let t = step(&flow, Directory::bundled(), &t.state, &CallEvent::NoInput).unwrap();
     assert_eq!(t.state.data.language, Some(lang("bn")));
     assert_eq!(t.state.data.consent, Some(true));
     assert_eq!(t.state.data.home_state, state(19));
@@ -126,12 +129,78 @@ fn a_consenting_caller_who_then_stays_silent_passes_every_question() {
     let silent = CallEvent::NoInput;
     let mut events = vec![keys("1"), keys("1")];
     // The state list (two asks), the place said aloud (one), the need
-    // (three), the voice message (one).
-    events.extend(std::iter::repeat_n(silent, 2 + 1 + 3 + 1));
+    // (three), the voice message (one), another number to call back on
+    // (one: silence goes on at once).
+    events.extend(std::iter::repeat_n(silent, 2 + 1 + 3 + 1 + 1));
     let t = play(&flow, &events);
     assert_eq!(t.state.node, "thanks");
     assert_eq!(t.state.data.home_state, None);
     assert_eq!(t.state.data.need, None);
+    assert_eq!(t.state.data.callback_number, None);
+}
+
+/// A caller on the default flow, past the voice message: the question of
+/// another number to call back on.
+fn at_other_number(flow: &Flow) -> Transition {
+    let t = play(flow, &[keys("1"), keys("1"), keys("0"), keys("10"), keys("212"), keys("1"), keys("1"), message()]);
+    assert_eq!(t.state.node, "other_number");
+    t
+}
+
+fn then(flow: &Flow, t: &Transition, event: CallEvent) -> Transition {
+    step(flow, Directory::bundled(), &t.state, &event).unwrap()
+}
+
+#[test]
+fn another_number_is_keyed_read_back_digit_by_digit_and_confirmed() {
+    let flow = helpline();
+    let t = then(&flow, &at_other_number(&flow), keys("1"));
+    assert_eq!(
+        (t.state.node.as_str(), prompt_keys(&t.actions)),
+        ("callback_number", vec!["key_other_number@hi".into()])
+    );
+    let Some(Action::Gather { max_digits: 10, finish_key: Some('#'), .. }) = t.actions.last() else {
+        panic!("ten digits: {:?}", t.actions)
+    };
+    let t = then(&flow, &t, keys("9000000071"));
+    let mut heard = vec!["number_readback@hi".to_owned()];
+    heard.extend("9000000071".chars().map(|d| format!("digit_{d}@hi")));
+    heard.push("confirm_or_reenter@hi".to_owned());
+    assert_eq!((t.state.node.as_str(), prompt_keys(&t.actions)), ("confirm_number", heard));
+    let again = then(&flow, &t, keys("2"));
+    assert_eq!((again.state.node.as_str(), again.state.data.callback_number.clone()), ("callback_number", None));
+    let t = then(&flow, &t, keys("1"));
+    assert_eq!(t.state.ended, Some(Ending { reason: EndReason::FlowEnded, queue: true }));
+    assert_eq!(t.state.data.callback_number.as_ref().map(|n| n.as_e164()), Some("+919000000071"));
+    assert_eq!(t.state.data.home_district, district(212), "the rest is as given");
+}
+
+#[test]
+fn silence_or_another_key_at_the_other_number_question_goes_on_to_thanks_at_once() {
+    let flow = helpline();
+    for event in [CallEvent::NoInput, keys("5"), keys("*")] {
+        let t = then(&flow, &at_other_number(&flow), event.clone());
+        assert_eq!((t.state.node.as_str(), prompt_keys(&t.actions)), ("thanks", vec!["thanks@hi".into()]), "{event:?}");
+        assert_eq!(t.state.data.callback_number, None);
+    }
+}
+
+#[test]
+fn a_wrong_number_is_asked_again_then_the_calls_own_number_is_kept_and_star_goes_back() {
+    let flow = helpline();
+    let t = then(&flow, &at_other_number(&flow), keys("1"));
+    let wrong = then(&flow, &t, keys("5000000001"));
+    assert_eq!(prompt_keys(&wrong.actions), ["invalid_number@hi", "key_other_number@hi"]);
+    let short = then(&flow, &wrong, keys("90000"));
+    assert_eq!((short.state.node.as_str(), short.state.data.callback_number.clone()), ("thanks", None));
+    assert!(short.state.ended.is_some_and(|e| e.queue), "wrong twice: thanks, queued on the call's own number");
+    let back = then(&flow, &wrong, keys("*"));
+    assert_eq!(
+        (back.state.node.as_str(), prompt_keys(&back.actions)),
+        ("other_number", vec!["ask_other_number@hi".into()])
+    );
+    let keyed = then(&flow, &then(&flow, &back, keys("1")), keys("8000000072"));
+    assert_eq!(keyed.state.node, "confirm_number", "after going back, a number keyed right is read back");
 }
 
 #[test]

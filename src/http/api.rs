@@ -3,7 +3,7 @@
 //! token as `Authorization: Bearer …` (or use the cookie and send the CSRF
 //! token as `X-CSRF-Token` on POSTs).
 
-use std::net::SocketAddr;
+use std::{collections::BTreeMap, net::SocketAddr};
 
 use axum::{
     Json, Router,
@@ -23,9 +23,10 @@ use super::{
     session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in},
 };
 use crate::{
+    cases::answers,
     directory::Directory,
     domain::PhoneNumber,
-    queue::{CaseHistory, ClaimCheck, OpenedCase, OutcomeForm, OutcomeKind},
+    queue::{AnswerView, CaseHistory, ClaimCheck, OpenedCase, OutcomeForm, OutcomeKind},
 };
 
 pub fn router() -> Router<AppState> {
@@ -88,12 +89,17 @@ async fn queue(State(app): State<AppState>, who: SignedIn) -> Result<Json<serde_
     Ok(Json(json!({ "waiting": waiting, "by_language_and_state": counts })))
 }
 
-/// A case as the API returns it. The number is there only for the holder.
+/// A case as the API returns it. The numbers are there only for the
+/// holder; the callback number, when there is one, is the one to dial first.
 #[derive(Serialize)]
 struct CaseJson {
     #[serde(flatten)]
     case: serde_json::Value,
     phone_masked: Option<String>,
+    callback_phone_masked: Option<String>,
+    /// Answers earlier calls gave that the case no longer shows, by
+    /// question (`home_district_code`, …), each with its call.
+    earlier: BTreeMap<&'static str, Vec<AnswerView>>,
     held: bool,
     home_state_name: Option<String>,
     home_district_name: Option<String>,
@@ -107,16 +113,25 @@ struct CaseJson {
 fn case_json(opened: OpenedCase) -> CaseJson {
     let directory = Directory::bundled();
     let masked = opened.case.phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
+    let callback_masked = opened.case.callback_phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
+    let earlier = answers::FIELDS
+        .iter()
+        .map(|field| (*field, opened.history.earlier(field).into_iter().cloned().collect::<Vec<_>>()))
+        .filter(|(_, earlier)| !earlier.is_empty())
+        .collect();
     let state = opened.case.home_state_code.and_then(|c| directory.state(c));
     let district = opened.case.home_district_code.and_then(|c| directory.district(c));
     let recording = opened.case.recording_url.as_ref().map(|_| format!("/cases/{}/recording", opened.case.id));
-    let outcomes = OutcomeKind::fitting(opened.case.phone.is_some()).map(OutcomeKind::as_str).collect();
+    let outcomes = OutcomeKind::fitting(opened.case.has_number()).map(OutcomeKind::as_str).collect();
     let mut case = serde_json::to_value(&opened.case).expect("a case serialises");
     case["phone"] = json!(opened.phone);
+    case["callback_phone"] = json!(opened.callback_phone);
     case.as_object_mut().expect("an object").remove("recording_url");
     CaseJson {
         case,
         phone_masked: masked,
+        callback_phone_masked: callback_masked,
+        earlier,
         held: opened.held,
         home_state_name: state.map(|s| s.name.clone()),
         home_district_name: district.map(|d| d.name.clone()),

@@ -24,6 +24,9 @@ pub struct OpenedCase {
     /// The caller's number, shown only to the volunteer holding the case
     /// (every showing is audited); `None` otherwise.
     pub phone: Option<String>,
+    /// The number the caller asked to be called back on, dialled first:
+    /// like `phone`, only for the holder.
+    pub callback_phone: Option<String>,
     pub held: bool,
 }
 
@@ -72,13 +75,19 @@ impl Desk {
     /// holder of the case.
     pub async fn open(&self, user: &User, id: i64) -> Result<Option<OpenedCase>, StoreError> {
         let Some(case) = self.queue.case_view(&Scope::of(user), id).await? else { return Ok(None) };
-        let history = self.queue.case_history(id).await?;
+        let mut history = self.queue.case_history(id).await?;
         let held = case.held_by(user.id, self.now());
         let phone = if held { case.phone.clone() } else { None };
-        if phone.is_some() {
+        let callback_phone = if held { case.callback_phone.clone() } else { None };
+        if phone.is_some() || callback_phone.is_some() {
             self.audit(user, "view_number", Some(id), None).await?;
         }
-        Ok(Some(OpenedCase { case, history, phone, held }))
+        if !held {
+            for answer in &mut history.answers {
+                answer.value = crate::cases::answers::masked_value(&answer.field, &answer.value);
+            }
+        }
+        Ok(Some(OpenedCase { case, history, phone, callback_phone, held }))
     }
 
     pub async fn record_outcome(&self, user: &User, id: i64, report: &OutcomeReport) -> Result<ClaimCheck, StoreError> {

@@ -22,7 +22,7 @@ pub use desk::{Desk, OpenedCase};
 pub use form::OutcomeForm;
 pub use outcome::{Disposition, Outcome, OutcomeKind, disposition, fits, no_answer_backoff};
 pub use store::QueueStore;
-pub use views::{AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount};
+pub use views::{AnswerView, AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount};
 
 use std::time::Duration;
 

@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 
 use self::outcome::{fill_attempt, hold, store_outcome};
 use super::{
-    AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Scope, disposition, fits,
+    AnswerView, AttemptView, CallSummary, CaseHistory, CaseView, ClaimCheck, OutcomeReport, QueueCount, Scope,
+    disposition, fits,
 };
 use crate::{
     db::{Db, StoreError, corrupt, is_unique_violation},
@@ -58,8 +59,9 @@ macro_rules! waiting {
 /// The columns [`CaseView`] reads, but for `claimed_by_name`.
 macro_rules! case_columns {
     () => {
-        "c.id, c.phone, c.language, c.consent, c.home_state_code, c.home_district_code, c.need, c.recording_url,
-         c.recording_duration_secs, c.place_recording_url, c.status, c.calls, c.first_call_at, c.last_call_at, c.claimed_by,
+        "c.id, c.phone, c.callback_phone, c.language, c.consent, c.home_state_code, c.home_district_code, c.need,
+         c.recording_url, c.recording_duration_secs, c.place_recording_url, c.status, c.calls, c.first_call_at,
+         c.last_call_at, c.claimed_by,
          c.lease_expires_at, c.next_attempt_at, c.no_answer_attempts, c.referred_to, c.worker_name, c.village,
          c.ward, c.post_office, c.pin_code, c.current_location"
     };
@@ -209,10 +211,23 @@ impl QueueStore {
                                        a.gateway, a.call_status
                                 FROM attempts a JOIN users u ON u.id = a.user_id
                                 WHERE a.case_id = $1 ORDER BY a.started_at, a.id";
+        // Each answer given, and whether it is what the case holds now.
+        const ANSWERS: &str = "SELECT a.field, a.value, a.given_at, c.provider, c.provider_call_id AS call_sid,
+                                      coalesce(CASE a.field
+                                          WHEN 'home_state_code' THEN CAST(k.home_state_code AS TEXT) = a.value
+                                          WHEN 'home_district_code' THEN CAST(k.home_district_code AS TEXT) = a.value
+                                          WHEN 'need' THEN k.need = a.value
+                                          WHEN 'callback_phone' THEN k.callback_phone = a.value
+                                          ELSE FALSE
+                                      END, FALSE) AS current
+                               FROM case_answers a JOIN calls c ON c.id = a.call_id JOIN cases k ON k.id = a.case_id
+                               WHERE a.case_id = $1 ORDER BY a.given_at, a.id";
         let calls: Vec<CallSummary> = on_db!(&self.db, pool => sqlx::query_as(CALLS).bind(id).fetch_all(pool).await?);
         let attempts: Vec<AttemptView> =
             on_db!(&self.db, pool => sqlx::query_as(ATTEMPTS).bind(id).fetch_all(pool).await?);
-        Ok(CaseHistory { calls, attempts })
+        let answers: Vec<AnswerView> =
+            on_db!(&self.db, pool => sqlx::query_as(ANSWERS).bind(id).fetch_all(pool).await?);
+        Ok(CaseHistory { calls, attempts, answers })
     }
 
     /// Why a held-case operation did not apply: the case is out of scope
@@ -269,15 +284,18 @@ impl QueueStore {
     }
 
     /// Opens an attempt for "Call now" on a held case; its id, or why not.
+    /// It dials the callback number if the case has one, unless
+    /// `own_number` asks for the caller's own.
     pub async fn open_call_attempt(
         &self,
         scope: &Scope,
         id: i64,
         gateway: &str,
+        own_number: bool,
         now: DateTime<Utc>,
     ) -> Result<Result<i64, ClaimCheck>, StoreError> {
-        const SQL: &str =
-            "INSERT INTO attempts (case_id, user_id, started_at, gateway) VALUES ($1, $2, $3, $4) RETURNING id";
+        const SQL: &str = "INSERT INTO attempts (case_id, user_id, started_at, gateway, own_number)
+                           VALUES ($1, $2, $3, $4, $5) RETURNING id";
         // Rolled back on drop if the case is not held.
         let mut tx = self.db.begin().await?;
         if hold(&mut tx, scope, id, now).await?.is_none() {
@@ -285,7 +303,14 @@ impl QueueStore {
             return Ok(Err(self.why_not(scope, id).await?));
         }
         let attempt = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar(SQL).bind(id).bind(scope.user_id).bind(now).bind(gateway).fetch_one(&mut **conn).await?
+            sqlx::query_scalar(SQL)
+                .bind(id)
+                .bind(scope.user_id)
+                .bind(now)
+                .bind(gateway)
+                .bind(own_number)
+                .fetch_one(&mut **conn)
+                .await?
         });
         tx.commit().await?;
         Ok(Ok(attempt))
@@ -294,8 +319,8 @@ impl QueueStore {
     /// The caller's number for an open "Call now" attempt (the bridge TwiML
     /// dials it); `None` once the attempt has an outcome.
     pub async fn attempt_caller(&self, attempt: i64) -> Result<Option<String>, StoreError> {
-        const SQL: &str =
-            "SELECT c.phone FROM attempts a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND a.outcome IS NULL";
+        const SQL: &str = "SELECT CASE WHEN a.own_number THEN c.phone ELSE coalesce(c.callback_phone, c.phone) END
+                           FROM attempts a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND a.outcome IS NULL";
         let phone: Option<Option<String>> =
             on_db!(&self.db, pool => sqlx::query_scalar(SQL).bind(attempt).fetch_optional(pool).await?);
         Ok(phone.flatten())

@@ -13,6 +13,9 @@ pub struct CaseView {
     pub id: i64,
     /// The caller's number (E.164). Pages mask it until the case is claimed.
     pub phone: Option<String>,
+    /// Another number the caller asked to be called back on (E.164),
+    /// dialled first; masked like `phone`.
+    pub callback_phone: Option<String>,
     pub language: Option<String>,
     pub consent: Option<bool>,
     pub home_state_code: Option<StateCode>,
@@ -41,6 +44,12 @@ impl CaseView {
     pub fn held_by(&self, user: i64, now: DateTime<Utc>) -> bool {
         self.claimed_by == Some(user) && self.lease_expires_at.is_some_and(|t| t > now)
     }
+
+    /// Whether there is a number to call: the callback number or the
+    /// caller's own.
+    pub fn has_number(&self) -> bool {
+        self.callback_phone.is_some() || self.phone.is_some()
+    }
 }
 
 /// One call folded into a case.
@@ -65,11 +74,39 @@ pub struct AttemptView {
     pub call_status: Option<String>,
 }
 
-/// A case's calls and attempts, oldest first.
+/// One answer a call gave the case (`case_answers`): which question (the
+/// case column it fills), the value as stored, and the call that gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AnswerView {
+    pub field: String,
+    pub value: String,
+    pub given_at: DateTime<Utc>,
+    pub provider: String,
+    /// The gateway's id of the call (`CallSid`, `CallUUID`, `sid`).
+    pub call_sid: String,
+    /// Whether the case holds this value now (the latest given).
+    pub current: bool,
+}
+
+/// A case's calls, attempts and answers given, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CaseHistory {
     pub calls: Vec<CallSummary>,
     pub attempts: Vec<AttemptView>,
+    pub answers: Vec<AnswerView>,
+}
+
+impl CaseHistory {
+    /// The answers given to `field` that the case no longer shows: the
+    /// earlier ones, each value once (its latest giving), oldest first.
+    pub fn earlier(&self, field: &str) -> Vec<&AnswerView> {
+        let mut earlier: Vec<&AnswerView> = Vec::new();
+        for answer in self.answers.iter().filter(|a| a.field == field && !a.current) {
+            earlier.retain(|e| e.value != answer.value);
+            earlier.push(answer);
+        }
+        earlier
+    }
 }
 
 /// Waiting cases for one language and home state.

@@ -105,7 +105,7 @@ impl ReportStore {
             const SQL: &str = concat!(
                 "SELECT id, phone, language, consent, home_state_code, home_district_code, need,
                         recording_url, pin_code, place_recording_url, status, calls, first_call_at,
-                        last_call_at
+                        last_call_at, callback_phone
                  FROM cases WHERE ",
                 d::in_scope!(),
                 " ORDER BY id"

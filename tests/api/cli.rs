@@ -84,7 +84,7 @@ async fn cases_export_writes_csv_with_every_column() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,pin_code,place_recording_url,status,calls,first_call_at,last_call_at"
+        "id,phone,language,consent,home_state_code,home_district_code,need,recording_url,pin_code,place_recording_url,status,calls,first_call_at,last_call_at,callback_phone"
     );
     let row = lines.next().unwrap();
     assert!(row.starts_with("1,+911000000001,bn,true,19,305,money,,,,queued,1,"), "{row}");
@@ -290,8 +290,8 @@ fn simulate_driven_through_stdin_completes_the_default_flow_and_prints_the_queue
         .spawn()
         .unwrap();
     // Bengali, consent, the code (0 at the list), West Bengal, (silence,
-    // then) Bankura, yes, money, a message.
-    let keys = "2\n1\n0\n19#\n.\n305#\n1\n2\nmy wages were not paid\n";
+    // then) Bankura, yes, money, a message, (silence at "another number?").
+    let keys = "2\n1\n0\n19#\n.\n305#\n1\n2\nmy wages were not paid\n.\n";
     child.stdin.take().unwrap().write_all(keys.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -416,7 +416,7 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
 #[test]
 fn flows_cost_counts_the_keys_and_seconds_a_scripted_caller_spends() {
     let home = sampark()
-        .args(["flows", "cost", "--script", "1 1 1 212# 1 1 m", "--home-states", "10,20", "--json"])
+        .args(["flows", "cost", "--script", "1 1 1 212# 1 1 m .", "--home-states", "10,20", "--json"])
         .output()
         .unwrap();
     assert!(home.status.success(), "{}", String::from_utf8_lossy(&home.stderr));

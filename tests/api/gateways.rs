@@ -35,8 +35,10 @@ async fn happy_path(dialect: Dialect) {
     phone.press("1").await;
     let message = phone.press("4").await;
     assert!(message.recording, "{dialect:?}: the need menu leads to the voice message: {message:?}");
-    let thanks = phone.leave_message("https://recordings.example/rec-1.wav").await;
-    assert!(thanks.ended && thanks.text.contains("धन्यवाद"), "{dialect:?}: {thanks:?}");
+    let other = phone.leave_message("https://recordings.example/rec-1.wav").await;
+    assert!(!other.ended && other.text.contains("किसी दूसरे नंबर"), "{dialect:?}: another number? {other:?}");
+    let thanks = phone.silence().await;
+    assert!(thanks.ended && thanks.text.contains("धन्यवाद"), "{dialect:?}: silence: thanks, then hang up: {thanks:?}");
     phone.hang_up().await;
     let case = app.only_case().await;
     assert_eq!(case["phone"], E164, "{dialect:?}");

@@ -485,10 +485,13 @@ pub async fn fake_gateway() -> (String, FakeGateway) {
         use axum::response::IntoResponse;
         let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_owned());
-        fake.requests.lock().await.push((format!("{method} {}", uri.path()), auth, form));
+        let mut requests = fake.requests.lock().await;
+        requests.push((format!("{method} {}", uri.path()), auth, form));
         if uri.path().ends_with("/Calls.json") {
-            axum::Json(serde_json::json!({"sid": "CA99999999999999999999999999999999", "status": "queued"}))
-                .into_response()
+            // The first call is CA999…; each later one has a sid of its own.
+            let placed = requests.iter().filter(|(path, _, _)| path.ends_with("/Calls.json")).count();
+            let sid = if placed == 1 { format!("CA{}", "9".repeat(32)) } else { format!("CA{placed:032}") };
+            axum::Json(serde_json::json!({"sid": sid, "status": "queued"})).into_response()
         } else {
             axum::Json(serde_json::json!({"Call": {"Sid": "exotel-call-1", "Status": "in-progress"}})).into_response()
         }

@@ -37,8 +37,10 @@ async fn happy_path(
     call.press("1").await;
     let message = call.press("4").await;
     assert!(message.record_action.is_some(), "the need menu leads to the voice message");
-    let thanks = call.leave_message("https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE0001").await;
-    assert!(thanks.hangup, "thanks, then hang up");
+    let other = call.leave_message("https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE0001").await;
+    assert!(!other.hangup && other.gather.is_some(), "then: another number to call back on?");
+    let thanks = call.silence().await;
+    assert!(thanks.hangup, "silence there: thanks, then hang up");
     assert!(thanks.gather.is_none());
     call.hang_up().await;
     app.only_case().await
@@ -113,6 +115,8 @@ async fn a_consenting_caller_who_stays_silent_is_moved_on_through_every_question
         call.silence().await;
     }
     assert!(call.twiml.record_action.is_some(), "then the voice message");
+    let other = call.silence().await;
+    assert!(!other.hangup && other.gather.is_some(), "then another number to call back on");
     let end = call.silence().await;
     assert!(end.hangup);
     let case = app.only_case().await;

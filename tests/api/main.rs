@@ -4,6 +4,7 @@
 
 mod backups;
 mod browser;
+mod callback_number;
 mod case_page;
 mod case_screen;
 mod cli;

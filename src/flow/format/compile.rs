@@ -37,9 +37,10 @@ impl Compiler<'_> {
                 "home_state" => Some(PromptRef::Slot(Slot::HomeState)),
                 "home_district" => Some(PromptRef::Slot(Slot::HomeDistrict)),
                 "pin" => Some(PromptRef::Slot(Slot::Pin)),
+                "callback_number" => Some(PromptRef::Slot(Slot::CallbackNumber)),
                 _ => {
                     self.problem(format!(
-                        "prompt `{text}`: only {{home_state}}, {{home_district}} and {{pin}} (its post office) can be read back"
+                        "prompt `{text}`: only {{home_state}}, {{home_district}}, {{pin}} (its post office) and {{callback_number}} can be read back"
                     ));
                     None
                 }
@@ -257,8 +258,14 @@ impl Compiler<'_> {
 
     fn collect(&mut self, def: CollectDef) -> Node {
         self.unknown_keys(&def.unknown);
-        if !matches!(def.store, Slot::HomeState | Slot::HomeDistrict | Slot::Pin) {
+        if !matches!(def.store, Slot::HomeState | Slot::HomeDistrict | Slot::Pin | Slot::CallbackNumber) {
             self.problem(format!("a collect node cannot store into `{}`", def.store.as_str()));
+        }
+        if def.store == Slot::CallbackNumber && (def.min_digits, def.max_digits) != (10, 10) {
+            self.problem(format!(
+                "callback_number is the ten digits of a mobile number: min_digits and max_digits must be 10, not {}..{}",
+                def.min_digits, def.max_digits
+            ));
         }
         if def.min_digits == 0 || def.min_digits > def.max_digits || def.max_digits > 20 {
             self.problem(format!("digits {}..{} must satisfy 1 <= min <= max <= 20", def.min_digits, def.max_digits));

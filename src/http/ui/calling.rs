@@ -13,6 +13,7 @@ use crate::{
     http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
     queue::{ClaimCheck, Scope},
 };
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/cases/{id}/call", post(call_now))
@@ -23,12 +24,20 @@ fn back_with_error(id: i64, message: &str) -> Response {
     Redirect::to(&format!("/cases/{id}?{query}")).into_response()
 }
 
-/// Asks the gateway to ring the volunteer and bridge to the caller; the
-/// attempt records the gateway's call id.
+/// Which number "Call now" dials: the callback number the caller keyed
+/// if there is one, unless `own` asks for the caller's own.
+#[derive(Deserialize, Default)]
+struct Dial {
+    #[serde(default)]
+    own: Option<String>,
+}
+
+/// Asks the gateway to ring the volunteer and bridge to the caller (on
+/// the callback number first); the attempt records the gateway's call id.
 async fn call_now(
     State(app): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm(who, _): CsrfForm<SignedIn>,
+    CsrfForm(who, dial): CsrfForm<SignedIn, Dial>,
 ) -> Result<Response, AppError> {
     let Some(bridge) = &app.bridge else {
         return Ok(back_with_error(id, "No gateway is set up for Call now: dial the number."));
@@ -39,10 +48,12 @@ async fn call_now(
     let scope = Scope::of(&who.user);
     let queue = app.desk.queue();
     let case = queue.case_view(&scope, id).await?.ok_or_else(no_such_case)?;
-    let Some(caller) = case.phone.clone() else {
+    let own_number = dial.own.is_some() && case.phone.is_some();
+    let number = if own_number { case.phone.clone() } else { case.callback_phone.clone().or(case.phone.clone()) };
+    let Some(caller) = number else {
         return Ok(back_with_error(id, "नंबर नहीं · The caller's number was withheld: there is nothing to call."));
     };
-    let attempt = match queue.open_call_attempt(&scope, id, bridge.gateway(), app.desk.now()).await? {
+    let attempt = match queue.open_call_attempt(&scope, id, bridge.gateway(), own_number, app.desk.now()).await? {
         Ok(attempt) => attempt,
         Err(ClaimCheck::NotHeld) => return Ok(Redirect::to("/?m=expired").into_response()),
         Err(_) => return Err(no_such_case()),

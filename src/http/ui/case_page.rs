@@ -1,6 +1,7 @@
-//! A case's page. On a phone's first screen: the caller's number with "Call
-//! now" (or a `tel:` link) and the outcome form; below it what the caller
-//! keyed, the voice message and the history.
+//! A case's page. On a phone's first screen: the number the caller asked to
+//! be called back on (if any) above their own, with "Call now" (or `tel:`
+//! links) and the outcome form; below it what the caller keyed (with what
+//! earlier calls gave differently), the voice message and the history.
 //!
 //! The form offers only the outcomes that fit the case (no "no answer"
 //! without a number: [`crate::queue::fits`]). A PIN code is looked up in
@@ -20,14 +21,16 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{
-    csrf_field, district_name, language_label, masked, need_label, page, state_name,
+    csrf_field, district_name, language_label, masked, need_label,
+    numbers::{self, earlier},
+    page, state_name,
     voice::{self, Recording, Voice},
     when,
 };
 use crate::{
     directory::{Directory, PinCode, look_up_pin},
     http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
-    queue::{CaseView, OpenedCase, OutcomeForm, OutcomeKind},
+    queue::{CaseHistory, CaseView, OpenedCase, OutcomeForm, OutcomeKind},
 };
 
 pub fn router() -> Router<AppState> {
@@ -119,7 +122,7 @@ fn case_body(
         section.card id="call" {
             h1 { "केस · Case #" (case.id)
                 @if case.need.as_deref() == Some("medical") { " " span.medical.badge { (need_label(Some("medical"))) } } }
-            (phone_line(opened))
+            (numbers::phone_lines(opened))
             @if opened.held {
                 (call_actions(who, opened, can_bridge))
             } @else if let Some(name) = &case.claimed_by_name {
@@ -130,43 +133,34 @@ fn case_body(
             (outcome_form(who, case, screen))
             (release_form(who, case))
         }
-        (case_details(case, voice))
+        (case_details(case, &opened.history, voice))
         (history(opened))
         script src="/desk.js" defer {}
     }
 }
 
-fn phone_line(opened: &OpenedCase) -> Markup {
-    let case = &opened.case;
-    html! {
-        p { "फ़ोन · Phone: " strong id="phone" {
-            @match &opened.phone {
-                Some(phone) => { a href={ "tel:" (phone) } { (phone) } }
-                None => { (masked(case.phone.as_deref())) }
-            }
-        } }
-        @if case.phone.is_none() {
-            p.notice id="withheld" {
-                "कॉलर ने नंबर छिपाया: कॉल नहीं हो सकती। आवाज़ संदेश सुनें, आगे भेजें या “वापस कॉल नहीं हो सकती” दर्ज करें · "
-                "The caller withheld their number, so there is nothing to call: listen to the voice message, "
-                "refer it on, or record “cannot call back”."
-            }
-        }
-    }
-}
-
-/// "Call now" through the gateway, or the number to dial; nothing for a
+/// "Call now" through the gateway (the callback number first, the
+/// caller's own a second button), or the numbers to dial; nothing for a
 /// withheld number.
 fn call_actions(who: &SignedIn, opened: &OpenedCase, can_bridge: bool) -> Markup {
     let case = &opened.case;
+    let both = case.callback_phone.is_some() && case.phone.is_some();
     html! {
-        @if case.phone.is_some() && can_bridge {
+        @if case.has_number() && can_bridge {
             form.actions method="post" action={ "/cases/" (case.id) "/call" } {
                 (csrf_field(who))
                 button type="submit" id="call-now" { "अभी कॉल करें · Call now" }
+                @if both {
+                    button.secondary type="submit" name="own" value="1" id="call-own" { "कॉलर के अपने नंबर पर · Call their own number" }
+                }
             }
-        } @else if let Some(phone) = &opened.phone {
-            div.actions { a.button id="dial" href={ "tel:" (phone) } { "डायल करें · Dial" } }
+        } @else if let Some(phone) = opened.callback_phone.as_ref().or(opened.phone.as_ref()) {
+            div.actions {
+                a.button id="dial" href={ "tel:" (phone) } { "डायल करें · Dial" }
+                @if let (true, Some(own)) = (both, &opened.phone) {
+                    a.button.secondary id="dial-own" href={ "tel:" (own) } { "अपना नंबर · Their own number" }
+                }
+            }
         }
     }
 }
@@ -216,7 +210,7 @@ fn outcome_form(who: &SignedIn, case: &CaseView, screen: &Screen) -> Markup {
             (csrf_field(who))
             fieldset.outcomes {
                 legend { "नतीजा · Outcome" }
-                @for kind in OutcomeKind::fitting(case.phone.is_some()) {
+                @for kind in OutcomeKind::fitting(case.has_number()) {
                     label {
                         input type="radio" name="outcome" value=(kind) id={ "outcome-" (kind.as_str().replace('_', "-")) }
                             required checked[draft.outcome == kind.as_str()];
@@ -228,7 +222,7 @@ fn outcome_form(who: &SignedIn, case: &CaseView, screen: &Screen) -> Markup {
                 label for="referred_to" { "किसे भेजा (ज़िला अधिकारी, राज्य सेल…) · Referred to" }
                 input id="referred_to" name="referred_to" value=(text(&draft.referred_to));
             }
-            @if case.phone.is_some() {
+            @if case.has_number() {
                 div.if-call-back {
                     label for="callback_at" { "कब कॉल करें · Call back at (IST)" }
                     input id="callback_at" name="callback_at" type="datetime-local" value=(text(&draft.callback_at));
@@ -300,15 +294,18 @@ fn pin_summary(pin: &PinCode) -> String {
     )
 }
 
-fn case_details(case: &CaseView, voice: &[(Recording, Voice)]) -> Markup {
+fn case_details(case: &CaseView, history: &CaseHistory, voice: &[(Recording, Voice)]) -> Markup {
     html! {
         section.card id="case-details" {
             h2 { "कॉलर के जवाब · What the caller keyed" }
             dl.facts {
                 dt { "भाषा · Language" } dd { (language_label(case.language.as_deref())) }
-                dt { "राज्य · Home state" } dd { (state_name(case.home_state_code)) }
-                dt { "ज़िला · Home district" } dd { (district_name(case.home_district_code)) }
-                dt { "ज़रूरत · Need" } dd class=[(case.need.as_deref() == Some("medical")).then_some("medical")] { (need_label(case.need.as_deref())) }
+                dt { "राज्य · Home state" } dd id="home-state" { (state_name(case.home_state_code)) (earlier(history, "home_state_code")) }
+                dt { "ज़िला · Home district" } dd id="home-district" { (district_name(case.home_district_code)) (earlier(history, "home_district_code")) }
+                dt { "ज़रूरत · Need" } dd class=[(case.need.as_deref() == Some("medical")).then_some("medical")] { (need_label(case.need.as_deref())) (earlier(history, "need")) }
+                @if case.callback_phone.is_some() || !history.earlier("callback_phone").is_empty() {
+                    dt { "वापस कॉल का नंबर · Callback number" } dd id="callback-number" { (masked(case.callback_phone.as_deref())) (earlier(history, "callback_phone")) }
+                }
                 dt { "कॉल · Calls" } dd { (case.calls) " · पहली · first " (when(&case.first_call_at)) " · आख़िरी · last " (when(&case.last_call_at)) }
                 dt { "स्थिति · Status" } dd { (case.status) }
             }

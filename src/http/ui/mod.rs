@@ -13,6 +13,7 @@ mod case_page;
 mod charts;
 mod desk;
 mod login;
+mod numbers;
 mod prompts;
 mod reports;
 mod voice;

@@ -30,7 +30,7 @@ pub(super) async fn hold(
             "UPDATE cases SET updated_at = $6, first_attempt_at = coalesce(first_attempt_at, $6)
              WHERE id = $4 AND claimed_by = $5 AND lease_expires_at > $6 AND closed_at IS NULL AND ",
             d::in_scope!(),
-            " RETURNING no_answer_attempts, phone IS NOT NULL AS has_number"
+            " RETURNING no_answer_attempts, (phone IS NOT NULL OR callback_phone IS NOT NULL) AS has_number"
         );
         scoped!(d, sqlx::query_as(SQL), scope)
             .bind(id)
