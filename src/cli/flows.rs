@@ -9,7 +9,7 @@ use crate::{
     config::Settings,
     directory::Directory,
     domain::StateCode,
-    flow::cost::{self, estimated_seconds},
+    flow::cost::{self, estimated_prompt_seconds},
     prompts::{Catalog, PromptVoice, RecordingIndex},
     startup::load_flows,
 };
@@ -49,7 +49,7 @@ pub fn cost(settings: &Settings, args: &CostArgs, out: &mut impl Write) -> anyho
     let voice = PromptVoice::new(catalog.clone(), Arc::new(recordings), Directory::bundled(), &settings.public_url);
     let seconds_of = |prompt: &crate::prompts::Prompt| match voice.recording_of(prompt) {
         Some(recording) => recording.duration_ms as f64 / 1000.0,
-        None => estimated_seconds(&voice.text(prompt).unwrap_or_default()),
+        None => estimated_prompt_seconds(prompt, &voice.spoken_text(prompt).unwrap_or_default()),
     };
     let cost = cost::cost(flow, Directory::bundled(), guess, &script, &seconds_of)?;
     if args.json {

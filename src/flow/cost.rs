@@ -20,6 +20,9 @@ use crate::{
 pub const WORDS_PER_SECOND: f64 = 2.5;
 /// The silence between two prompts.
 pub const PAUSE_SECS: f64 = 0.3;
+/// A place's name is long words read slowly (`Aurangabad`, `Patna GPO`):
+/// each word of it counts this long.
+pub const NAME_SECS_PER_WORD: f64 = 0.8;
 
 /// One thing the scripted caller does at a question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,25 +159,41 @@ pub fn estimated_seconds(text: &str) -> f64 {
     words as f64 / WORDS_PER_SECOND
 }
 
+/// A prompt's length from the words the caller hears, when it has no
+/// recording: a place's name at [`NAME_SECS_PER_WORD`], the rest at
+/// [`WORDS_PER_SECOND`].
+pub fn estimated_prompt_seconds(prompt: &Prompt, text: &str) -> f64 {
+    match prompt {
+        Prompt::Catalog { .. } => estimated_seconds(text),
+        Prompt::StateName { .. } | Prompt::DistrictName { .. } | Prompt::PostOffice { .. } => {
+            text.split_whitespace().count().max(1) as f64 * NAME_SECS_PER_WORD
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use std::{path::Path, sync::Arc};
 
     use super::*;
     use crate::prompts::Catalog;
 
-    fn helpline() -> (Flow, Catalog) {
+    fn helpline() -> (Flow, Arc<Catalog>) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let catalog = Catalog::load(&root.join("prompts")).unwrap();
+        let catalog = Arc::new(Catalog::load(&root.join("prompts")).unwrap());
         let source = std::fs::read_to_string(root.join("call_flows/helpline.toml")).unwrap();
         (Flow::parse(&source, Some(&catalog)).unwrap(), catalog)
     }
 
-    fn seconds(catalog: &Catalog) -> impl Fn(&Prompt) -> f64 + '_ {
-        move |prompt| match prompt {
-            Prompt::Catalog { key, language } => estimated_seconds(catalog.text(key, language).unwrap_or_default()),
-            Prompt::StateName { .. } | Prompt::DistrictName { .. } | Prompt::PostOffice { .. } => 1.0,
-        }
+    /// As `sampark flows cost` estimates a flow with nothing recorded.
+    fn seconds(catalog: &Arc<Catalog>) -> impl Fn(&Prompt) -> f64 + use<> {
+        let voice = crate::prompts::PromptVoice::new(
+            catalog.clone(),
+            Arc::new(crate::prompts::RecordingIndex::default()),
+            Directory::bundled(),
+            "https://sampark.test",
+        );
+        move |prompt| estimated_prompt_seconds(prompt, &voice.spoken_text(prompt).unwrap_or_default())
     }
 
     #[test]
@@ -200,6 +219,9 @@ mod tests {
             nodes,
             ["language", "consent", "state_guess", "district_list", "need", "message", "other_number", "thanks"]
         );
+        // The goal ("Callers who know no codes"): at most 6 keys and 75 s of
+        // prompts for a home-state caller whose district is on the first page.
+        assert!(heard.keys <= 6 && heard.seconds <= 75.0, "{} keys, {:.1} s", heard.keys, heard.seconds);
         assert!(heard.seconds > 20.0, "{}", heard.seconds);
         // The code path: 0 at the district list is no code, so by the state list.
         let script = parse_script("1 1 3 0 10# 212# 1 1 m .").unwrap();

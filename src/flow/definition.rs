@@ -149,6 +149,8 @@ pub enum Node {
         other_prompts: Vec<PromptRef>,
         /// `press_1` … `press_9`: what follows each option's name.
         key_prompts: Vec<PromptRef>,
+        /// `key_0` … `key_9`: the key alone, once "press" was said.
+        short_key_prompts: Vec<PromptRef>,
         next: String,
         other: String,
         input: InputPolicy,
@@ -171,6 +173,8 @@ pub enum Node {
         back_prompts: Vec<PromptRef>,
         /// `press_0` … `press_9`.
         key_prompts: Vec<PromptRef>,
+        /// `key_0` … `key_9`: the key alone, once "press" was said.
+        short_key_prompts: Vec<PromptRef>,
         next: String,
         empty: String,
         input: InputPolicy,
@@ -248,9 +252,14 @@ impl Node {
             refs.extend(input.invalid_prompts.iter().chain(&input.timeout_prompts));
         }
         match self {
-            Self::GuessState { other_prompts, key_prompts, .. } => refs.extend(other_prompts.iter().chain(key_prompts)),
-            Self::List { item_prompts, more_prompts, options, back_prompts, key_prompts, .. } => {
+            Self::GuessState { other_prompts, key_prompts, short_key_prompts, .. } => {
+                refs.extend(other_prompts.iter().chain(key_prompts).chain(short_key_prompts));
+            }
+            Self::List {
+                item_prompts, more_prompts, options, back_prompts, key_prompts, short_key_prompts, ..
+            } => {
                 refs.extend(item_prompts.iter().chain(more_prompts).chain(key_prompts).chain(back_prompts));
+                refs.extend(short_key_prompts);
                 refs.extend(options.values().flat_map(|o| &o.prompts));
             }
             _ => {}
@@ -295,6 +304,14 @@ impl Node {
             _ => self.input().map(|i| i.fallback.as_str()),
         }
     }
+}
+
+/// The key said after the `n`th name of a list (from 1): the first says
+/// "press 1", the rest the number alone ("Patna, press 1. Gaya, 2."), and
+/// so do the options after the names. `keys` are `press_0` … `press_9`,
+/// `short` `key_0` … `key_9`.
+pub fn name_key<'a>(keys: &'a [PromptRef], short: &'a [PromptRef], n: usize) -> Option<&'a PromptRef> {
+    if n == 1 { keys.get(n) } else { short.get(n) }
 }
 
 /// A compiled, checked flow.

@@ -55,8 +55,8 @@ fn a_bihar_number_hears_bihar_and_jharkhand_then_another_state() {
     assert!(matches!(t.actions.last(), Some(Action::Gather { max_digits: 1, .. })), "one key");
     assert_eq!(
         spoken(&t),
-        ["guess_state", "state:10", "press_1", "state:20", "press_2", "guess_other", "press_3"],
-        "each state by name with its key, then the key for any other"
+        ["guess_state", "state:10", "press_1", "state:20", "key_2", "guess_other", "key_3"],
+        "each state by name with its key (\"press\" once), then the key for any other"
     );
 }
 
@@ -102,23 +102,23 @@ fn the_list_reads_eight_states_by_name_the_most_migrants_first_with_more_and_the
         "state:9",
         "press_1",
         "state:10",
-        "press_2",
+        "key_2",
         "state:19",
-        "press_3",
+        "key_3",
         "state:21",
-        "press_4",
+        "key_4",
         "state:20",
-        "press_5",
+        "key_5",
         "state:8",
-        "press_6",
+        "key_6",
         "state:23",
-        "press_7",
+        "key_7",
         "state:18",
-        "press_8",
+        "key_8",
         "more_states",
-        "press_9",
+        "key_9",
         "key_state_code",
-        "press_0",
+        "key_0",
     ];
     assert_eq!(spoken(&t), first_page);
     let bihar = step(&flow, Directory::bundled(), &t.state, &keys("2")).unwrap();

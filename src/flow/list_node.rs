@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    definition::{ListOf, ListOption, Node},
+    definition::{ListOf, ListOption, Node, name_key},
     lists::{self, Paging},
     machine::{Failure, FlowError, Walker},
     model::{Action, CallState},
@@ -63,8 +63,18 @@ impl Walker<'_> {
     /// Reads the page `state.page` of the current list node after `lead`,
     /// and keeps what it offered.
     pub(super) fn ask_list(&self, state: &mut CallState, mut prompts: Vec<Prompt>) -> Result<Vec<Action>, FlowError> {
-        let Node::List { of, item_prompts, more_prompts, options, back_prompts, key_prompts, input, empty, .. } =
-            self.node(&state.node)?
+        let Node::List {
+            of,
+            item_prompts,
+            more_prompts,
+            options,
+            back_prompts,
+            key_prompts,
+            short_key_prompts,
+            input,
+            empty,
+            ..
+        } = self.node(&state.node)?
         else {
             return Err(FlowError::UnknownNode(state.node.clone()));
         };
@@ -76,6 +86,8 @@ impl Walker<'_> {
         let on_page = paging.page(&items, state.page).to_vec();
         let language = self.language(&state.data);
         let key = |n: usize| key_prompts.get(n).map(std::slice::from_ref).unwrap_or_default();
+        // After the names, "press" has been said: the options' keys alone.
+        let short = |n: usize| short_key_prompts.get(n).map(std::slice::from_ref).unwrap_or_default();
         for (i, item) in on_page.iter().enumerate() {
             match of {
                 ListOf::States => prompts.extend(
@@ -96,11 +108,12 @@ impl Walker<'_> {
                 }
             }
             prompts.extend(self.resolve(&state.data, item_prompts));
-            prompts.extend(self.resolve(&state.data, key(i + 1)));
+            let said = name_key(key_prompts, short_key_prompts, i + 1);
+            prompts.extend(self.resolve(&state.data, said.map(std::slice::from_ref).unwrap_or_default()));
         }
         if paging.pages(items.len()) > 1 {
             prompts.extend(self.resolve(&state.data, more_prompts));
-            prompts.extend(self.resolve(&state.data, key(MORE as usize)));
+            prompts.extend(self.resolve(&state.data, short(MORE as usize)));
         }
         // The options in key order, 0 last: "PIN code, 8 … not in the list, 0".
         let mut keys: Vec<&char> = options.keys().collect();
@@ -108,7 +121,7 @@ impl Walker<'_> {
         for k in keys {
             prompts.extend(self.resolve(&state.data, &options[k].prompts));
             let n = k.to_digit(10).and_then(|n| usize::try_from(n).ok()).unwrap_or(usize::MAX);
-            prompts.extend(self.resolve(&state.data, key(n)));
+            prompts.extend(self.resolve(&state.data, short(n)));
         }
         prompts.extend(self.resolve(&state.data, back_prompts));
         state.offered = on_page;

@@ -3,7 +3,7 @@
 //! order of the names changes with the helpline's callers.
 
 use super::{
-    definition::{Flow, ListOf, Node, PromptRef},
+    definition::{Flow, ListOf, Node, PromptRef, name_key},
     questions::{Recorded, all_same, district_code, recorded, state_code},
 };
 use crate::{directory::Directory, domain::StateCode};
@@ -15,8 +15,18 @@ impl Flow {
     /// names. Lists are read in an order that changes with the callers, so
     /// a page is checked for its shape, not looked up.
     pub(super) fn reads_list(&self, directory: &Directory, node: &Node, recordings: &[Recorded]) -> bool {
-        let Node::List { of, prompts, item_prompts, more_prompts, options, back_prompts, key_prompts, input, .. } =
-            node
+        let Node::List {
+            of,
+            prompts,
+            item_prompts,
+            more_prompts,
+            options,
+            back_prompts,
+            key_prompts,
+            short_key_prompts,
+            input,
+            ..
+        } = node
         else {
             return false;
         };
@@ -31,16 +41,17 @@ impl Flow {
                 .map_or(0, |d| directory.districts_of(d.state).count()),
         };
         let key = |n: usize| key_prompts.get(n);
+        let short = |n: usize| short_key_prompts.get(n);
         let mut after: Vec<&PromptRef> = Vec::new();
         let mut keys: Vec<&char> = options.keys().collect();
         keys.sort_by_key(|k| if **k == '0' { 10 } else { k.to_digit(10).unwrap_or(11) });
         for k in keys {
-            after.extend(options[k].prompts.iter().chain(k.to_digit(10).and_then(|n| key(n as usize))));
+            after.extend(options[k].prompts.iter().chain(k.to_digit(10).and_then(|n| short(n as usize))));
         }
         after.extend(back_prompts);
         // "More" is said when there is another page: a list longer than a
         // page, or languages whose first page is the caller's circle's.
-        let more: Vec<&PromptRef> = more_prompts.iter().chain(key(9)).chain(after.iter().copied()).collect();
+        let more: Vec<&PromptRef> = more_prompts.iter().chain(short(9)).chain(after.iter().copied()).collect();
         // (the tail, whether the page must hold every name: a list of one page).
         let mut tails = Vec::new();
         if total > per_page || (*of == ListOf::Languages && total > 1) {
@@ -67,7 +78,10 @@ impl Flow {
                                 _ => district_code(k.as_str()).map(|c| c.to_string()),
                             };
                             let line: Vec<Recorded> = std::iter::once((l.clone(), k.clone()))
-                                .chain(recorded(item_prompts.iter().chain(key(n)), language))
+                                .chain(recorded(
+                                    item_prompts.iter().chain(name_key(key_prompts, short_key_prompts, n)),
+                                    language,
+                                ))
                                 .collect();
                             (l == language && rest.starts_with(&line)).then_some((code?, line.len()))
                         }),

@@ -67,9 +67,10 @@ fn seven_districts_a_page_by_name_then_the_pin_more_and_not_listed() {
     let by_name = bihar_by_name();
     let mut expected = vec!["ask_district_list".to_owned()];
     for (i, code) in by_name[..7].iter().enumerate() {
-        expected.extend([format!("district:{code}"), format!("press_{}", i + 1)]);
+        let key = if i == 0 { "press_1".to_owned() } else { format!("key_{}", i + 1) };
+        expected.extend([format!("district:{code}"), key]);
     }
-    for key in ["more_districts", "press_9", "pin_offer", "press_8", "district_not_listed", "press_0", "change_state"] {
+    for key in ["more_districts", "key_9", "pin_offer", "key_8", "district_not_listed", "key_0", "change_state"] {
         expected.push(key.to_owned());
     }
     assert_eq!(spoken(&t), expected);
@@ -212,7 +213,7 @@ fn a_bihar_number_hears_hindi_bhojpuri_maithili_and_urdu_first_each_in_its_own_l
         "Bihar's four alone on the first page (Jharkhand's Bengali and Odia after 9): {heard:?}"
     );
     assert!(heard.contains(&"press_2@bho".to_owned()), "each key in its own language: {heard:?}");
-    assert_eq!(heard[heard.len() - 2..], ["more_languages@hi", "press_9@hi"]);
+    assert_eq!(heard[heard.len() - 2..], ["more_languages@hi", "key_9@hi"]);
     let bhojpuri = step(&flow, Directory::bundled(), &t.state, &keys("2")).unwrap();
     assert_eq!(bhojpuri.state.data.language.as_ref().map(|l| l.as_str()), Some("bho"));
     assert_eq!(lines(&bhojpuri)[0], "consent@bho");

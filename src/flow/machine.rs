@@ -296,17 +296,19 @@ impl<'a> Walker<'a> {
                 let other = other.clone();
                 return self.enter(state, &other, prompts);
             }
-            Node::GuessState { other_prompts, key_prompts, input, .. } => {
+            Node::GuessState { other_prompts, key_prompts, short_key_prompts, input, .. } => {
                 let mut prompts = prompts;
                 let language = self.language(&state.data);
-                for (code, key) in state.guess.iter().zip(key_prompts) {
+                for (i, code) in state.guess.iter().enumerate() {
                     prompts.push(Prompt::StateName { code: *code, language: language.clone() });
-                    prompts.extend(self.resolve(&state.data, std::slice::from_ref(key)));
+                    // press_1, then the number alone (key_2 …): key_prompts start at press_1.
+                    let key = if i == 0 { key_prompts.first() } else { short_key_prompts.get(i + 1) };
+                    prompts.extend(self.resolve(&state.data, key.map(std::slice::from_ref).unwrap_or_default()));
                 }
                 prompts.extend(self.resolve(&state.data, other_prompts));
                 prompts.extend(self.resolve(
                     &state.data,
-                    key_prompts.get(state.guess.len()).map(std::slice::from_ref).unwrap_or_default(),
+                    short_key_prompts.get(state.guess.len() + 1).map(std::slice::from_ref).unwrap_or_default(),
                 ));
                 Action::Gather { prompts, max_digits: 1, finish_key: None, timeout_secs: input.timeout_secs }
             }

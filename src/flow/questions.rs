@@ -54,16 +54,19 @@ impl Flow {
             // The states read, the index in `keys` of the first one's key,
             // and the prompts after the names.
             let (input, keys, first_key, options): (_, _, usize, Vec<Named<'_>>) = match node {
-                Node::GuessState { input, other_prompts, key_prompts, .. } => {
+                Node::GuessState { input, other_prompts, key_prompts, short_key_prompts, .. } => {
+                    // As `machine.rs` says them: press_1, then key_2 … for the rest and "another".
                     let guesses = crate::directory::Numbering::bundled().possible_guesses();
                     let options = guesses
                         .into_iter()
                         .map(|g| {
-                            let tail = other_prompts.iter().chain(key_prompts.get(g.len())).collect();
+                            let tail = other_prompts.iter().chain(short_key_prompts.get(g.len() + 1)).collect();
                             (g, tail)
                         })
                         .collect();
-                    (input, key_prompts, 0, options)
+                    let keys: Vec<&PromptRef> =
+                        key_prompts.first().into_iter().chain(short_key_prompts.iter().skip(2)).collect();
+                    (input, keys, 0, options)
                 }
                 _ => continue,
             };
@@ -73,7 +76,7 @@ impl Flow {
                         let mut list = recorded(lead.iter().chain(node.prompts()), language);
                         for (i, code) in states.iter().enumerate() {
                             list.extend(PromptKey::parse(&format!("state_{code}")).ok().map(|k| (language.clone(), k)));
-                            list.extend(recorded(keys.get(i + first_key), language));
+                            list.extend(recorded(keys.get(i + first_key).copied(), language));
                         }
                         list.extend(recorded(tail.iter().copied(), language));
                         lists.push(list);
@@ -310,7 +313,7 @@ mod tests {
         for (n, lang) in ["or", "en", "bho", "mai", "ur", "ne"].iter().enumerate() {
             rest.extend(list(&[&format!("{lang}/language_option"), &format!("{lang}/press_{}", n + 3)]));
         }
-        rest.extend(list(&["hi/more_languages", "hi/press_9"]));
+        rest.extend(list(&["hi/more_languages", "hi/key_9"]));
         assert!(flow.asks(directory, &[first.clone(), rest.clone()].concat()), "the languages, each in its own");
         assert!(!flow.asks(directory, &first), "a question cut short");
         let mut swapped = [first.clone(), rest].concat();

@@ -392,7 +392,7 @@ pub fn language_menu_recordings() -> Vec<(&'static str, &'static str)> {
     for (lang, key) in FIRST_PAGE.iter().zip(KEYS) {
         list.extend([(*lang, "language_option"), (*lang, key)]);
     }
-    list.extend([("hi", "more_languages"), ("hi", "press_9")]);
+    list.extend([("hi", "more_languages"), ("hi", "key_9")]);
     list
 }
 

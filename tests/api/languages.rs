@@ -61,7 +61,7 @@ async fn each_language_is_heard_as_its_voice_allows(dialect: Dialect, app: &Test
     assert_eq!(menu.matches("हिंदी के लिए").count(), 1, "{dialect:?}: Hindi's line is not Santali's: {menu:?}");
     let (key, thanks) = match n {
         0 => ("2", "धन्यवाद। एगो स्वयंसेवक रउआ के एही नंबर पर"),
-        1 => ("3", "धन्यवाद। एक स्वयंसेवक आपको वापस फ़ोन करेगा"),
+        1 => ("3", "धन्यवाद। एक स्वयंसेवक आपको फ़ोन करेगा"),
         _ => ("4", "நன்றி. ஒரு தன்னார்வலர்"),
     };
     let heard = phone.press(key).await.clone();

@@ -181,10 +181,12 @@ impl Compiler<'_> {
         self.unknown_keys(&def.unknown);
         // One key per state a circle can offer, and one for another state.
         let keys: Vec<String> = (1..=crate::directory::MAX_GUESSES + 1).map(|n| format!("press_{n}")).collect();
+        let short: Vec<String> = (0..=crate::directory::MAX_GUESSES + 1).map(|n| format!("key_{n}")).collect();
         Node::GuessState {
             prompts: self.prompts(&def.prompts),
             other_prompts: self.prompts(&def.other_prompts),
             key_prompts: self.prompts(&keys),
+            short_key_prompts: self.prompts(&short),
             next: def.next,
             other: def.other,
             input: self.input(def.input, Some(Slot::HomeState)),
@@ -231,6 +233,7 @@ impl Compiler<'_> {
             options,
             back_prompts: self.prompts(&def.back_prompts),
             key_prompts: self.prompts(&keys),
+            short_key_prompts: self.prompts(&(0..=9).map(|n| format!("key_{n}")).collect::<Vec<_>>()),
             next: def.next,
             empty,
             input: self.input(def.input, Some(def.of.slot())),
