@@ -158,7 +158,7 @@ async fn full_length_code_then_hash(dialect: Dialect) {
     assert!(readback.text.contains("Varanasi"), "{dialect:?}: the district read back: {readback:?}");
     assert!(!readback.text.contains("माफ़ कीजिए"), "{dialect:?}: no apology, no retry: {readback:?}");
     let need = phone.press("1").await;
-    assert!(need.text.contains("किस मदद"), "{dialect:?}: {need:?}");
+    assert!(need.text.contains("क्या मदद चाहिए"), "{dialect:?}: {need:?}");
     phone.press("1").await;
     phone.silence().await;
     phone.hang_up().await;
