@@ -203,3 +203,34 @@ async fn a_volunteer_hears_the_district_said_aloud_beside_the_voice_message() {
     let audit = app.audit.latest(10).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "play_place_recording"), "{audit:?}");
 }
+
+/// The default flow's language menu on every gateway: a Bihar number hears
+/// Hindi, Bhojpuri, Maithili and Urdu first, each line in its own language;
+/// 9 turns to the others, and a language picked there asks the rest of the
+/// call in it.
+async fn the_language_menu_pages_from_the_callers_circle(dialect: Dialect) {
+    let app = app(Vec::new()).await;
+    let mut phone = Phone::dial(&app, dialect, &sid(dialect, 120), MOBILE).await;
+    let first = phone.heard.clone();
+    for line in ["हिंदी के लिए 1 दबाएँ", "भोजपुरी खातिर", "मैथिली", "और भाषाएँ 9"] {
+        assert!(first.text.contains(line), "{dialect:?}: `{line}` in {:?}", first.text);
+    }
+    assert!(!first.text.contains("বাংলার জন্য"), "{dialect:?}: Bengali is not on a Bihar number's first page");
+    let second = phone.press("9").await.clone();
+    assert!(second.text.contains("বাংলার জন্য") && second.text.contains("For English,"), "{dialect:?}: {second:?}");
+    assert!(!second.text.contains("भोजपुरी खातिर"), "{dialect:?}: the first page's are not repeated");
+    // "For English, press N." — the key English has on this page.
+    let after = &second.text[second.text.find("For English, press ").expect("English's line") + 19..];
+    let english: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let consent = phone.press(&english).await.clone();
+    assert!(consent.text.contains("If you agree, press 1"), "{dialect:?}: in English now: {consent:?}");
+    phone.hang_up().await;
+    assert_eq!(app.only_case().await["language"], "en", "{dialect:?}");
+}
+
+#[tokio::test]
+async fn the_language_menu_pages_from_the_callers_circle_on_every_gateway() {
+    for dialect in ALL {
+        the_language_menu_pages_from_the_callers_circle(dialect).await;
+    }
+}
