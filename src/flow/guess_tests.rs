@@ -4,23 +4,11 @@
 
 use std::path::Path;
 
-use super::*;
-use crate::{
-    directory::Directory,
-    domain::{Digits, StateCode},
-    prompts::Catalog,
+use super::{
+    test_support::{helpline, keys},
+    *,
 };
-
-fn helpline() -> Flow {
-    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")).unwrap();
-    let source =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
-    Flow::parse(&source, Some(&catalog)).unwrap()
-}
-
-fn keys(d: &str) -> CallEvent {
-    CallEvent::Digits { digits: Digits::parse(d).unwrap() }
-}
+use crate::{directory::Directory, domain::StateCode};
 
 fn codes(list: &[u8]) -> Vec<StateCode> {
     list.iter().map(|c| StateCode::new(*c).unwrap()).collect()

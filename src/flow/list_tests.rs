@@ -4,23 +4,14 @@
 
 use std::path::Path;
 
-use super::*;
+use super::{
+    test_support::{helpline, keys},
+    *,
+};
 use crate::{
     directory::Directory,
-    domain::{Digits, DistrictCode, StateCode},
-    prompts::Catalog,
+    domain::{DistrictCode, StateCode},
 };
-
-fn helpline() -> Flow {
-    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")).unwrap();
-    let source =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
-    Flow::parse(&source, Some(&catalog)).unwrap()
-}
-
-fn keys(d: &str) -> CallEvent {
-    CallEvent::Digits { digits: Digits::parse(d).unwrap() }
-}
 
 fn recorded(url: &str) -> CallEvent {
     CallEvent::Recorded { message: VoiceMessage { url: url.to_owned(), duration_secs: Some(4) } }

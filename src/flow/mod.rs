@@ -40,4 +40,6 @@ mod list_tests;
 #[cfg(test)]
 mod number_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

@@ -1,23 +1,13 @@
 //! Engine tests on the shipped default flow and on small broken flows.
 
-use std::path::Path;
-
-use super::*;
+use super::{
+    test_support::{catalog, helpline, keys},
+    *,
+};
 use crate::{
     directory::Directory,
-    domain::{Digits, DistrictCode, Language, Need, StateCode},
-    prompts::Catalog,
+    domain::{DistrictCode, Language, Need, StateCode},
 };
-
-fn catalog() -> Catalog {
-    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")).unwrap()
-}
-
-fn helpline() -> Flow {
-    let source =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("call_flows/helpline.toml")).unwrap();
-    Flow::parse(&source, Some(&catalog())).unwrap_or_else(|e| panic!("default flow is broken:\n{e}"))
-}
 
 /// Plays events through the engine from the start, returning the last transition.
 fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
@@ -26,10 +16,6 @@ fn play(flow: &Flow, events: &[CallEvent]) -> Transition {
         t = step(flow, Directory::bundled(), &t.state, event).unwrap();
     }
     t
-}
-
-fn keys(d: &str) -> CallEvent {
-    CallEvent::Digits { digits: Digits::parse(d).unwrap() }
 }
 
 fn state(code: u8) -> Option<StateCode> {

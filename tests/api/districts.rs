@@ -212,7 +212,8 @@ async fn the_language_menu_pages_from_the_callers_circle(dialect: Dialect) {
     let app = app(Vec::new()).await;
     let mut phone = Phone::dial(&app, dialect, &sid(dialect, 120), MOBILE).await;
     let first = phone.heard.clone();
-    for line in ["हिंदी के लिए 1 दबाएँ", "भोजपुरी खातिर", "मैथिली", "और भाषाएँ 9"] {
+    for line in ["हिंदी के लिए 1 दबाएँ", "भोजपुरी खातिर", "मैथिली", "और भाषाएँ 9"]
+    {
         assert!(first.text.contains(line), "{dialect:?}: `{line}` in {:?}", first.text);
     }
     assert!(!first.text.contains("বাংলার জন্য"), "{dialect:?}: Bengali is not on a Bihar number's first page");
