@@ -152,7 +152,7 @@ async fn two_calls_from_one_number_in_a_group_fold_one_after_the_other() {
 
 #[tokio::test]
 async fn a_group_keeps_every_answer_given_and_the_callback_number() {
-    let number = crate::domain::PhoneNumber::indian_mobile("9000000071");
+    let number = crate::domain::PhoneNumber::indian_mobile("6000000071");
     let with_number = Captured { callback_number: number.clone(), ..captured(Some(10), Some(Need::Food)) };
     let first = vec![ended_call("CA01", Some("+911000000301"), with_number, 1)];
     let group = vec![
@@ -164,7 +164,7 @@ async fn a_group_keeps_every_answer_given_and_the_callback_number() {
     let cases = same_either_way(first, group).await;
     assert!(
         cases[0].ends_with(
-            " +919000000071 {CA01:callback_phone=+919000000071,CA01:home_state_code=10,CA01:need=food,CA31:home_state_code=20}"
+            " +916000000071 {CA01:callback_phone=+916000000071,CA01:home_state_code=10,CA01:need=food,CA31:home_state_code=20}"
         ),
         "{}",
         cases[0]
@@ -174,7 +174,7 @@ async fn a_group_keeps_every_answer_given_and_the_callback_number() {
 
 #[tokio::test]
 async fn a_later_decline_erases_the_answers_given_and_the_callback_number() {
-    let number = crate::domain::PhoneNumber::indian_mobile("9000000071");
+    let number = crate::domain::PhoneNumber::indian_mobile("6000000071");
     let with_number = Captured { callback_number: number, ..captured(Some(10), Some(Need::Food)) };
     let first = vec![ended_call("CA01", Some("+911000000301"), with_number, 1)];
     let declined = Captured { consent: Some(false), ..captured(None, None) };

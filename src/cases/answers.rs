@@ -109,7 +109,7 @@ mod tests {
             home_district: None,
             need: Some(Need::Food),
             voice_message: None,
-            callback_number: PhoneNumber::indian_mobile("9000000001"),
+            callback_number: PhoneNumber::indian_mobile("6000000001"),
             ..Captured::default()
         }
     }
@@ -122,7 +122,7 @@ mod tests {
             [
                 ("home_state_code", "10".to_owned()),
                 ("need", "food".to_owned()),
-                ("callback_phone", "+919000000001".to_owned())
+                ("callback_phone", "+916000000001".to_owned())
             ]
         );
         let with_district = Captured { home_district: DistrictCode::new(212).ok(), ..call() };
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_callback_number_is_masked_for_those_who_do_not_hold_the_case() {
-        assert_eq!(masked_value("callback_phone", "+919000000001"), "+91*******001");
+        assert_eq!(masked_value("callback_phone", "+916000000001"), "+91*******001");
         assert_eq!(masked_value("home_district_code", "212"), "212");
     }
 }

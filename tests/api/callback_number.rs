@@ -5,7 +5,8 @@
 //! back; a repeat call never loses an answer, and one given differently is
 //! kept beside the earlier one with its call. (Callers are `+91 1000…`
 //! numbers, in no real series; the keyed callback numbers must look like
-//! Indian mobiles, 6–9 first, so they are `9000000…`-style made-up ones.)
+//! Indian mobiles, 6–9 first, so they are in the series `6000`, which no
+//! telecom circle holds in `data/numbering/`.)
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -108,7 +109,7 @@ async fn call_now(
     let requests = fake.requests.lock().await.clone();
     let (_, _, sent) = requests.last().expect("Twilio's Calls API was called");
     let url = sent.iter().find(|(k, _)| k == "Url").map(|(_, v)| v.clone()).unwrap();
-    assert!(!url.contains("9000000071") && !url.contains("1000000081"), "no number in the URL: {url}");
+    assert!(!url.contains("6000000071") && !url.contains("1000000081"), "no number in the URL: {url}");
     let path = url.strip_prefix("https://sampark.test").unwrap();
     let twilio_form: Vec<(String, String)> = vec![("CallSid".into(), "CA99999999999999999999999999999999".into())];
     let twiml = app.post_form(path, &twilio_form, None).await.text().await.unwrap();
@@ -123,28 +124,28 @@ async fn another_number_is_read_back_confirmed_shown_first_and_dialled_first(dia
     up_to_the_other_number(&mut phone).await;
     let ask = phone.press("1").await.clone();
     assert!(ask.text.contains("दस अंक दबाएँ"), "{dialect:?}: {ask:?}");
-    let readback = phone.press("9000000071").await.clone();
-    assert!(reads_back(&readback.text, "9000000071"), "{dialect:?}: digit by digit: {:?}", readback.text);
+    let readback = phone.press("6000000071").await.clone();
+    assert!(reads_back(&readback.text, "6000000071"), "{dialect:?}: digit by digit: {:?}", readback.text);
     assert!(readback.text.contains("अगर यह सही है तो 1 दबाएँ"), "{dialect:?}: {readback:?}");
     let thanks = phone.press("1").await.clone();
     assert!(thanks.text.contains("धन्यवाद") && thanks.ended, "{dialect:?}: {thanks:?}");
     phone.hang_up().await;
-    assert_eq!(numbers(&app).await, [("+919000000071".to_owned(), OWN.to_owned())], "{dialect:?}");
-    assert_eq!(app.only_case().await["callback_phone"], "+919000000071", "{dialect:?}: in the export too");
+    assert_eq!(numbers(&app).await, [("+916000000071".to_owned(), OWN.to_owned())], "{dialect:?}");
+    assert_eq!(app.only_case().await["callback_phone"], "+916000000071", "{dialect:?}: in the export too");
 
     app.add_user("bihar", "volunteer", "10", "hi", "+911000000999").await;
     let session = app.api_login("bihar").await;
     let case = claim(&app, &session).await;
     let id = case["id"].as_i64().unwrap();
-    assert_eq!((case["callback_phone"].as_str(), case["phone"].as_str()), (Some("+919000000071"), Some(OWN)));
+    assert_eq!((case["callback_phone"].as_str(), case["phone"].as_str()), (Some("+916000000071"), Some(OWN)));
     assert_eq!(case["callback_phone_masked"], "+91*******071", "{dialect:?}");
     let page = case_page(&app, &session, id).await;
     let callback = page.find(r#"id="callback-phone""#).unwrap_or_else(|| panic!("{dialect:?}: shown: {page}"));
     let own = page.find(r#"id="phone""#).unwrap();
     assert!(callback < own, "{dialect:?}: the callback number first, above the caller's own");
     assert!(page.contains("वापस कॉल का नंबर · Call back on") && page.contains("Caller's own number"), "labelled");
-    assert!(page[callback..own].contains("+919000000071"), "{dialect:?}: in full for the holder");
-    assert_eq!(call_now(&app, &session, &fake, id, false).await, "+919000000071", "{dialect:?}: dialled first");
+    assert!(page[callback..own].contains("+916000000071"), "{dialect:?}: in full for the holder");
+    assert_eq!(call_now(&app, &session, &fake, id, false).await, "+916000000071", "{dialect:?}: dialled first");
     assert_eq!(call_now(&app, &session, &fake, id, true).await, OWN, "{dialect:?}: the own number on request");
 
     // Someone who does not hold the case sees it masked, everywhere.
@@ -155,8 +156,8 @@ async fn another_number_is_read_back_confirmed_shown_first_and_dialled_first(dia
         (seen["callback_phone"].clone(), seen["callback_phone_masked"].clone()),
         (Value::Null, "+91*******071".into())
     );
-    assert!(!seen.to_string().contains("9000000071"), "{dialect:?}: {seen}");
-    assert!(!case_page(&app, &other, id).await.contains("9000000071"), "{dialect:?}: the page masks it");
+    assert!(!seen.to_string().contains("6000000071"), "{dialect:?}: {seen}");
+    assert!(!case_page(&app, &other, id).await.contains("6000000071"), "{dialect:?}: the page masks it");
 }
 
 #[tokio::test]
@@ -177,14 +178,14 @@ async fn a_wrong_number_is_asked_again_and_star_goes_back(dialect: Dialect) {
     let back = phone.press("*#").await.clone();
     assert!(back.text.contains("दूसरे नंबर पर फ़ोन चाहिए"), "{dialect:?}: * goes back: {back:?}");
     phone.press("1").await;
-    let first = phone.press("8000000072").await.clone();
-    assert!(reads_back(&first.text, "8000000072"), "{dialect:?}: {first:?}");
+    let first = phone.press("6000000072").await.clone();
+    assert!(reads_back(&first.text, "6000000072"), "{dialect:?}: {first:?}");
     let again = phone.press("2").await.clone();
     assert!(again.text.contains("दस अंक दबाएँ"), "{dialect:?}: 2 keys it again: {again:?}");
-    assert!(reads_back(&phone.press("7000000073").await.text.clone(), "7000000073"), "{dialect:?}");
+    assert!(reads_back(&phone.press("6000000073").await.text.clone(), "6000000073"), "{dialect:?}");
     phone.press("1").await;
     phone.hang_up().await;
-    assert_eq!(numbers(&app).await, [("+917000000073".to_owned(), OWN.to_owned())], "{dialect:?}: as confirmed");
+    assert_eq!(numbers(&app).await, [("+916000000073".to_owned(), OWN.to_owned())], "{dialect:?}: as confirmed");
 
     // Wrong twice: the thanks, and the call's own number is the one kept.
     let mut twice = Phone::dial(&app, dialect, &sid(dialect, 83), "1000000083").await;
@@ -210,7 +211,7 @@ async fn first_call(app: &TestApp, dialect: Dialect) {
     let mut phone = Phone::dial(app, dialect, &sid(dialect, 84), MOBILE).await;
     up_to_the_other_number(&mut phone).await;
     phone.press("1").await;
-    phone.press("9000000071").await;
+    phone.press("6000000071").await;
     phone.press("1").await;
     phone.hang_up().await;
 }
@@ -246,7 +247,7 @@ async fn a_repeat_call_keeps_what_the_first_gave(dialect: Dialect) {
     let case = app.only_case().await;
     assert_eq!((case["home_state_code"].as_i64(), case["home_district_code"].as_i64()), (Some(10), Some(212)));
     assert_eq!((case["need"].as_str(), case["calls"].as_i64()), (Some("food"), Some(2)), "{dialect:?}");
-    assert_eq!(numbers(&app).await[0].0, "+919000000071", "{dialect:?}: the callback number is kept");
+    assert_eq!(numbers(&app).await[0].0, "+916000000071", "{dialect:?}: the callback number is kept");
     app.add_user("bihar", "volunteer", "10", "hi", "").await;
     let session = app.api_login("bihar").await;
     let case = claim(&app, &session).await;
