@@ -13,10 +13,12 @@ use std::{
 };
 
 mod languages;
+mod names;
 mod numbering;
 mod pins;
 
 pub use languages::{StateLanguages, language_order};
+pub use names::{Candidate, Candidates, MARGIN, Matched, SURE};
 pub use numbering::{MAX_GUESSES, Numbering};
 pub use pins::{PinCode, PinError, look_up_pin, pin_code};
 
