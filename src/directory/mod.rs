@@ -18,7 +18,7 @@ mod numbering;
 mod pins;
 
 pub use languages::{StateLanguages, language_order};
-pub use names::{Candidate, Candidates, MARGIN, Matched, SURE};
+pub use names::{Candidate, Candidates, MARGIN, Matched, SURE, spelling_key};
 pub use numbering::{MAX_GUESSES, Numbering};
 pub use pins::{PinCode, PinError, look_up_pin, pin_code};
 

@@ -21,6 +21,8 @@ pub const MARGIN: f64 = 0.04;
 /// How a name was matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Matched {
+    /// A coordinator picked the place for this spelling (`places::PlaceStore`).
+    Picked,
     /// The same letters as a name the place has (after transliteration).
     Exactly,
     /// Close in spelling or in its consonants.
@@ -147,6 +149,13 @@ fn rank<'a, C: Copy>(text: &str, places: impl Iterator<Item = (C, Vec<&'a str>)>
     found.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.matched.cmp(&b.matched)));
     found.truncate(5);
     Candidates(found)
+}
+
+/// The form a text is compared and remembered in: Latin letters, lower
+/// case, one spelling of sounds written several ways, words by single
+/// spaces ("U.P." and "u p" are one spelling).
+pub fn spelling_key(text: &str) -> String {
+    Spelling::of(text).folded
 }
 
 /// A name folded for comparing: Latin letters, lower case, sounds that

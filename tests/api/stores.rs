@@ -158,3 +158,44 @@ async fn a_stored_code_that_is_no_code_is_corrupt_data_not_a_panic() {
         assert!(matches!(counted, Err(StoreError::Corrupt(_))), "{bad}: {counted:?}");
     }
 }
+
+/// A coordinator's pick for a spelling the matcher was not sure of is
+/// remembered for that spelling, in its state or in any; another state's
+/// own district of that name is not overridden.
+#[tokio::test]
+async fn a_place_picked_for_a_spelling_is_remembered_for_it() {
+    use sampark::{
+        directory::{Directory, Matched},
+        domain::DistrictCode,
+        places::PlaceStore,
+    };
+    let app = spawn_app().await;
+    let db = sampark::db::Db::open_existing(&app.database_url).await.unwrap();
+    let places = PlaceStore::new(db.clone());
+    let directory = Directory::bundled();
+    let now = (app.calls.clock())();
+    // Bijapur: Chhattisgarh's district, and Karnataka's earlier name for Vijayapura.
+    let before = places.match_district(directory, "Bijapur", None).await.unwrap();
+    assert_eq!(before.sure(), None, "two places: a person picks");
+    let vijayapura = DistrictCode::new(530).unwrap();
+    places.remember_district("Bijapur", None, vijayapura, "coordinator", now).await.unwrap();
+    for spelt in ["Bijapur", "BIJAPUR ", "bijapur."] {
+        let after = places.match_district(directory, spelt, None).await.unwrap();
+        assert_eq!(after.sure(), Some(vijayapura), "{spelt}: {after:?}");
+        assert_eq!(after.best().unwrap().matched, Matched::Picked);
+    }
+    let chhattisgarh = places.match_district(directory, "Bijapur", StateCode::new(22).ok()).await.unwrap();
+    assert_eq!(chhattisgarh.sure().map(DistrictCode::get), Some(636), "in Chhattisgarh it is Chhattisgarh's own");
+    // A later pick replaces the earlier one, and a pick in a state wins there.
+    places
+        .remember_district("Bijapur", StateCode::new(22).ok(), DistrictCode::new(636).unwrap(), "other", now)
+        .await
+        .unwrap();
+    assert_eq!(
+        places.picked_district("Bijapur", StateCode::new(22).ok()).await.unwrap().map(DistrictCode::get),
+        Some(636)
+    );
+    assert_eq!(places.picked_district("Bijapur", None).await.unwrap(), Some(vijayapura));
+    assert!(places.remember_district(" .. ", None, vijayapura, "coordinator", now).await.is_err(), "no letters");
+    db.close().await;
+}
