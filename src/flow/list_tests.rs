@@ -234,3 +234,26 @@ fn silence_at_the_language_menu_takes_the_language_of_the_callers_circle() {
     }
     assert_eq!(t.state.data.language.as_ref().map(|l| l.as_str()), Some("hi"), "no guess: the flow's first");
 }
+
+#[test]
+fn star_at_a_read_back_goes_back_without_losing_the_answer() {
+    let flow = helpline();
+    let t = at_bihar_districts(&flow, Directory::bundled());
+    let t = step(&flow, Directory::bundled(), &t.state, &keys("8")).unwrap();
+    let readback = step(&flow, Directory::bundled(), &t.state, &keys("800001#")).unwrap();
+    assert_eq!(readback.state.node, "confirm_pin");
+    let back = step(&flow, Directory::bundled(), &readback.state, &keys("*")).unwrap();
+    assert_eq!(back.state.node, "district_list", "the names again");
+    assert_eq!(back.state.data.home_district.map(DistrictCode::get), Some(212), "kept until answered again");
+    // The code path: * at the district read-back asks for the code again, keeping it meanwhile.
+    let mut t = start(&flow, Directory::bundled(), Vec::new()).unwrap();
+    for k in ["1", "1", "0", "10#", "212#"] {
+        t = step(&flow, Directory::bundled(), &t.state, &keys(k)).unwrap();
+    }
+    assert_eq!(t.state.node, "confirm_district");
+    let back = step(&flow, Directory::bundled(), &t.state, &keys("*")).unwrap();
+    assert_eq!(
+        (back.state.node.as_str(), back.state.data.home_district.map(DistrictCode::get)),
+        ("home_district", Some(212))
+    );
+}

@@ -4,6 +4,7 @@ use super::{helpers::spawn_app, twilio_sim::Call};
 
 /// A Twilio recording SID (`RE` and 32 hex digits).
 const RE1: &str = "RE00000000000000000000000000000001";
+const RE2: &str = "RE00000000000000000000000000000002";
 const ACCOUNT: &str = "AC00000000000000000000000000000000";
 
 #[tokio::test]
@@ -56,11 +57,19 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     };
     let app = super::helpers::spawn_app_with(options).await;
     let recording = format!("{gateway}/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/{RE1}");
-    // An old case, closed long ago, with a voice message and notes.
+    let place = format!("{gateway}/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/{RE2}");
+    // An old case, closed long ago, with a voice message, the district and
+    // village said aloud (no district code, then "not in the list"), and notes.
     let mut old = Call::start(&app, "CAf1000000000000000000000000000001", "+911000000161").await;
-    for keys in ["1", "1", "0", "10#", "212#", "1", "4"] {
+    for keys in ["1", "1", "0", "10#"] {
         old.press(keys).await;
     }
+    for _ in 0..3 {
+        old.silence().await;
+    }
+    old.press("0").await;
+    old.leave_message(&place).await;
+    old.press("4").await;
     old.leave_message(&recording).await;
     old.hang_up().await;
     app.add_user("closer", "volunteer", "10", "hi", "").await;
@@ -97,6 +106,8 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     let old_case = after.iter().find(|c| c["id"] == old_id).unwrap();
     assert_eq!(old_case["phone"], Value::Null);
     assert_eq!(old_case["recording_url"], Value::Null);
+    assert_eq!(before.iter().find(|c| c["id"] == old_id).unwrap()["place_recording_url"], place.as_str());
+    assert_eq!(old_case["place_recording_url"], Value::Null, "the place said aloud is erased too");
     for kept in ["language", "home_state_code", "home_district_code", "need", "status", "calls", "first_call_at"] {
         assert_eq!(
             old_case[kept],
@@ -114,6 +125,8 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
     assert_eq!(urls, 0, "the event log forgets the voice message");
     let states = db.scalar(&format!("SELECT count(*) FROM calls WHERE state LIKE '%Recordings/{RE1}%'")).await;
     assert_eq!(states, 0, "the call state forgets the voice message");
+    let states = db.scalar(&format!("SELECT count(*) FROM calls WHERE state LIKE '%Recordings/{RE2}%'")).await;
+    assert_eq!(states, 0, "and the place said aloud");
     let others =
         db.scalar(&format!("SELECT count(*) FROM calls WHERE case_id <> {old_id} AND phone IS NOT NULL")).await;
     assert_eq!(others, 2, "other cases' calls keep theirs");
@@ -123,6 +136,10 @@ async fn retention_erases_long_closed_cases_personal_fields_and_nothing_else() {
             && r.ends_with(&format!("/Recordings/{RE1}"))
             && auth.is_some()),
         "{requests:?}"
+    );
+    assert!(
+        requests.iter().any(|(r, _, _)| r.starts_with("DELETE ") && r.ends_with(&format!("/Recordings/{RE2}"))),
+        "the place recording is deleted at the gateway too: {requests:?}"
     );
     // Nothing personal left anywhere for that case: not on its calls, attempts or events.
     app.add_user("auditor", "admin", "", "", "").await;
