@@ -36,6 +36,7 @@ pub mod http;
 pub mod loadgen;
 pub mod media;
 pub mod metrics;
+pub mod people;
 pub mod places;
 pub mod prompt_tools;
 pub mod prompts;

@@ -13,7 +13,7 @@ mod tasks;
 
 use notices::{first_admin_command, log_gateways};
 use stopping::{finish_calls, shutdown_signal};
-use tasks::{metrics_upkeep, rank_places, refresh_prompts, replay_spool, retain, sweep_idle_calls};
+use tasks::{metrics_upkeep, people_from_cases, rank_places, refresh_prompts, replay_spool, retain, sweep_idle_calls};
 
 use crate::{
     audio::AudioLimits,
@@ -223,6 +223,11 @@ impl Application {
         self.cases.clone()
     }
 
+    /// The people's store, for tests and tools that read people directly.
+    pub fn people_store(&self) -> crate::people::PeopleStore {
+        crate::people::PeopleStore::new(self.db.clone())
+    }
+
     /// The reports' store, for tests that read the figures directly.
     pub fn report_store(&self) -> ReportStore {
         self.state.reports.clone()
@@ -276,6 +281,7 @@ impl Application {
             self.ranking_refresh,
             stop_rx.clone(),
         ));
+        let people = tokio::spawn(people_from_cases(self.db.clone(), stop_rx.clone()));
         let replayer = tokio::spawn(replay_spool(
             self.state.spool.clone(),
             self.state.calls.clone(),
@@ -298,6 +304,7 @@ impl Application {
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
         let _ = upkeep.await;
+        let _ = people.await;
         let _ = prompts.await;
         let _ = ranker.await;
         let _ = replayer.await;

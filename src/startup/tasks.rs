@@ -121,3 +121,19 @@ pub(super) async fn rank_places(
         }
     }
 }
+
+/// Records changed cases in their people every [`people::sync::EVERY`](crate::people::sync::EVERY), until stopped.
+pub(super) async fn people_from_cases(db: crate::db::Db, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(crate::people::sync::EVERY);
+    let mut cursor = crate::people::sync::Cursor::default();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if let Err(e) = crate::people::sync::sync_cases(&db, &mut cursor).await {
+                    error!(error.message = %e, "could not record callers in the people database; will try again");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}

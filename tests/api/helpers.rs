@@ -190,6 +190,8 @@ pub struct TestApp {
     pub calls: Arc<CallService>,
     /// The cases' store (retention runs on it).
     pub case_store: CaseStore,
+    /// The people's store (the national database).
+    pub people: sampark::people::PeopleStore,
     pub audit: sampark::audit::AuditStore,
     pub reports: sampark::reports::ReportStore,
     pub prompts: sampark::prompts::PromptLibrary,
@@ -259,6 +261,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let calls = app.call_service();
     let case_store = app.case_store();
+    let people = app.people_store();
     let audit = app.audit_store();
     let reports = app.report_store();
     let prompts = app.prompt_library();
@@ -280,6 +283,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         database,
         calls,
         case_store,
+        people,
         audit,
         reports,
         prompts,

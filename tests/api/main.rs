@@ -29,6 +29,7 @@ mod malformed;
 mod operations;
 mod outage;
 mod password_reset;
+mod people;
 mod prompts;
 mod reports;
 mod robustness;
