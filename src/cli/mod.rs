@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod cases;
 mod data;
 mod flows;
+mod people;
 mod prompts;
 mod users;
 
@@ -80,6 +81,11 @@ enum Command {
         /// Cases to create (each with one call of five events), e.g. 10000000
         #[arg(long)]
         cases: u64,
+    },
+    /// The national database: export people
+    People {
+        #[command(subcommand)]
+        command: people::PeopleCommand,
     },
     /// Manage volunteers, coordinators and admins
     Users {
@@ -183,6 +189,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(cases::export(&settings.database_url, format, output.as_deref()))
         }
         Command::Users { command } => runtime()?.block_on(users::users(&settings, command)),
+        Command::People { command } => {
+            telemetry::init(LogFormat::Pretty);
+            runtime()?.block_on(people::people(&settings, command))
+        }
         Command::Fill { cases } => {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(async {

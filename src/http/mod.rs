@@ -111,6 +111,10 @@ pub struct App {
     pub password_checks: crate::auth::checks::PasswordChecks,
     /// Users, sessions and sign-in attempts.
     pub users: crate::auth::UserStore,
+    /// The national database: people, their facts, the review list.
+    pub people: crate::people::PeopleStore,
+    /// Places coordinators picked for spellings.
+    pub places: crate::places::PlaceStore,
     /// Set on SIGTERM: calls in progress are still answered, but `/readyz`
     /// says 503 so a load balancer sends new calls elsewhere.
     pub stopping: std::sync::atomic::AtomicBool,

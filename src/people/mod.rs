@@ -14,6 +14,9 @@
 //! - the same value from the same source is one fact, however often it is
 //!   given, so importing a list twice changes nothing.
 
+pub mod export;
+pub mod import;
+pub mod review;
 pub mod store;
 pub mod sync;
 

@@ -132,6 +132,10 @@ impl PeopleStore {
         Self { db }
     }
 
+    pub(super) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// A person and every fact given of them, oldest first.
     pub async fn person(&self, id: i64) -> Result<Option<(Person, Vec<Fact>)>, StoreError> {
         const SQL: &str = concat!("SELECT ", person_columns!(), " FROM people WHERE id = $1");

@@ -15,6 +15,7 @@ mod desk;
 mod login;
 mod numbers;
 mod prompts;
+mod people;
 mod reports;
 mod voice;
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(voice::router())
         .merge(admin::router())
         .merge(reports::router())
+        .merge(people::router())
         .merge(prompts::router())
 }
 
@@ -96,7 +98,7 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                     @if let Some(who) = who {
                         // Until a one-time password is replaced, no page but that one opens.
                         @let working = !who.user.must_change_password;
-                        @if working && who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } }
+                        @if working && who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } a href="/people/review" { "जाँच · Places to check" } }
                         @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {
                             a href="/account/password" title="पासवर्ड बदलें · Change your password" { (who.user.username) }
