@@ -28,6 +28,25 @@ pub enum PeopleCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Read-only tokens for partners' systems (GET /api/v1/people), each
+    /// scoped to one unit's people
+    Partner {
+        #[command(subcommand)]
+        command: PartnerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Make a token for partner NAME; it is printed once, only its hash is kept
+    Add {
+        name: String,
+        /// The unit whose people it reads (`sampark units list`)
+        #[arg(long)]
+        unit: String,
+    },
+    /// Revoke partner NAME's token at once
+    Revoke { name: String },
 }
 
 pub async fn people(settings: &Settings, command: PeopleCommand) -> anyhow::Result<ExitCode> {
@@ -38,7 +57,8 @@ pub async fn people(settings: &Settings, command: PeopleCommand) -> anyhow::Resu
             let directory = Directory::bundled();
             let count = match &output {
                 Some(path) => {
-                    let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+                    let file =
+                        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
                     store.export(directory, format, std::io::BufWriter::new(file)).await?
                 }
                 None => store.export(directory, format, std::io::stdout().lock()).await?,
@@ -53,6 +73,20 @@ pub async fn people(settings: &Settings, command: PeopleCommand) -> anyhow::Resu
             };
             AuditStore::new(db.clone()).record(&entry).await?;
             eprintln!("exported {count} people");
+        }
+        PeopleCommand::Partner { command: PartnerCommand::Add { name, unit } } => {
+            let unit_id = store.unit_named(&unit).await?.with_context(|| format!("there is no unit named {unit}"))?;
+            let token = store.add_partner(&name, unit_id, chrono::Utc::now()).await?;
+            println!("{token}");
+            eprintln!(
+                "partner {name} reads unit {unit}'s people with this token (shown once): Authorization: Bearer …"
+            );
+        }
+        PeopleCommand::Partner { command: PartnerCommand::Revoke { name } } => {
+            if !store.revoke_partner(&name, chrono::Utc::now()).await? {
+                anyhow::bail!("no partner named {name} holds a token");
+            }
+            eprintln!("revoked partner {name}'s token");
         }
     }
     db.close().await;

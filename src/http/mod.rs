@@ -8,6 +8,7 @@ mod guard;
 mod health;
 mod kookoo;
 mod metrics_route;
+mod people_api;
 mod pins;
 mod plivo;
 mod prompt_uploads;
@@ -142,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics_route::router())
         .merge(api::router())
+        .merge(people_api::router())
         .merge(pins::router())
         .merge(prompt_uploads::small_router())
         .merge(ui::router())

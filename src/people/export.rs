@@ -116,7 +116,7 @@ struct Writer<'d, W: Write> {
 
 enum Out<W: Write> {
     Jsonl(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<'d, W: Write> Writer<'d, W> {
@@ -126,7 +126,7 @@ impl<'d, W: Write> Writer<'d, W> {
             ExportFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
                 csv.write_record(COLUMNS)?;
-                Out::Csv(csv)
+                Out::Csv(Box::new(csv))
             }
         };
         Ok(Self { directory, count: 0, out })
@@ -140,9 +140,12 @@ impl<'d, W: Write> Writer<'d, W> {
                 out.write_all(b"\n")?;
             }
             Out::Csv(csv) => {
-                let state = person.home_state_code.and_then(|c| u8::try_from(c).ok()).and_then(|c| StateCode::new(c).ok());
-                let district =
-                    person.home_district_code.and_then(|c| u16::try_from(c).ok()).and_then(|c| DistrictCode::new(c).ok());
+                let state =
+                    person.home_state_code.and_then(|c| u8::try_from(c).ok()).and_then(|c| StateCode::new(c).ok());
+                let district = person
+                    .home_district_code
+                    .and_then(|c| u16::try_from(c).ok())
+                    .and_then(|c| DistrictCode::new(c).ok());
                 let opt = |v: &Option<String>| v.clone().unwrap_or_default();
                 let code = |v: Option<i64>| v.map(|c| c.to_string()).unwrap_or_default();
                 let cells = [

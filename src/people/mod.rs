@@ -16,6 +16,7 @@
 
 pub mod export;
 pub mod import;
+pub mod partners;
 pub mod review;
 pub mod store;
 pub mod sync;

@@ -97,11 +97,7 @@ impl PeopleStore {
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        const ONE: &str = concat!(
-            "SELECT ",
-            review_columns!(),
-            " FROM place_reviews WHERE id = $1"
-        );
+        const ONE: &str = concat!("SELECT ", review_columns!(), " FROM place_reviews WHERE id = $1");
         const SAME: &str = "SELECT person_id FROM place_reviews WHERE resolved_at IS NULL AND field = $1
             AND spelling = $2 AND COALESCE(state_code, 0) = $3";
         const SETTLE: &str = "UPDATE place_reviews SET resolved_at = $4, resolved_by = $5 WHERE resolved_at IS NULL
@@ -131,7 +127,8 @@ impl PeopleStore {
                 None
             }
         };
-        let source = Source { kind: SourceKind::Volunteer, name: by.to_owned(), unit_id: None, by: Some(by.to_owned()), at };
+        let source =
+            Source { kind: SourceKind::Volunteer, name: by.to_owned(), unit_id: None, by: Some(by.to_owned()), at };
         let key = (review.field.column(), review.spelling.as_str(), review.state_code.unwrap_or(0));
         let people: Vec<i64> = on_tx!(&mut tx, conn => sqlx::query_scalar(SAME)
             .bind(key.0).bind(key.1).bind(key.2).fetch_all(&mut **conn).await?);

@@ -116,4 +116,17 @@ impl Desk {
         };
         self.audit.record(&entry).await
     }
+
+    /// Notes in the audit log that a partner's system (no user) did `action`.
+    pub async fn audit_partner(&self, action: &str, details: String) -> Result<(), StoreError> {
+        let entry = AuditEntry {
+            at: self.now(),
+            user_id: None,
+            username: None,
+            action: action.to_owned(),
+            case_id: None,
+            details: Some(details),
+        };
+        self.audit.record(&entry).await
+    }
 }

@@ -30,6 +30,7 @@ mod operations;
 mod outage;
 mod password_reset;
 mod people;
+mod people_sharing;
 mod prompts;
 mod reports;
 mod robustness;

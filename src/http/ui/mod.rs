@@ -14,8 +14,8 @@ mod charts;
 mod desk;
 mod login;
 mod numbers;
-mod prompts;
 mod people;
+mod prompts;
 mod reports;
 mod voice;
 

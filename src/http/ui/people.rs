@@ -120,7 +120,8 @@ async fn pick(
         return Err(AppError::not_found("no such place to check (already settled?)"));
     }
     let now = app.desk.now();
-    let people = app.people.resolve_review(Directory::bundled(), &app.places, id, code, &who.user.username, now).await?;
+    let people =
+        app.people.resolve_review(Directory::bundled(), &app.places, id, code, &who.user.username, now).await?;
     let details = format!("{} '{}' = {code} for {people} people", review.field, review.spelling);
     app.desk.audit(&who.user, "pick_place", None, Some(details)).await?;
     Ok(Redirect::to("/people/review"))
