@@ -9,6 +9,8 @@
 //! and a place the matcher is not sure of is kept with its candidates for
 //! a coordinator to pick.
 
+use std::{collections::HashMap, hash::Hash};
+
 use crate::{
     directory::{Candidates, Directory, PinCode, look_up_pin},
     domain::{DistrictCode, Language, Need, PhoneNumber, StateCode},
@@ -16,6 +18,7 @@ use crate::{
 
 use super::{
     columns::{Field, Mapping},
+    phone::{PhoneProblem, ascii_digits, phones, without_float_zero},
     read::Record,
     words,
 };
@@ -141,18 +144,91 @@ pub enum RejectReason {
     Mangled(String),
 }
 
-/// Reads one record of a list through its column mapping.
+/// Reads one record of a list through its column mapping. For a whole
+/// list, [`RowParser`] is faster: it matches each spelling of a place once.
 pub fn parse_row(mapping: &Mapping, record: &Record, directory: &Directory) -> Result<ListRow, Rejected> {
+    read_row(mapping, record, &mut Places::new(directory))
+}
+
+/// Reads the rows of one list, remembering the places it has matched:
+/// a list repeats a few spellings of its districts thousands of times,
+/// and matching one against every district's names is the slow part.
+pub struct RowParser<'d> {
+    mapping: Mapping,
+    places: Places<'d>,
+}
+
+impl<'d> RowParser<'d> {
+    pub fn new(mapping: Mapping, directory: &'d Directory) -> Self {
+        Self { mapping, places: Places::new(directory) }
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// As [`parse_row`].
+    pub fn parse(&mut self, record: &Record) -> Result<ListRow, Rejected> {
+        read_row(&self.mapping, record, &mut self.places)
+    }
+}
+
+/// The directory's matches by the text matched, at most [`REMEMBERED`]
+/// of each kind (then forgotten and begun again), so memory stays bounded
+/// however many spellings a file has.
+struct Places<'d> {
+    directory: &'d Directory,
+    states: HashMap<String, Placed<StateCode>>,
+    districts: HashMap<(String, Option<StateCode>), Placed<DistrictCode>>,
+}
+
+const REMEMBERED: usize = 10_000;
+
+impl<'d> Places<'d> {
+    fn new(directory: &'d Directory) -> Self {
+        Self { directory, states: HashMap::new(), districts: HashMap::new() }
+    }
+
+    fn state(&mut self, text: &str) -> Placed<StateCode> {
+        let directory = self.directory;
+        remembered(&mut self.states, text.to_owned(), || Placed::from_candidates(text, &directory.match_state(text)))
+    }
+
+    fn district(&mut self, text: &str, state: Option<StateCode>) -> Placed<DistrictCode> {
+        let directory = self.directory;
+        remembered(&mut self.districts, (text.to_owned(), state), || {
+            Placed::from_candidates(text, &directory.match_district(text, state))
+        })
+    }
+}
+
+fn remembered<K: Eq + Hash, V: Clone>(map: &mut HashMap<K, V>, key: K, find: impl FnOnce() -> V) -> V {
+    if let Some(value) = map.get(&key) {
+        return value.clone();
+    }
+    if map.len() >= REMEMBERED {
+        map.clear();
+    }
+    map.entry(key).or_insert_with(find).clone()
+}
+
+fn read_row(mapping: &Mapping, record: &Record, places: &mut Places<'_>) -> Result<ListRow, Rejected> {
     let cell = |field| present(mapping.cell(field, &record.cells));
     let reject = |reason| Rejected { row: record.row, reason };
-    let (phone, other_phone) = phones(cell(Field::Phone)).map_err(reject)?;
+    let written = text(cell(Field::Phone)).unwrap_or_default();
+    let (phone, other_phone) = phones(&written).map_err(|problem| {
+        reject(match problem {
+            PhoneProblem::NotMobile => RejectReason::NotMobile(written.clone()),
+            PhoneProblem::Mangled => RejectReason::Mangled(written.clone()),
+        })
+    })?;
     let name = text(cell(Field::Name));
     if phone.is_none() && name.is_none() {
         return Err(reject(RejectReason::NoPhoneOrName));
     }
     let (pin, pin_code) = pin(cell(Field::Pin));
     let (home_state, home_district, pin_conflicts) =
-        place(directory, cell(Field::HomeState), cell(Field::HomeDistrict), pin_code);
+        place(places, cell(Field::HomeState), cell(Field::HomeDistrict), pin_code);
     Ok(ListRow {
         row: record.row,
         phone,
@@ -198,20 +274,21 @@ fn checked<T>(cell: &str, read: impl Fn(&str) -> Option<T>) -> Checked<T> {
 /// The home state and district from their cells and the PIN code, and
 /// whether the PIN code disagrees with a place the names settle.
 fn place(
-    directory: &Directory,
+    places: &mut Places<'_>,
     state_text: &str,
     district_text: &str,
     pin: Option<&PinCode>,
 ) -> (Placed<StateCode>, Placed<DistrictCode>, bool) {
     let mut state = match state_text {
         "" => Placed::Blank,
-        text => Placed::from_candidates(text, &directory.match_state(text)),
+        text => places.state(text),
     };
-    let mut district = match (district_text, state.code()) {
-        ("", _) => Placed::Blank,
-        (text, Some(code)) => Placed::from_candidates(text, &directory.match_district(text, Some(code))),
-        (text, None) => Placed::from_candidates(text, &directory.match_district(text, None)),
+    // Without a known state, the district is looked for in all of India.
+    let mut district = match district_text {
+        "" => Placed::Blank,
+        text => places.district(text, state.code()),
     };
+    let directory = places.directory;
     // A district the names settle settles an open state: blank, or uncertain with it among its candidates.
     if let Placed::Known { code, confidence } = district
         && let Some(its_state) = directory.district(code).map(|d| d.state)
@@ -247,90 +324,6 @@ fn pin(cell: &str) -> (Checked<String>, Option<&'static PinCode>) {
         Ok(found) => (Checked::Known(digits), Some(found)),
         Err(_) => (Checked::Unknown { text: written }, None),
     }
-}
-
-/// The phone cell's number and a second one, or why it has none that can be called.
-fn phones(cell: &str) -> Result<(Option<PhoneNumber>, Option<PhoneNumber>), RejectReason> {
-    let Some(written) = text(cell) else {
-        return Ok((None, None));
-    };
-    if mangled(&written) {
-        return Err(RejectReason::Mangled(written));
-    }
-    let mut parts = written.split(['/', ',', ';', '|', '&']).map(str::trim).filter(|p| !p.is_empty());
-    let first = parts.next().and_then(mobile).ok_or_else(|| RejectReason::NotMobile(written.clone()))?;
-    let other = parts.next().and_then(mobile).filter(|other| *other != first);
-    Ok((Some(first), other))
-}
-
-/// A number in scientific notation, as a spreadsheet shows a long number
-/// it stores as a float ("9.87654E+09"): its last digits are gone.
-fn mangled(written: &str) -> bool {
-    let Some((mantissa, exponent)) = written.split_once(['e', 'E']) else {
-        return false;
-    };
-    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.trim().split_once('.') {
-        Some((whole, fraction)) => digits(whole) && digits(fraction),
-        None => digits(mantissa.trim()),
-    };
-    mantissa_ok && digits(exponent.trim())
-}
-
-/// Labels lists write beside a number: "(M)", "Mob:", "Ph.", "WhatsApp".
-const LABELS: [&str; 12] = ["m", "mob", "mobile", "ph", "phone", "tel", "o", "r", "no", "cell", "whatsapp", "contact"];
-
-/// One Indian mobile number as lists write it, or a number abroad written
-/// with its `+` and country code.
-fn mobile(part: &str) -> Option<PhoneNumber> {
-    let ascii = ascii_digits(part.trim().trim_start_matches('\''));
-    let lower = ascii.to_lowercase();
-    let labelled =
-        lower.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).all(|w| LABELS.contains(&w));
-    if !labelled {
-        return None;
-    }
-    let bare: String = lower.chars().filter(|c| !c.is_ascii_alphabetic()).collect();
-    let bare = without_float_zero(bare.trim_matches([' ', ':', '.', '-']));
-    let plus = bare.starts_with('+');
-    let digits: String = bare.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | ':' | '+')).collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || bare.matches('+').count() > usize::from(plus) {
-        return None;
-    }
-    let national = match (plus, digits.len()) {
-        (true, 12) if digits.starts_with("91") => &digits[2..],
-        (true, _) if !digits.starts_with("91") => return PhoneNumber::parse(&format!("+{digits}")),
-        (false, 10) => &digits,
-        (false, 11) if digits.starts_with('0') => &digits[1..],
-        (false, 12) if digits.starts_with("91") => &digits[2..],
-        (false, 13) if digits.starts_with("091") => &digits[3..],
-        (false, 14) if digits.starts_with("0091") => &digits[4..],
-        _ => return None,
-    };
-    PhoneNumber::indian_mobile(national)
-}
-
-/// A whole number a spreadsheet wrote as a float: "6000000001.0".
-fn without_float_zero(text: &str) -> &str {
-    match text.strip_suffix(".0") {
-        Some(whole) if !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) => whole,
-        _ => text,
-    }
-}
-
-/// Digits of the Devanagari, Bengali and Odia scripts as ASCII digits.
-fn ascii_digits(text: &str) -> String {
-    text.chars().map(ascii_digit).collect()
-}
-
-fn ascii_digit(c: char) -> char {
-    let code = u32::from(c);
-    [0x0966, 0x09E6, 0x0B66]
-        .into_iter()
-        .find(|zero| (*zero..zero + 10).contains(&code))
-        .and_then(|zero| char::from_digit(code - zero, 10))
-        .unwrap_or(c)
 }
 
 #[cfg(test)]

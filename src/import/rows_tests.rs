@@ -169,3 +169,17 @@ fn a_short_row_reads_its_missing_cells_as_blank() {
     let got = parse_row(&mapping(), &record, Directory::bundled()).unwrap();
     assert_eq!((got.name.as_deref(), got.phone, got.pin), (Some("Ram"), None, Checked::Blank));
 }
+
+#[test]
+fn a_parser_for_a_whole_list_reads_as_parse_row_does() {
+    let mut parser = RowParser::new(mapping(), Directory::bundled());
+    for cells in [
+        [("Name", "A"), ("State", "U.P."), ("District", "Jounpur")],
+        [("Name", "B"), ("State", "Bihar"), ("District", "Aurangabad")],
+        [("Name", "C"), ("State", ""), ("District", "Aurangabad")],
+        [("Name", "D"), ("State", "U.P."), ("District", "Jounpur")],
+    ] {
+        assert_eq!(parser.parse(&row(&cells)), parse(&cells), "{cells:?}");
+    }
+    assert_eq!(parser.mapping(), &mapping());
+}

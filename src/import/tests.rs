@@ -24,8 +24,8 @@ fn import(list: ListReader) -> Imported {
     let format = list.format();
     let mapping = Mapping::detect(list.headers());
     mapping.check().unwrap();
-    let dir = Directory::bundled();
-    let rows = list.map(|record| parse_row(&mapping, &record.unwrap(), dir)).collect();
+    let mut parser = RowParser::new(mapping.clone(), Directory::bundled());
+    let rows: Vec<_> = list.map(|record| parser.parse(&record.unwrap())).collect();
     Imported { format, mapping, rows }
 }
 
