@@ -115,3 +115,23 @@ fn a_damaged_workbook_is_refused_as_one() {
     assert!(matches!(error, ReadError::Spreadsheet(_)), "{error:?}");
     assert!(error.to_string().starts_with("the workbook cannot be read"));
 }
+
+#[test]
+fn a_broken_utf16_row_is_an_error_at_its_row() {
+    let mut bytes = [&[0xFF, 0xFE][..], &utf16le("Name\tMobile\r\nA\t1\r\n")].concat();
+    bytes.extend_from_slice(&[0x00, 0xD8, b'B', 0]); // a lone high surrogate, then "B"
+    bytes.extend_from_slice(&utf16le("\t2\r\n"));
+    let mut list = reader(&bytes).unwrap();
+    assert!(list.next().unwrap().is_ok());
+    let error = list.next().unwrap().unwrap_err();
+    assert!(matches!(error, ReadError::Undecodable { row: 3, encoding: "UTF-16LE" }), "{error:?}");
+}
+
+#[test]
+fn the_format_is_said_in_words_and_the_reader_can_go_to_another_thread() {
+    let text = Format::Text { encoding: TextEncoding::Utf16Le, delimiter: b'\t' };
+    assert_eq!(text.to_string(), "tab-separated text in UTF-16LE");
+    assert_eq!(Format::Xlsx { sheet: "Workers".into() }.to_string(), "XLSX workbook, sheet 'Workers'");
+    fn sendable<T: Send>() {}
+    sendable::<ListReader>();
+}

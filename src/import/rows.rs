@@ -304,7 +304,9 @@ fn place(
     }
     let mut conflicts = false;
     if let Some(pin) = pin {
-        if let Some(code) = pin.district {
+        // A PIN code in another state than the list's gives no district.
+        let same_state = state.code().zip(pin.state).is_none_or(|(s, p)| s == p);
+        if let Some(code) = pin.district.filter(|_| same_state) {
             conflicts |= district.settle_by_pin(code);
         }
         if let Some(code) = pin.state {

@@ -146,6 +146,9 @@ fn the_pin_code_fills_open_places_and_is_flagged_when_it_disagrees() {
     let against = parse(&[("Name", "A"), ("State", "Bihar"), ("District", "Patna"), ("PIN", "110001")]).unwrap();
     assert_eq!(against.home_district.code(), Some(district(212)), "the list's district is kept");
     assert!(against.pin_conflicts);
+    let elsewhere = parse(&[("Name", "A"), ("State", "Bihar"), ("PIN", "110001")]).unwrap();
+    assert_eq!((elsewhere.home_state.code(), &elsewhere.home_district), (Some(state(10)), &Placed::Blank));
+    assert!(elsewhere.pin_conflicts, "a Delhi PIN gives a Bihar worker no Delhi district");
     let bad = parse(&[("Name", "A"), ("PIN", "8010")]).unwrap();
     assert_eq!(bad.pin, Checked::Unknown { text: "8010".into() });
 }

@@ -45,25 +45,25 @@ fn is_sign(c: char) -> bool {
     matches!(c, '\u{0900}'..='\u{0DFF}') && !matches!(c, '\u{0964}' | '\u{0965}')
 }
 
-/// Languages by the names and codes lists give them: `(code, names)`.
+/// Languages by the names lists give them, and ISO 639-2 codes: `(code, names)`.
 const LANGUAGES: [(&str, &[&str]); 17] = [
-    ("hi", &["hindi", "हिंदी", "हिन्दी", "hindustani"]),
-    ("bn", &["bengali", "bangla", "বাংলা", "बंगाली", "बांग्ला"]),
-    ("or", &["odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "उड़िया", "ओड़िया"]),
-    ("en", &["english", "अंग्रेजी"]),
-    ("as", &["assamese", "অসমীয়া", "असमिया"]),
+    ("hi", &["hin", "hindi", "हिंदी", "हिन्दी", "hindustani"]),
+    ("bn", &["ben", "bengali", "bangla", "বাংলা", "बंगाली", "बांग्ला"]),
+    ("or", &["ory", "ori", "odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "उड़िया", "ओड़िया"]),
+    ("en", &["eng", "english", "अंग्रेजी"]),
+    ("as", &["asm", "assamese", "অসমীয়া", "असमिया"]),
     ("bho", &["bhojpuri", "भोजपुरी"]),
     ("mai", &["maithili", "मैथिली"]),
     ("sat", &["santali", "santhali", "ᱥᱟᱱᱛᱟᱲᱤ", "संथाली"]),
-    ("ne", &["nepali", "नेपाली"]),
-    ("ur", &["urdu", "اردو", "उर्दू"]),
-    ("mr", &["marathi", "मराठी"]),
-    ("gu", &["gujarati", "ગુજરાતી", "गुजराती"]),
-    ("pa", &["punjabi", "panjabi", "ਪੰਜਾਬੀ", "पंजाबी"]),
-    ("ta", &["tamil", "தமிழ்", "तमिल"]),
-    ("te", &["telugu", "తెలుగు", "तेलुगु"]),
-    ("kn", &["kannada", "ಕನ್ನಡ", "कन्नड़"]),
-    ("ml", &["malayalam", "മലയാളം", "मलयालम"]),
+    ("ne", &["nep", "nepali", "नेपाली"]),
+    ("ur", &["urd", "urdu", "اردو", "उर्दू"]),
+    ("mr", &["mar", "marathi", "मराठी"]),
+    ("gu", &["guj", "gujarati", "ગુજરાતી", "गुजराती"]),
+    ("pa", &["pan", "punjabi", "panjabi", "ਪੰਜਾਬੀ", "पंजाबी"]),
+    ("ta", &["tam", "tamil", "தமிழ்", "तमिल"]),
+    ("te", &["tel", "telugu", "తెలుగు", "तेलुगु"]),
+    ("kn", &["kan", "kannada", "ಕನ್ನಡ", "कन्नड़"]),
+    ("ml", &["mal", "malayalam", "മലയാളം", "मलयालम"]),
 ];
 
 /// The language a cell names, by its name in English or its own script, or
@@ -153,7 +153,8 @@ mod tests {
 
     #[test]
     fn languages_by_name_script_or_code() {
-        for (text, code) in [("Hindi", "hi"), ("हिंदी", "hi"), ("हिन्दी", "hi"), ("hi", "hi"), ("BHOJPURI", "bho")]
+        for (text, code) in
+            [("Hindi", "hi"), ("हिंदी", "hi"), ("हिन्दी", "hi"), ("hi", "hi"), ("BHOJPURI", "bho"), ("ORI", "or")]
         {
             assert_eq!(language(text).map(|l| l.as_str().to_owned()), Some(code.to_owned()), "{text}");
         }
