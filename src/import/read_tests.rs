@@ -135,3 +135,17 @@ fn the_format_is_said_in_words_and_the_reader_can_go_to_another_thread() {
     fn sendable<T: Send>() {}
     sendable::<ListReader>();
 }
+
+#[test]
+fn a_quote_that_never_closes_is_refused_not_read_to_the_end() {
+    let mut file = b"Name,Mobile\nA,6000000001\n\"Ram, 6000000002\n".to_vec();
+    for _ in 0..100_000 {
+        file.extend_from_slice(b"Sita,6000000003\n");
+    }
+    let mut list = reader(&file).unwrap();
+    assert_eq!(list.next().unwrap().unwrap().row, 2);
+    let error = list.next().unwrap().unwrap_err();
+    assert!(matches!(error, ReadError::Malformed { row: 3, .. }), "{error:?}");
+    assert!(error.to_string().contains("never close"), "{error}");
+    assert!(list.next().is_none());
+}

@@ -3,7 +3,13 @@
 //! it has none, or by the bytes themselves (UTF-8 unless a row is not valid
 //! UTF-8, then Windows-1252); the delimiter by the first line.
 
-use std::io::{self, Cursor, Read};
+use std::{
+    io::{self, Cursor, Read},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
@@ -34,6 +40,8 @@ pub(in crate::import) struct TextRows {
     delimiter: u8,
     /// The last record's row.
     last_row: u64,
+    /// Bytes read since the last record began (see [`Metered`]).
+    read: Arc<AtomicUsize>,
     done: bool,
 }
 
@@ -61,16 +69,16 @@ impl TextRows {
         }
         let delimiter = delimiter(&first_line);
         let stream = Cursor::new(head).chain(raw);
-        let decoded: Source = Box::new(
-            DecodeReaderBytesBuilder::new()
-                .encoding(utf16)
-                .bom_override(true)
-                .utf8_passthru(true)
-                .strip_bom(true)
-                .build(stream),
-        );
-        let csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(decoded);
-        Ok(TextRows { csv, record: csv::ByteRecord::new(), decoding, delimiter, last_row: 0, done: false })
+        let decoded = DecodeReaderBytesBuilder::new()
+            .encoding(utf16)
+            .bom_override(true)
+            .utf8_passthru(true)
+            .strip_bom(true)
+            .build(stream);
+        let read = Arc::new(AtomicUsize::new(0));
+        let metered: Source = Box::new(Metered { inner: decoded, read: Arc::clone(&read) });
+        let csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(metered);
+        Ok(TextRows { csv, record: csv::ByteRecord::new(), decoding, delimiter, last_row: 0, read, done: false })
     }
 
     pub(super) fn format(&self) -> Format {
@@ -89,6 +97,7 @@ impl TextRows {
         if self.done {
             return None;
         }
+        self.read.store(0, Ordering::Relaxed);
         match self.csv.read_byte_record(&mut self.record) {
             Ok(true) => {}
             Ok(false) => {
@@ -138,8 +147,40 @@ fn owned(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
+/// The most a row may take. A quote that opens a cell and never closes
+/// makes the rest of the file one cell: refused, not held in memory.
+const MAX_ROW: usize = 1 << 20;
+
+/// A row longer than [`MAX_ROW`].
+#[derive(Debug, thiserror::Error)]
+#[error("a row longer than 1 MiB")]
+struct RowTooLong;
+
+/// The text stream, counting what the CSV reader takes from it since the
+/// record it reads began; more than [`MAX_ROW`] is an error. (The reader
+/// buffers a few KiB ahead, so the count is a little short: a bound, not
+/// an exact size.)
+struct Metered<R> {
+    inner: R,
+    read: Arc<AtomicUsize>,
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.read.fetch_add(n, Ordering::Relaxed) + n > MAX_ROW {
+            return Err(io::Error::other(RowTooLong));
+        }
+        Ok(n)
+    }
+}
+
 fn csv_error(e: csv::Error, row: u64) -> ReadError {
     match e.into_kind() {
+        csv::ErrorKind::Io(e) if e.get_ref().is_some_and(|e| e.is::<RowTooLong>()) => ReadError::Malformed {
+            row,
+            message: "the row is longer than 1 MiB: does a quote (\") open a cell and never close?".to_owned(),
+        },
         csv::ErrorKind::Io(e) if e.kind() == io::ErrorKind::InvalidData => {
             ReadError::Undecodable { row, encoding: "its encoding" }
         }
