@@ -9,6 +9,7 @@
 //! case in the callback queue ([`cases`]).
 //!
 //! Module map: `domain` (newtypes) · `directory` (LGD states and districts) ·
+//! `import` (state governments' lists read into rows) ·
 //! `prompts` (catalog and recordings) · `flow` (definitions, checks, engine) ·
 //! `gateway` (Twilio) · `calls` (the per-webhook driver) · `cases` (folding
 //! calls into cases, export, retention) · `queue` (the callback queue) ·
@@ -33,6 +34,7 @@ pub mod fill;
 pub mod flow;
 pub mod gateway;
 pub mod http;
+pub mod import;
 pub mod loadgen;
 pub mod media;
 pub mod metrics;
