@@ -253,82 +253,31 @@ fn override_pairs(spec: &str) -> Result<Vec<(String, String)>, MappingError> {
     Ok(pairs)
 }
 
-/// Words by which a header names a field. A word with a space is a phrase;
-/// one starting with `~` may be part of a longer word (`WorkerName`);
-/// the others are whole words (`age` is not in `village`).
-const RULES: [(Field, &[&str]); 13] = [
+/// Words by which a header names a field, `|` between them, the first
+/// rule that matches winning (a father's name is not the worker's; a
+/// district's name is a district). A word with a space is a phrase; one
+/// starting with `~` may be part of a longer word (`WorkerName`); the
+/// others are whole words (`age` is not in `village`). A header no rule
+/// matches (Aadhaar, block, address) is ignored.
+const RULES: [(Field, &str); 13] = [
     (
         Field::Ignore,
-        &[
-            "~father",
-            "~husband",
-            "guardian",
-            "spouse",
-            "पिता",
-            "पति",
-            "अभिभावक",
-            "~aadha",
-            "adhar",
-            "आधार",
-            "account",
-            "bank",
-            "ifsc",
-            "खाता",
-            "बैंक",
-            "alternate",
-            "alternative",
-            "alt",
-            "other",
-            "दूसरा",
-            "वैकल्पिक",
-            "age",
-            "उम्र",
-            "आयु",
-            "gender",
-            "sex",
-            "लिंग",
-            "employer",
-            "contractor",
-            "ठेकेदार",
-            "नियोक्ता",
-            "remark",
-            "remarks",
-            "टिप्पणी",
-            "date",
-            "dob",
-            "तिथि",
-            "दिनांक",
-            "serial",
-            "sl",
-            "sr",
-            "sno",
-            "slno",
-            "srno",
-            "क्रम",
-            "क्र",
-            "~email",
-            "id",
-            "card",
-        ],
+        "~father|~husband|guardian|spouse|mother|पिता|पति|माता|अभिभावक|বাবার|পিতার|পিতা|স্বামীর|ପିତାଙ୍କ|ପିତା|ବାପାଙ୍କ|\
+         employer|contractor|ठेकेदार|नियोक्ता|alternate|alternative|alt|other|दूसरा|वैकल्पिक|bank|branch|बैंक|शाखा|\
+         ifsc|date|dob|तिथि|दिनांक|serial|sl|sr|sno|slno|srno|क्रम|क्र",
     ),
-    (
-        Field::CurrentLocation,
-        &["current", "present", "stranded", "stuck", "~location", "वर्तमान", "फंसे", "फंसा", "workplace", "work place"],
-    ),
-    (Field::Pin, &["pin", "~pincode", "पिन", "पिनकोड", "zip", "postal code", "post code"]),
-    (Field::PostOffice, &["post office", "~postoffice", "po", "p o", "post", "डाकघर", "डाक घर", "डाक"]),
-    (Field::HomeDistrict, &["~district", "dist", "distt", "जिला", "जिले", "जनपद", "zila", "zilla", "jila", "janpad"]),
-    (Field::HomeState, &["~state", "राज्य", "rajya"]),
-    (Field::Village, &["~village", "gaon", "gaun", "gram", "गांव", "ग्राम", "town", "मोहल्ला"]),
-    (Field::Ward, &["ward", "वार्ड"]),
-    (Field::Phone, &["~mobile", "mob", "~phone", "फोन", "मोबाइल", "cell", "~whatsapp", "tel", "contact", "संपर्क"]),
-    (Field::Language, &["~language", "भाषा", "मातृभाषा", "mother tongue", "bhasha"]),
-    (
-        Field::Need,
-        &["~need", "~requirement", "required", "help", "assistance", "support", "जरूरत", "आवश्यकता", "मदद", "सहायता"],
-    ),
-    (Field::Consent, &["~consent", "सहमति", "agree", "agreed"]),
-    (Field::Name, &["~name", "नाम", "naam"]),
+    (Field::CurrentLocation, "current|present|stranded|stuck|~location|workplace|work place|वर्तमान|फंसे|फंसा|कार्यस्थल"),
+    (Field::Pin, "pin|~pincode|zip|postal code|post code|पिन|पिनकोड|পিন|ପିନ"),
+    (Field::PostOffice, "post office|~postoffice|po|p o|post|डाकघर|डाक घर|डाक|पोस्ट|পোস্ট|ଡାକଘର"),
+    (Field::HomeDistrict, "~district|dist|distt|zila|zilla|jila|janpad|जिला|जिले|जनपद|জেলা|ଜିଲ୍ଲା"),
+    (Field::HomeState, "~state|rajya|राज्य|রাজ্য|ରାଜ୍ୟ"),
+    (Field::Village, "~village|gaon|gaun|gram|town|गांव|ग्राम|मोहल्ला|গ্রাম|ଗ୍ରାମ|ଗାଁ"),
+    (Field::Ward, "ward|वार्ड|ওয়ার্ড|ୱାର୍ଡ"),
+    (Field::Phone, "~mobile|mob|~phone|cell|~whatsapp|tel|contact|फोन|मोबाइल|मो|दूरभाष|संपर्क|মোবাইল|ফোন|ମୋବାଇଲ|ଫୋନ"),
+    (Field::Language, "~language|mother tongue|bhasha|भाषा|मातृभाषा|ভাষা|ଭାଷା"),
+    (Field::Need, "~need|~requirement|required|help|assistance|support|जरूरत|आवश्यकता|मदद|सहायता|मांग"),
+    (Field::Consent, "~consent|agree|agreed|सहमति|সম্মতি|ସମ୍ମତି"),
+    (Field::Name, "~name|naam|नाम|নাম|ନାମ"),
 ];
 
 /// Words that make "contact" an address or a person, not a number.
@@ -336,7 +285,7 @@ const NOT_A_NUMBER: [&str; 4] = ["address", "पता", "person", "व्यक
 
 /// The field a header names, [`Field::Ignore`] when it names none.
 fn detect_field(header: &str) -> Field {
-    let folded = fold(header);
+    let folded = fold(&without_abbreviation_marks(header));
     // A numbered header ("1. Name", "(3) District") is the header after its number.
     let words: Vec<&str> = folded.split(' ').skip_while(|w| w.chars().all(|c| c.is_ascii_digit())).collect();
     if words.iter().all(|w| w.is_empty()) {
@@ -344,13 +293,17 @@ fn detect_field(header: &str) -> Field {
     }
     let spaced = format!(" {} ", words.join(" "));
     let compact = words.concat();
-    let says = |word: &str| match word.strip_prefix('~') {
-        Some(part) => words.iter().any(|w| w.contains(part)),
-        None if word.contains(' ') => spaced.contains(&format!(" {word} ")),
-        None => words.contains(&word) || compact == word,
+    // Keywords are folded as headers are (ଗାଁ and ଗାଂ are one word).
+    let says = |keyword: &str| match keyword.strip_prefix('~') {
+        Some(part) => words.iter().any(|w| w.contains(&fold(part))),
+        None if keyword.contains(' ') => spaced.contains(&format!(" {} ", fold(keyword))),
+        None => {
+            let word = fold(keyword);
+            words.contains(&word.as_str()) || compact == word
+        }
     };
     for (field, keywords) in RULES {
-        if !keywords.iter().any(|k| says(k)) {
+        if !keywords.split('|').any(|k| says(k.trim())) {
             continue;
         }
         if field == Field::Phone && !["~mobile", "~phone", "mob", "फोन", "मोबाइल"].iter().any(|k| says(k))
@@ -363,6 +316,19 @@ fn detect_field(header: &str) -> Field {
         return field;
     }
     Field::Ignore
+}
+
+/// A header with Hindi's abbreviation mark, a zero after a letter
+/// ("मो0 नं0", "मो० नं०"), read as if it had a full stop.
+fn without_abbreviation_marks(header: &str) -> String {
+    let mut previous = ' ';
+    let mut out = String::with_capacity(header.len());
+    for c in header.chars() {
+        let mark = matches!(c, '0' | '०') && matches!(previous, '\u{0900}'..='\u{0965}' | '\u{0970}'..='\u{097F}');
+        out.push(if mark { '.' } else { c });
+        previous = c;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -84,6 +84,37 @@ fn hindi_headers_with_and_without_nukta_and_chandrabindu() {
 }
 
 #[test]
+fn bengali_and_odia_headers_and_hindi_abbreviations() {
+    for (header, field) in [
+        ("নাম", Field::Name),
+        ("মোবাইল নম্বর", Field::Phone),
+        ("জেলা", Field::HomeDistrict),
+        ("গ্রাম", Field::Village),
+        ("বাবার নাম", Field::Ignore),
+        ("ନାମ", Field::Name),
+        ("ମୋବାଇଲ ନମ୍ବର", Field::Phone),
+        ("ଜିଲ୍ଲା", Field::HomeDistrict),
+        ("ଗାଁ", Field::Village),
+        ("ପିତାଙ୍କ ନାମ", Field::Ignore),
+        ("मो0 नं0", Field::Phone),
+        ("मो० नं०", Field::Phone),
+        ("मो.नं.", Field::Phone),
+        ("पोस्ट ऑफिस", Field::PostOffice),
+    ] {
+        assert_eq!(field_of(header), field, "{header}");
+    }
+}
+
+#[test]
+fn a_document_beside_a_field_does_not_hide_it() {
+    assert_eq!(field_of("Name (as per Aadhaar)"), Field::Name);
+    assert_eq!(field_of("Aadhaar linked Mobile No"), Field::Phone);
+    for ignored in ["Bank Name", "Branch Name", "Employer Name", "Contractor Mobile", "Date of return to Home State"] {
+        assert_eq!(field_of(ignored), Field::Ignore, "{ignored}");
+    }
+}
+
+#[test]
 fn numbers_serials_and_other_peoples_names_are_not_the_worker() {
     assert_eq!(field_of("1. Name"), Field::Name);
     assert_eq!(field_of("(3) District"), Field::HomeDistrict);
@@ -100,6 +131,9 @@ fn numbers_serials_and_other_peoples_names_are_not_the_worker() {
         "Bank Account No",
         "Alternate Mobile",
         "Age",
+        "Ration Card No",
+        "Email ID",
+        "Remarks",
         "Contact Address",
         "Address",
         "Block",

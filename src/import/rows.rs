@@ -11,6 +11,8 @@
 
 use std::{collections::HashMap, hash::Hash};
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
     directory::{Candidates, Directory, PinCode, look_up_pin},
     domain::{DistrictCode, Language, Need, PhoneNumber, StateCode},
@@ -24,7 +26,8 @@ use super::{
 };
 
 /// A state or district as a list names it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Placed<C> {
     /// The matcher is sure (or the PIN code says so: confidence 1).
     Known {
@@ -87,7 +90,8 @@ impl<C: Copy + PartialEq> Placed<C> {
 const CANDIDATE: f64 = 0.75;
 
 /// A cell checked against what it should hold: a language, a need, a PIN code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Checked<T> {
     Known(T),
     /// Kept as written: for a need, free text a person reads.
@@ -97,8 +101,9 @@ pub enum Checked<T> {
     Blank,
 }
 
-/// A row read as a person.
-#[derive(Debug, Clone, PartialEq)]
+/// A row read as a person. Serialised (JSON for a preview, or a batch
+/// kept to resume) with its phone numbers in full: personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListRow {
     /// The row in the file (the header's row counted, from 1).
     pub row: u64,
@@ -124,14 +129,15 @@ pub struct ListRow {
 
 /// A row that is not read as a person. Its text comes from the file (a
 /// wrong number as written): for the coordinator's report, not for logs.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("row {row}: {reason}")]
 pub struct Rejected {
     pub row: u64,
     pub reason: RejectReason,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     #[error("it has neither a phone number nor a name")]
     NoPhoneOrName,

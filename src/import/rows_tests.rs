@@ -186,3 +186,24 @@ fn a_parser_for_a_whole_list_reads_as_parse_row_does() {
     }
     assert_eq!(parser.mapping(), &mapping());
 }
+
+#[test]
+fn rows_and_rejections_round_trip_as_json() {
+    let row = parse(&[
+        ("Name", "A"),
+        ("Mobile", "6000000001"),
+        ("State", "Bihar"),
+        ("District", "Aurangabad"),
+        ("PIN", "110001"),
+    ])
+    .unwrap();
+    let json = serde_json::to_value(&row).unwrap();
+    assert_eq!(json["phone"], "+916000000001");
+    assert_eq!(json["home_state"]["known"]["code"], 10);
+    assert_eq!(json["pin"]["known"], "110001");
+    assert_eq!(json["need"], "blank");
+    assert_eq!(serde_json::from_value::<ListRow>(json).unwrap(), row);
+    let rejected = parse(&[("Mobile", "98765")]).unwrap_err();
+    let json = serde_json::to_string(&rejected).unwrap();
+    assert_eq!(json, r#"{"row":14,"reason":{"not_mobile":"98765"}}"#);
+}

@@ -7,15 +7,15 @@ use crate::domain::{Language, Need};
 
 /// `text` folded for comparing: lower case, every run of punctuation or
 /// space one space, the nukta dropped (ज़ = ज, फ़ = फ, also in its precomposed
-/// letters), chandrabindu as anusvara (गाँव = गांव), zero-width joiners
-/// dropped.
+/// letters; Bengali's and Odia's too), chandrabindu as anusvara (गाँव =
+/// गांव), zero-width joiners dropped.
 pub(super) fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = true;
     for c in text.chars().flat_map(char::to_lowercase) {
         let c = match c {
-            '\u{093C}' | '\u{200C}' | '\u{200D}' => continue,
-            '\u{0901}' => '\u{0902}',
+            '\u{093C}' | '\u{09BC}' | '\u{0B3C}' | '\u{200C}' | '\u{200D}' => continue,
+            '\u{0901}' | '\u{0981}' | '\u{0B01}' => char::from_u32(u32::from(c) + 1).unwrap_or(c),
             '\u{0958}'..='\u{095F}' => NUKTA_BASES[c as usize - 0x0958],
             c if c.is_alphanumeric() || is_sign(c) => c,
             _ => ' ',
