@@ -7,11 +7,34 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    db::{Db, StoreError},
+    db::{Db, StoreError, Tx},
     directory::{Candidate, Candidates, Directory, Matched, spelling_key},
     domain::{DistrictCode, StateCode},
-    on_db,
+    on_db, on_tx,
 };
+
+/// The pick for a spelling (`$1`) in a state (`$2`), else in any state.
+const PICKED: &str = "SELECT lgd_code FROM place_spellings
+                      WHERE kind = 'district' AND spelling = $1 AND state_code IN ($2, 0)
+                      ORDER BY state_code DESC LIMIT 1";
+
+fn district(code: Option<i64>) -> Option<DistrictCode> {
+    code.and_then(|c| u16::try_from(c).ok()).and_then(|c| DistrictCode::new(c).ok())
+}
+
+/// As [`PlaceStore::picked_district`], inside a transaction (an import's batch).
+pub(crate) async fn picked_in(
+    tx: &mut Tx<'_>,
+    text: &str,
+    state: Option<i64>,
+) -> Result<Option<DistrictCode>, StoreError> {
+    let code: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar(PICKED)
+        .bind(spelling_key(text))
+        .bind(state.unwrap_or(0))
+        .fetch_optional(&mut **conn)
+        .await?);
+    Ok(district(code))
+}
 
 /// Remembered picks of places for spellings.
 #[derive(Debug, Clone)]
@@ -62,16 +85,13 @@ impl PlaceStore {
         text: &str,
         state: Option<StateCode>,
     ) -> Result<Option<DistrictCode>, StoreError> {
-        const SQL: &str = "SELECT lgd_code FROM place_spellings
-                           WHERE kind = 'district' AND spelling = $1 AND state_code IN ($2, 0)
-                           ORDER BY state_code DESC LIMIT 1";
         let state = state.map_or(0, |s| i64::from(s.get()));
-        let code: Option<i64> = on_db!(&self.db, pool => sqlx::query_scalar(SQL)
+        let code: Option<i64> = on_db!(&self.db, pool => sqlx::query_scalar(PICKED)
             .bind(spelling_key(text))
             .bind(state)
             .fetch_optional(pool)
             .await?);
-        Ok(code.and_then(|c| u16::try_from(c).ok()).and_then(|c| DistrictCode::new(c).ok()))
+        Ok(district(code))
     }
 
     /// The districts `text` may name: a pick remembered for the spelling

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod cases;
 mod data;
 mod flows;
+mod import;
 mod people;
 mod prompts;
 mod users;
@@ -82,7 +83,13 @@ enum Command {
         #[arg(long)]
         cases: u64,
     },
-    /// The national database: export people
+    /// Import a list of workers (XLSX, XLS, CSV) into the national
+    /// database: columns detected from English and Hindi headers and shown,
+    /// names matched to LGD codes, a known value never replaced; --dry-run
+    /// reports what it would do. The same file twice changes nothing; an
+    /// interrupted import resumes when run again
+    Import(import::ImportArgs),
+    /// The national database: export people, partners' tokens
     People {
         #[command(subcommand)]
         command: people::PeopleCommand,
@@ -189,6 +196,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(cases::export(&settings.database_url, format, output.as_deref()))
         }
         Command::Users { command } => runtime()?.block_on(users::users(&settings, command)),
+        Command::Import(args) => {
+            telemetry::init(LogFormat::Pretty);
+            runtime()?.block_on(import::run(&settings, args))
+        }
         Command::People { command } => {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(people::people(&settings, command))

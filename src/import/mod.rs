@@ -11,12 +11,14 @@
 //! confidence) or a [`Rejected`] with the row and the reason.
 
 mod columns;
+mod lines;
 mod phone;
 mod read;
 mod rows;
 mod words;
 
 pub use columns::{Column, Field, Mapping, MappingError};
+pub use lines::{ListFile, line_of};
 pub use read::{Format, ListReader, ReadError, Record, TextEncoding};
 pub use rows::{Checked, ListRow, Placed, RejectReason, Rejected, RowParser, parse_row};
 

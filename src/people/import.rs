@@ -109,6 +109,14 @@ impl Report {
     }
 }
 
+impl super::PeopleStore {
+    /// The column mapping (JSON) saved for source `name`, if it has one.
+    pub async fn source_mapping(&self, name: &str) -> Result<Option<String>, StoreError> {
+        const SQL: &str = "SELECT mapping FROM import_sources WHERE name = $1";
+        Ok(crate::on_db!(self.db(), pool => sqlx::query_scalar(SQL).bind(name).fetch_optional(pool).await?))
+    }
+}
+
 /// Imports the list `open` reads (called twice: once to check the whole
 /// file, once to write it) by `plan`; see the module docs.
 pub async fn import<I, F>(db: &Db, plan: &Plan, open: F) -> Result<Report, ImportError>
@@ -178,6 +186,26 @@ async fn write_line(
     if consent && given.get(Field::Consent).is_none() {
         given.set(Field::Consent, "yes");
     }
+    // A district a coordinator picked for the spelling before is not asked again.
+    let mut unsure = unsure.clone();
+    let mut still = Vec::with_capacity(unsure.len());
+    for u in unsure.drain(..) {
+        let picked = match u.field {
+            Field::HomeDistrict => crate::places::picked_in(tx, &u.spelling, u.state).await?,
+            _ => None,
+        };
+        match picked.and_then(|d| crate::directory::Directory::bundled().district(d)) {
+            Some(district) if u.state.is_none_or(|s| s == i64::from(district.state.get())) => {
+                given.set(Field::HomeDistrict, &district.code.to_string());
+                if given.get(Field::HomeState).is_none() {
+                    given.set(Field::HomeState, &district.state.to_string());
+                }
+                still.retain(|s: &Unsure| s.field != Field::HomeState);
+            }
+            _ => still.push(u),
+        }
+    }
+    let unsure = &still;
     let recorded = store::record(tx, &given, source).await?;
     let mut reviews = 0;
     for unsure in unsure {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Field, Given, PeopleStore, Source, SourceKind, store};
 use crate::{
     db::{StoreError, corrupt},
-    directory::Directory,
+    directory::{Directory, spelling_key},
     domain::{DistrictCode, StateCode},
     on_db, on_tx,
     places::PlaceStore,
@@ -98,10 +98,10 @@ impl PeopleStore {
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         const ONE: &str = concat!("SELECT ", review_columns!(), " FROM place_reviews WHERE id = $1");
-        const SAME: &str = "SELECT person_id FROM place_reviews WHERE resolved_at IS NULL AND field = $1
-            AND spelling = $2 AND COALESCE(state_code, 0) = $3";
-        const SETTLE: &str = "UPDATE place_reviews SET resolved_at = $4, resolved_by = $5 WHERE resolved_at IS NULL
-            AND field = $1 AND spelling = $2 AND COALESCE(state_code, 0) = $3";
+        // Spellings that fold alike ("Aurangabad", "AURANGABAD ") are one.
+        const SAME: &str = "SELECT id, person_id, spelling FROM place_reviews WHERE resolved_at IS NULL
+            AND field = $1 AND COALESCE(state_code, 0) = $2";
+        const SETTLE: &str = "UPDATE place_reviews SET resolved_at = $2, resolved_by = $3 WHERE id = $1";
         let mut tx = self.db().begin().await?;
         let row: Option<ReviewRow> =
             on_tx!(&mut tx, conn => sqlx::query_as(ONE).bind(id).fetch_optional(&mut **conn).await?);
@@ -129,14 +129,20 @@ impl PeopleStore {
         };
         let source =
             Source { kind: SourceKind::Volunteer, name: by.to_owned(), unit_id: None, by: Some(by.to_owned()), at };
-        let key = (review.field.column(), review.spelling.as_str(), review.state_code.unwrap_or(0));
-        let people: Vec<i64> = on_tx!(&mut tx, conn => sqlx::query_scalar(SAME)
-            .bind(key.0).bind(key.1).bind(key.2).fetch_all(&mut **conn).await?);
+        let open: Vec<(i64, i64, String)> = on_tx!(&mut tx, conn => sqlx::query_as(SAME)
+            .bind(review.field.column()).bind(review.state_code.unwrap_or(0)).fetch_all(&mut **conn).await?);
+        let key = spelling_key(&review.spelling);
+        let same: Vec<(i64, i64)> =
+            open.into_iter().filter(|(_, _, s)| spelling_key(s) == key).map(|(id, person, _)| (id, person)).collect();
+        let mut people: Vec<i64> = same.iter().map(|(_, person)| *person).collect();
+        people.dedup();
         for person in &people {
             store::record_into(&mut tx, Some(*person), &given, &source).await?;
         }
-        on_tx!(&mut tx, conn => sqlx::query(SETTLE)
-            .bind(key.0).bind(key.1).bind(key.2).bind(at).bind(by).execute(&mut **conn).await.map(drop)?);
+        for (id, _) in &same {
+            on_tx!(&mut tx, conn => sqlx::query(SETTLE)
+                .bind(*id).bind(at).bind(by).execute(&mut **conn).await.map(drop)?);
+        }
         tx.commit().await?;
         if let Some(district) = district {
             let state = review.state_code.and_then(|s| u8::try_from(s).ok());

@@ -21,6 +21,7 @@ mod gateways;
 mod graceful;
 mod headers;
 mod helpers;
+mod imports;
 mod instances;
 mod journeys;
 mod languages;
