@@ -87,7 +87,8 @@ async fn child(rows: u64) {
 }
 
 fn import_in_a_child(rows: u64) -> (f64, f64, u64, i64) {
-    let output = Command::new(std::env::current_exe().unwrap()).env("IMPORT_BENCH_CHILD", rows.to_string()).output().unwrap();
+    let output =
+        Command::new(std::env::current_exe().unwrap()).env("IMPORT_BENCH_CHILD", rows.to_string()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
     let f: Vec<&str> = text.split_whitespace().collect();

@@ -171,10 +171,12 @@ impl<U: Authenticated, T: DeserializeOwned> FromRequest<AppState> for CsrfForm<U
 }
 
 /// `U` and a multipart form whose `csrf` field carries the session's CSRF
-/// token; `file` is its `file` field (`None` when absent or empty).
+/// token; `file` is its `file` field (`None` when absent or empty), and
+/// `fields` its other fields, as text.
 pub struct CsrfUpload<U> {
     pub user: U,
     pub file: Option<Vec<u8>>,
+    pub fields: Vec<(String, String)>,
 }
 
 impl<U: Authenticated> FromRequest<AppState> for CsrfUpload<U> {
@@ -183,19 +185,25 @@ impl<U: Authenticated> FromRequest<AppState> for CsrfUpload<U> {
     async fn from_request(request: Request, app: &AppState) -> Result<Self, AppError> {
         let (user, request) = authenticate::<U>(request, app).await?;
         let mut form = Multipart::from_request(request, app).await?;
-        let (mut csrf, mut file) = (None, None);
+        let (mut csrf, mut file, mut fields) = (None, None, Vec::new());
         while let Some(field) = form.next_field().await? {
-            match field.name() {
-                Some("csrf") => csrf = field.text().await.ok(),
-                Some("file") => file = Some(field.bytes().await?),
-                _ => {}
+            match field.name().map(str::to_owned) {
+                Some(name) if name == "csrf" => csrf = field.text().await.ok(),
+                Some(name) if name == "file" => {
+                    if let Some(file_name) = field.file_name() {
+                        fields.push(("file_name".to_owned(), file_name.to_owned()));
+                    }
+                    file = Some(field.bytes().await?);
+                }
+                Some(name) => fields.push((name, field.text().await?)),
+                None => {}
             }
         }
         if !csrf_ok(user.session(), csrf.as_deref()) {
             return Err(AppError::forbidden(FORM_REFUSED));
         }
         let file = file.filter(|f: &Bytes| !f.is_empty()).map(|f| f.to_vec());
-        Ok(Self { user, file })
+        Ok(Self { user, file, fields })
     }
 }
 

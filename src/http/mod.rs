@@ -116,6 +116,8 @@ pub struct App {
     pub people: crate::people::PeopleStore,
     /// Places coordinators picked for spellings.
     pub places: crate::places::PlaceStore,
+    /// Where lists uploaded on the import page wait to be imported.
+    pub imports_dir: std::path::PathBuf,
     /// Set on SIGTERM: calls in progress are still answered, but `/readyz`
     /// says 503 so a load balancer sends new calls elsewhere.
     pub stopping: std::sync::atomic::AtomicBool,

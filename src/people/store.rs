@@ -132,7 +132,8 @@ impl PeopleStore {
         Self { db }
     }
 
-    pub(super) fn db(&self) -> &Db {
+    /// The database the store writes to (an import runs its batches on it).
+    pub fn db(&self) -> &Db {
         &self.db
     }
 

@@ -132,6 +132,7 @@ impl Application {
             users,
             people: crate::people::PeopleStore::new(db.clone()),
             places: crate::places::PlaceStore::new(db.clone()),
+            imports_dir: settings.data_dir.join("imports"),
             stopping: false.into(),
         }
         .into();

@@ -67,6 +67,8 @@ const STATE_CHANGING: &[(&str, &str, &str, Body)] = &[
     ),
     ("POST", "/admin/prompts/{lang}/{key}/use-text", "/admin/prompts/hi/welcome/use-text", Body::Form(&[])),
     ("POST", "/cases/{id}/pin", "/cases/1/pin", Body::Form(&[("pin_code", "110001")])),
+    ("POST", "/people/import", "/people/import", Body::Upload),
+    ("POST", "/people/import/confirm", "/people/import/confirm", Body::Form(&[("sha256", "00"), ("source", "x")])),
     ("POST", "/people/review/{id}", "/people/review/1", Body::Form(&[("code", "183")])),
     ("POST", "/people/{id}/settle", "/people/1/settle", Body::Form(&[("field", "name"), ("value", "x")])),
     ("POST", "/api/v1/queue/claim", "/api/v1/queue/claim", Body::Empty),

@@ -246,3 +246,63 @@ async fn a_malformed_file_changes_nothing_and_an_interrupted_import_resumes_wher
     assert_eq!(again.new_people, 2500, "the import's record counts both runs");
     db.close().await;
 }
+
+#[tokio::test]
+async fn a_coordinator_previews_a_list_on_the_page_and_imports_it_in_the_background() {
+    let app = spawn_app().await;
+    app.add_user("coord", "coordinator", "9,10", "hi", "").await;
+    let coord = app.api_login("coord").await;
+    let cookie = format!("sampark_session={}", coord.token);
+    let bytes = std::fs::read(fixture("hindi_utf8_bom.csv")).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", coord.csrf.clone())
+        .text("source", "up-2020")
+        .text("consent", "1")
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name("workers.csv"));
+
+    // Act: the upload shows the columns and a dry run, and changes nothing.
+    let preview =
+        app.client.post(format!("{}/people/import", app.address)).header("Cookie", &cookie).multipart(form).send();
+    let preview = preview.await.unwrap().text().await.unwrap();
+    assert!(
+        preview.contains("column 4 &#39;मोबाइल नंबर&#39; → phone") || preview.contains("column 4 'मोबाइल नंबर' → phone"),
+        "{preview}"
+    );
+    assert!(preview.contains("<th>New people</th><td>5</td>"), "{preview}");
+    assert!(preview.contains("Row 7: phone"), "{preview}");
+    assert_eq!(app.people.count().await.unwrap(), 0, "a preview changes nothing");
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = preview.find(&marker).unwrap_or_else(|| panic!("{name} in {preview}")) + marker.len();
+        preview[start..].split('"').next().unwrap().to_owned()
+    };
+    let confirm: Vec<(String, String)> = ["csrf", "sha256", "file_name", "source", "consent", "map", "sheet"]
+        .iter()
+        .map(|n| (n.to_string(), hidden(n)))
+        .collect();
+    let done = app
+        .client
+        .post(format!("{}/people/import/confirm", app.address))
+        .header("Cookie", &cookie)
+        .form(&confirm)
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success() || done.status().is_redirection(), "{}", done.status());
+
+    // Assert: the import finishes in the background; its page says so.
+    for _ in 0..100 {
+        if app.database.scalar("SELECT COUNT(*) FROM imports WHERE finished_at IS NOT NULL").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.people.count().await.unwrap(), 5);
+    let ram = app.people.by_phone("+916000000001").await.unwrap().unwrap();
+    assert_eq!(ram.consent, Some(true), "the row says हाँ");
+    let imports = app.client.get(format!("{}/people/imports", app.address)).header("Cookie", &cookie).send();
+    let imports = imports.await.unwrap().text().await.unwrap();
+    assert!(imports.contains("up-2020 · workers.csv") && imports.contains("coord"), "{imports}");
+    let audited = app.database.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'import_list'").await;
+    assert_eq!(audited, 1);
+}

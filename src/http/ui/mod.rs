@@ -12,6 +12,7 @@ mod calling;
 mod case_page;
 mod charts;
 mod desk;
+mod import_page;
 mod login;
 mod numbers;
 mod people;
@@ -41,12 +42,13 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(reports::router())
         .merge(people::router())
+        .merge(import_page::router())
         .merge(prompts::router())
 }
 
 /// Pages whose forms upload audio (a larger body limit).
 pub fn upload_router() -> Router<AppState> {
-    prompts::upload_router()
+    prompts::upload_router().merge(import_page::upload_router())
 }
 
 const CSS: &str = r#"

@@ -221,7 +221,7 @@ async fn show_prompt(
 async fn upload(
     State(app): State<AppState>,
     Path((lang, key)): Path<(String, String)>,
-    CsrfUpload { user: Admin(who), file }: CsrfUpload<Admin>,
+    CsrfUpload { user: Admin(who), file, .. }: CsrfUpload<Admin>,
 ) -> Result<Response, AppError> {
     let (language, prompt_key) = parse_prompt(&lang, &key)?;
     let Some(bytes) = file else {
