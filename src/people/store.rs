@@ -213,9 +213,7 @@ pub(crate) async fn record_into(
     };
     let Some(person) = person else {
         let id = insert(tx, given, source).await?;
-        for (field, value) in &given.values {
-            add_fact(tx, id, *field, value, source, Standing::Held).await?;
-        }
+        add_first_facts(tx, id, &given.values, source).await?;
         return Ok(Recorded::New { id });
     };
     let (mut added, mut conflicts) = (0, 0);
@@ -285,6 +283,45 @@ async fn insert(tx: &mut Tx<'_>, given: &Given, source: &Source) -> Result<i64, 
         .bind(source.at)
         .fetch_one(&mut **conn)
         .await?))
+}
+
+/// A new person's facts, all held, in one statement (an import writes
+/// mostly new people: one statement a row, not one a value).
+async fn add_first_facts(
+    tx: &mut Tx<'_>,
+    person: i64,
+    values: &[(Field, String)],
+    source: &Source,
+) -> Result<(), StoreError> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    // Only placeholders are made here: no value enters the text.
+    let rows: Vec<String> = (0..values.len())
+        .map(|i| {
+            let p = 7 + 2 * i;
+            format!("($1, ${p}, ${}, $2, $3, $4, $5, $6, 'held')", p + 1)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO person_facts (person_id, field, value, source_kind, source, unit_id, given_by, given_at, standing)
+         VALUES {} ON CONFLICT (person_id, field, value, source_kind, source) DO NOTHING",
+        rows.join(", ")
+    );
+    on_tx!(tx, conn => {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(person)
+            .bind(source.kind.as_str())
+            .bind(&source.name)
+            .bind(source.unit_id)
+            .bind(source.by.as_deref())
+            .bind(source.at);
+        for (field, value) in values {
+            query = query.bind(field.column()).bind(value);
+        }
+        query.execute(&mut **conn).await.map(drop)?
+    });
+    Ok(())
 }
 
 /// Adds a fact unless the same source gave the same value before: whether
