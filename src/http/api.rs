@@ -18,9 +18,9 @@ use serde_json::json;
 
 use super::{
     AppState,
-    access::Csrf,
+    access::{Caseworker, Csrf},
     error::{AppError, AppJson, as_json},
-    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in},
+    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, device_cookie, session_cookie, sign_in},
 };
 use crate::{
     cases::answers,
@@ -83,7 +83,7 @@ fn refusal(e: SignInError) -> AppError {
     }
 }
 
-async fn queue(State(app): State<AppState>, who: SignedIn) -> Result<Json<serde_json::Value>, AppError> {
+async fn queue(State(app): State<AppState>, Caseworker(who): Caseworker) -> Result<Json<serde_json::Value>, AppError> {
     let counts = app.desk.counts(&who.user).await?;
     let waiting: i64 = counts.iter().map(|c| c.waiting).sum();
     Ok(Json(json!({ "waiting": waiting, "by_language_and_state": counts })))
@@ -141,7 +141,7 @@ fn case_json(opened: OpenedCase) -> CaseJson {
     }
 }
 
-async fn claim(State(app): State<AppState>, Csrf(who): Csrf<SignedIn>) -> Result<Response, AppError> {
+async fn claim(State(app): State<AppState>, Csrf(Caseworker(who)): Csrf<Caseworker>) -> Result<Response, AppError> {
     let Some(id) = app.desk.take_next(&who.user).await? else { return Ok(StatusCode::NO_CONTENT.into_response()) };
     match app.desk.open(&who.user, id).await? {
         Some(opened) => Ok(Json(case_json(opened)).into_response()),
@@ -149,7 +149,11 @@ async fn claim(State(app): State<AppState>, Csrf(who): Csrf<SignedIn>) -> Result
     }
 }
 
-async fn case(State(app): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Json<CaseJson>, AppError> {
+async fn case(
+    State(app): State<AppState>,
+    Caseworker(who): Caseworker,
+    Path(id): Path<i64>,
+) -> Result<Json<CaseJson>, AppError> {
     let opened = app.desk.open(&who.user, id).await?.ok_or_else(no_such_case)?;
     Ok(Json(case_json(opened)))
 }
@@ -175,7 +179,7 @@ fn claim_check(check: ClaimCheck) -> Result<(), AppError> {
 
 async fn outcome(
     State(app): State<AppState>,
-    Csrf(who): Csrf<SignedIn>,
+    Csrf(Caseworker(who)): Csrf<Caseworker>,
     Path(id): Path<i64>,
     AppJson(form): AppJson<OutcomeForm>,
 ) -> Result<Json<serde_json::Value>, AppError> {
@@ -186,7 +190,7 @@ async fn outcome(
 
 async fn release(
     State(app): State<AppState>,
-    Csrf(who): Csrf<SignedIn>,
+    Csrf(Caseworker(who)): Csrf<Caseworker>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     claim_check(app.desk.release(&who.user, id).await?)?;
