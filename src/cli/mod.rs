@@ -9,10 +9,12 @@ mod cases;
 mod data;
 mod flows;
 mod prompts;
+mod units;
 mod users;
 
 use cases::CasesCommand;
 use prompts::PromptsCommand;
+use units::UnitsCommand;
 use users::UsersCommand;
 
 use crate::{
@@ -85,6 +87,11 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// State units: add them, list them, add and remove their members
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
     },
     /// Prompt recordings: import a folder, see what is recorded, make
     /// placeholders with espeak-ng
@@ -183,6 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(cases::export(&settings.database_url, format, output.as_deref()))
         }
         Command::Users { command } => runtime()?.block_on(users::users(&settings, command)),
+        Command::Units { command } => runtime()?.block_on(units::units(&settings, command)),
         Command::Fill { cases } => {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(async {

@@ -201,10 +201,10 @@ fn read_password() -> anyhow::Result<String> {
 
 /// The audit log, as the command line writes to it: by nobody signed in,
 /// marked as done on the command line.
-struct Audit(AuditStore);
+pub(super) struct Audit(pub(super) AuditStore);
 
 impl Audit {
-    async fn record(&self, action: &str, details: String) -> anyhow::Result<()> {
+    pub(super) async fn record(&self, action: &str, details: String) -> anyhow::Result<()> {
         let entry = AuditEntry {
             at: chrono::Utc::now(),
             user_id: None,

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::{
     AppState,
-    access::{Caseworker, Csrf},
+    access::{Caseworker, Coordinator, Csrf},
     error::{AppError, AppJson, as_json},
     session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, device_cookie, session_cookie, sign_in},
 };
@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/outcome", post(outcome))
         .route("/api/v1/cases/{id}/release", post(release))
+        .route("/api/v1/cases/{id}/hand-over", post(hand_over))
         .layer(map_response(as_json))
 }
 
@@ -195,4 +196,18 @@ async fn release(
 ) -> Result<StatusCode, AppError> {
     claim_check(app.desk.release(&who.user, id).await?)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Hands a case to another unit with a note (a coordinator or an admin):
+/// `{"unit": "bihar", "note": "…"}`; 409 with the reason when refused.
+async fn hand_over(
+    State(app): State<AppState>,
+    Csrf(Coordinator(who)): Csrf<Coordinator>,
+    Path(id): Path<i64>,
+    AppJson(form): AppJson<super::ui::HandForm>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    match app.units.hand_over(&who.user, id, &form.unit, &form.note, app.desk.now()).await? {
+        crate::units::HandOver::Done { from, to } => Ok(Json(json!({ "from_unit_id": from, "to_unit_id": to }))),
+        crate::units::HandOver::NotFound => Err(no_such_case()),
+    }
 }

@@ -111,6 +111,10 @@ pub struct App {
     pub password_checks: crate::auth::checks::PasswordChecks,
     /// Users, sessions and sign-in attempts.
     pub users: crate::auth::UserStore,
+    /// State units, their members and hand-overs.
+    pub units: crate::units::UnitStore,
+    /// The central office's rollups.
+    pub rollups: crate::units::RollupStore,
     /// Set on SIGTERM: calls in progress are still answered, but `/readyz`
     /// says 503 so a load balancer sends new calls elsewhere.
     pub stopping: std::sync::atomic::AtomicBool,

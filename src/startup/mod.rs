@@ -130,6 +130,8 @@ impl Application {
             spool: Arc::new(Spool::new(&settings.spool_path)),
             password_checks: PasswordChecks::new(settings.login_concurrency, settings.login_wait),
             users,
+            units: crate::units::UnitStore::new(db.clone()),
+            rollups: crate::units::RollupStore::new(db.clone()),
             stopping: false.into(),
         }
         .into();

@@ -144,6 +144,34 @@ impl UnitStore {
         rows.into_iter().map(UnitRow::into_unit).collect()
     }
 
+    /// Hands a case to another unit ([`super::handover::hand_over`]).
+    pub async fn hand_over(
+        &self,
+        by: &crate::auth::User,
+        id: i64,
+        to: &str,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<super::HandOver, StoreError> {
+        super::handover::hand_over(&self.db, by, id, to, note, now).await
+    }
+
+    /// A case's hand-overs, oldest first ([`super::handover::history`]).
+    pub async fn handovers(&self, case_id: i64) -> Result<Vec<super::Handover>, StoreError> {
+        super::handover::history(&self.db, case_id).await
+    }
+
+    /// Hand-overs to or from the user's units ([`super::handover::handed`]).
+    pub async fn handed(
+        &self,
+        user_id: i64,
+        all: bool,
+        to: bool,
+        limit: i64,
+    ) -> Result<Vec<super::HandedCase>, StoreError> {
+        super::handover::handed(&self.db, user_id, all, to, limit).await
+    }
+
     /// The unit named `name`, if any.
     pub async fn unit(&self, name: &str) -> Result<Option<Unit>, StoreError> {
         const SQL: &str = concat!("SELECT ", unit_columns!(), " FROM units n WHERE n.name = $1");

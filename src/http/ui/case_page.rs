@@ -110,7 +110,8 @@ pub(super) async fn render(
         (Recording::Place, voice::voice_of(app, &opened.case, Recording::Place).await?),
         (Recording::Message, voice::voice_of(app, &opened.case, Recording::Message).await?),
     ];
-    let body = case_body(who, &opened, &screen, app.bridge.is_some(), &voice);
+    let handovers = super::handover::section(who, id, &app.units.handovers(id).await?, &app.units.units().await?);
+    let body = html! { (case_body(who, &opened, &screen, app.bridge.is_some(), &voice)) (handovers) };
     Ok((status, page(&format!("Case {id}"), Some(who), body)).into_response())
 }
 
