@@ -306,6 +306,7 @@ mod tests {
             password_reset_at: None,
             states: states.map(str::to_owned),
             languages: languages.map(str::to_owned),
+            units: None,
         }
     }
 
@@ -317,6 +318,9 @@ mod tests {
         assert_eq!(user.role, Role::Volunteer);
         let admin = row("admin", None, None).into_user().unwrap();
         assert!(admin.states.is_empty() && admin.languages.is_empty(), "no rows aggregate to NULL");
+        let member = UserRow { units: Some("2,5".to_owned()), ..row("coordinator", Some("10"), None) };
+        assert_eq!(member.into_user().unwrap().units, [2, 5]);
+        assert_eq!(row("central", None, None).into_user().unwrap().role, Role::Central);
     }
 
     #[test]
