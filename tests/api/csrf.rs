@@ -67,9 +67,11 @@ const STATE_CHANGING: &[(&str, &str, &str, Body)] = &[
     ),
     ("POST", "/admin/prompts/{lang}/{key}/use-text", "/admin/prompts/hi/welcome/use-text", Body::Form(&[])),
     ("POST", "/cases/{id}/pin", "/cases/1/pin", Body::Form(&[("pin_code", "110001")])),
+    ("POST", "/cases/{id}/hand-over", "/cases/1/hand-over", Body::Form(&[("unit", "delhi"), ("note", "take it")])),
     ("POST", "/api/v1/queue/claim", "/api/v1/queue/claim", Body::Empty),
     ("POST", "/api/v1/cases/{id}/outcome", "/api/v1/cases/1/outcome", Body::Json(r#"{"outcome":"resolved"}"#)),
     ("POST", "/api/v1/cases/{id}/release", "/api/v1/cases/1/release", Body::Empty),
+    ("POST", "/api/v1/cases/{id}/hand-over", "/api/v1/cases/1/hand-over", Body::Json(r#"{"unit":"delhi","note":"n"}"#)),
     ("PUT", "/api/v1/prompts/{lang}/{key}", "/api/v1/prompts/hi/welcome", Body::Audio),
     ("POST", "/api/v1/prompts/{lang}/{key}/rollback", "/api/v1/prompts/hi/welcome/rollback", Body::Empty),
     (
