@@ -73,6 +73,14 @@ async fn units_are_added_listed_and_their_members_changed_from_the_command_line(
         .output()
         .unwrap();
     assert!(!taken.status.success(), "a unit's name is taken once");
+    let boss = app.api_login("boss").await;
+    let page = app.api(&boss, Method::GET, "/admin/units").send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("<strong>Delhi state unit</strong> (delhi)</td><td>Delhi (7)</td><td>coord.dl</td>"),
+        "{page}"
+    );
+    let vol = app.api_login("vol.mh").await;
+    assert_eq!(status(&app, &vol, Method::GET, "/admin/units").await, StatusCode::FORBIDDEN);
     let audited = app.database.scalar("SELECT count(*) FROM audit_log WHERE action LIKE 'unit_%'").await;
     assert_eq!(audited, 2 + 4 + 1);
 }

@@ -104,7 +104,7 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                         @let working = !who.user.must_change_password;
                         @if working && matches!(who.user.role, Role::Coordinator | Role::Admin) { a href="/reports" { "रिपोर्ट · Reports" } a href="/units/handed" { "सौंपे गए · Hand-overs" } }
                         @if working && matches!(who.user.role, Role::Central | Role::Admin) { a href="/central" { "केंद्रीय · Central" } }
-                        @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
+                        @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/units" { "इकाइयाँ · Units" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {
                             a href="/account/password" title="पासवर्ड बदलें · Change your password" { (who.user.username) }
                             span.role { " (" (who.user.role) ")" } " "
