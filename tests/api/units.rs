@@ -270,3 +270,97 @@ async fn the_central_office_sees_counts_by_lgd_code_and_nothing_personal() {
     assert_eq!(status(&app, &cell_session, Method::GET, "/central/rollup.csv").await, StatusCode::FORBIDDEN);
     assert_eq!(app.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'export'").await, 0);
 }
+
+/// Cases of every kind a scope tells apart: by home state (or none),
+/// language (or none) and unit (or none).
+async fn cases_of_every_kind(app: &TestApp) -> Vec<(i64, Option<u8>, Option<String>, Option<i64>)> {
+    for (n, state) in ["9", "10", "27", "10", "27", "9", "10"].iter().enumerate() {
+        app.queue_caller(
+            &format!("CAa13100000000000000000000000000{n:02}"),
+            &format!("+9160000014{n:02}"),
+            "1",
+            state,
+            None,
+        )
+        .await;
+    }
+    let ids: Vec<i64> = app.cases().await.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let set = |sql: String| async move { app.database.execute(&sql).await };
+    set(format!("UPDATE cases SET unit_id = 2 WHERE id IN ({}, {})", ids[3], ids[6])).await;
+    set(format!("UPDATE cases SET unit_id = 1 WHERE id = {}", ids[4])).await;
+    set(format!("UPDATE cases SET language = 'bn' WHERE id IN ({}, {})", ids[5], ids[6])).await;
+    set(format!("UPDATE cases SET home_state_code = NULL WHERE id = {}", ids[1])).await;
+    set(format!("UPDATE cases SET language = NULL WHERE id = {}", ids[2])).await;
+    let rows = app
+        .database
+        .pairs(
+            "SELECT CAST(id AS TEXT), coalesce(CAST(home_state_code AS TEXT), '') || '/' || coalesce(language, '') || '/' ||
+                    coalesce(CAST(unit_id AS TEXT), '') FROM cases ORDER BY id",
+        )
+        .await;
+    rows.into_iter()
+        .map(|(id, kind)| {
+            let mut parts = kind.split('/');
+            let mut next = || parts.next().filter(|p| !p.is_empty()).map(str::to_owned);
+            let (state, language, unit) = (next(), next(), next());
+            (id.parse().unwrap(), state.map(|s| s.parse().unwrap()), language, unit.map(|u| u.parse().unwrap()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_queries_and_the_claim_apply_the_scope_rule_that_covers_states() {
+    use futures::TryStreamExt;
+    use sampark::{
+        auth::Role,
+        domain::{Language, StateCode},
+        queue::{QueueStore, Scope},
+    };
+
+    let app = spawn_app().await;
+    cli(&app, &["units", "add", "maharashtra", "--title", "Maharashtra state unit", "--states", "27"]);
+    cli(&app, &["units", "add", "delhi", "--title", "Delhi state unit", "--states", "7"]);
+    let cases = cases_of_every_kind(&app).await;
+    app.add_user("taker", "volunteer", "9", "hi", "").await;
+    let taker = app.users.users().await.unwrap().into_iter().find(|u| u.username == "taker").unwrap().id;
+    let queue = QueueStore::new(sampark::db::Db::open_existing(&app.database_url).await.unwrap());
+    let now = (app.calls.clock())();
+    let roles = [Role::Volunteer, Role::Coordinator, Role::Admin, Role::Central];
+    let state_sets: [&[u8]; 3] = [&[], &[9], &[10, 27]];
+    let language_sets: [&[&str]; 2] = [&["hi"], &["bn"]];
+    let unit_sets: [&[i64]; 4] = [&[], &[1], &[2], &[1, 2]];
+    for role in roles {
+        for states in state_sets {
+            for languages in language_sets {
+                for units in unit_sets {
+                    let scope = Scope {
+                        user_id: taker,
+                        role,
+                        states: states.iter().map(|s| StateCode::new(*s).unwrap()).collect(),
+                        languages: languages.iter().map(|l| Language::parse(l).unwrap()).collect(),
+                        units: units.to_vec(),
+                    };
+                    let covered: Vec<i64> = cases
+                        .iter()
+                        .filter(|(_, state, language, unit)| {
+                            let language = language.as_deref().map(|l| Language::parse(l).unwrap());
+                            scope.covers(state.map(|s| StateCode::new(s).unwrap()), language.as_ref(), *unit)
+                        })
+                        .map(|(id, ..)| *id)
+                        .collect();
+                    let exported: Vec<i64> =
+                        app.reports.export_scoped_cases(&scope).map_ok(|c| c.id).try_collect().await.unwrap();
+                    assert_eq!(exported, covered, "{scope:?}");
+                    let claimed = queue.claim_next(&scope, now, now + chrono::Duration::minutes(15)).await.unwrap();
+                    match claimed {
+                        Some(id) => {
+                            assert!(covered.contains(&id), "claimed #{id} outside {scope:?}");
+                            queue.release_case(&scope, id, now).await.unwrap();
+                        }
+                        None => assert!(covered.is_empty(), "nothing claimed for {scope:?}, though {covered:?}"),
+                    }
+                }
+            }
+        }
+    }
+}
