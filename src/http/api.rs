@@ -27,6 +27,7 @@ use crate::{
     directory::Directory,
     domain::PhoneNumber,
     queue::{AnswerView, CaseHistory, ClaimCheck, OpenedCase, OutcomeForm, OutcomeKind},
+    units::{HandOver, Handover},
 };
 
 pub fn router() -> Router<AppState> {
@@ -109,9 +110,11 @@ struct CaseJson {
     /// caller's number).
     outcomes: Vec<&'static str>,
     history: CaseHistory,
+    /// Its hand-overs from unit to unit, oldest first.
+    handovers: Vec<Handover>,
 }
 
-fn case_json(opened: OpenedCase) -> CaseJson {
+fn case_json(opened: OpenedCase, handovers: Vec<Handover>) -> CaseJson {
     let directory = Directory::bundled();
     let masked = opened.case.phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
     let callback_masked = opened.case.callback_phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
@@ -139,13 +142,14 @@ fn case_json(opened: OpenedCase) -> CaseJson {
         recording,
         outcomes,
         history: opened.history,
+        handovers,
     }
 }
 
 async fn claim(State(app): State<AppState>, Csrf(Caseworker(who)): Csrf<Caseworker>) -> Result<Response, AppError> {
     let Some(id) = app.desk.take_next(&who.user).await? else { return Ok(StatusCode::NO_CONTENT.into_response()) };
     match app.desk.open(&who.user, id).await? {
-        Some(opened) => Ok(Json(case_json(opened)).into_response()),
+        Some(opened) => Ok(Json(case_json(opened, app.units.handovers(id).await?)).into_response()),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
 }
@@ -156,7 +160,7 @@ async fn case(
     Path(id): Path<i64>,
 ) -> Result<Json<CaseJson>, AppError> {
     let opened = app.desk.open(&who.user, id).await?.ok_or_else(no_such_case)?;
-    Ok(Json(case_json(opened)))
+    Ok(Json(case_json(opened, app.units.handovers(id).await?)))
 }
 
 fn no_such_case() -> AppError {
@@ -207,7 +211,7 @@ async fn hand_over(
     AppJson(form): AppJson<super::ui::HandForm>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     match app.units.hand_over(&who.user, id, &form.unit, &form.note, app.desk.now()).await? {
-        crate::units::HandOver::Done { from, to } => Ok(Json(json!({ "from_unit_id": from, "to_unit_id": to }))),
-        crate::units::HandOver::NotFound => Err(no_such_case()),
+        HandOver::Done { from, to } => Ok(Json(json!({ "from_unit_id": from, "to_unit_id": to }))),
+        HandOver::NotFound => Err(no_such_case()),
     }
 }
