@@ -91,7 +91,8 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
             // A database measured before already has the bench's users.
             Err(_) => users.users().await.unwrap().into_iter().find(|u| u.username == username).unwrap().id,
         };
-        let scope = Scope { user_id: id, role: user.role, states: user.states, languages: user.languages };
+        let scope =
+            Scope { user_id: id, role: user.role, states: user.states, languages: user.languages, units: Vec::new() };
         let mut samples = Vec::with_capacity(claims);
         for _ in 0..claims {
             let now = Utc::now();

@@ -13,7 +13,8 @@
 //! `prompts` (catalog and recordings) · `flow` (definitions, checks, engine) ·
 //! `gateway` (Twilio) · `calls` (the per-webhook driver) · `cases` (folding
 //! calls into cases, export, retention) · `queue` (the callback queue) ·
-//! `reports` (coordinators' figures) · `audit` (who did what with personal
+//! `reports` (coordinators' figures) · `units` (state units, hand-overs, the
+//! central office's rollups) · `audit` (who did what with personal
 //! data) · `db` (the database, one dialect file per backend; each domain
 //! above owns its store on it) · `http` (routes) ·
 //! `media` (fetching and deleting voice messages at the gateways) ·
@@ -49,6 +50,7 @@ pub mod simulate;
 pub mod spool;
 pub mod startup;
 pub mod telemetry;
+pub mod units;
 
 /// Installs the process's TLS provider (ring) for outbound HTTPS (gateway
 /// REST APIs, recordings). Safe to call more than once.

@@ -52,6 +52,10 @@ pub enum Role {
     Coordinator,
     /// Sees everything; manages users.
     Admin,
+    /// The central office: rollups across units without personal data, and
+    /// nothing else (no queue, no case, no number, no recording, no export
+    /// of cases).
+    Central,
 }
 
 impl Role {
@@ -60,7 +64,14 @@ impl Role {
             Self::Volunteer => "volunteer",
             Self::Coordinator => "coordinator",
             Self::Admin => "admin",
+            Self::Central => "central",
         }
+    }
+
+    /// Whether the role works cases (the queue, case pages, numbers,
+    /// recordings): all but the central office.
+    pub fn works_cases(self) -> bool {
+        self != Self::Central
     }
 }
 
@@ -71,7 +82,8 @@ impl FromStr for Role {
             "volunteer" => Ok(Self::Volunteer),
             "coordinator" => Ok(Self::Coordinator),
             "admin" => Ok(Self::Admin),
-            _ => Err(format!("`{s}` is not a role (volunteer, coordinator, admin)")),
+            "central" => Ok(Self::Central),
+            _ => Err(format!("`{s}` is not a role (volunteer, coordinator, admin, central)")),
         }
     }
 }
@@ -90,6 +102,8 @@ pub struct User {
     pub role: Role,
     pub states: Vec<StateCode>,
     pub languages: Vec<Language>,
+    /// The units (ids in `units`) the user is a member of.
+    pub units: Vec<i64>,
     /// The volunteer's own phone, rung first by "Call now" (E.164).
     #[serde(skip)]
     pub phone: Option<String>,

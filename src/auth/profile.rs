@@ -81,9 +81,9 @@ impl Profile {
     }
 
     /// A volunteer serves states and speaks languages; a coordinator serves
-    /// states; an admin needs neither.
+    /// states; an admin and the central office need neither.
     fn check(&self) -> Result<(), String> {
-        if self.role != Role::Admin && self.states.is_empty() {
+        if matches!(self.role, Role::Volunteer | Role::Coordinator) && self.states.is_empty() {
             return Err("give the states a volunteer or coordinator serves".to_owned());
         }
         if self.role == Role::Volunteer && self.languages.is_empty() {

@@ -6,7 +6,7 @@
 //! back in the same query as the user, each as a comma-separated
 //! `string_agg` (PostgreSQL's, and SQLite's since 3.44; the bundled SQLite
 //! is newer), so a session lookup — every signed-in request — stays one
-//! round trip. Edits and password changes are in `changes.rs`.
+//! round trip. So do the units the user is a member of. Edits and password changes are in `changes.rs`.
 
 use chrono::{DateTime, Utc};
 
@@ -24,7 +24,8 @@ macro_rules! user_columns {
         "u.id, u.username, u.role, u.phone, u.disabled_at, u.password_reset_at,
          (SELECT string_agg(CAST(state_code AS TEXT), ',' ORDER BY state_code)
             FROM user_states WHERE user_id = u.id) AS states,
-         (SELECT string_agg(language, ',' ORDER BY language) FROM user_languages WHERE user_id = u.id) AS languages"
+         (SELECT string_agg(language, ',' ORDER BY language) FROM user_languages WHERE user_id = u.id) AS languages,
+         (SELECT string_agg(CAST(unit_id AS TEXT), ',' ORDER BY unit_id) FROM unit_members WHERE user_id = u.id) AS units"
     };
 }
 
@@ -43,6 +44,7 @@ struct UserRow {
     password_reset_at: Option<DateTime<Utc>>,
     states: Option<String>,
     languages: Option<String>,
+    units: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -77,6 +79,7 @@ impl UserRow {
             role: self.role.parse::<Role>().map_err(|_| corrupt("user role"))?,
             states,
             languages,
+            units: split(self.units.as_deref(), |u| u.parse::<i64>().ok()).ok_or_else(|| corrupt("user units"))?,
             phone: self.phone,
             disabled: self.disabled_at.is_some(),
             must_change_password: self.password_reset_at.is_some(),
@@ -303,6 +306,7 @@ mod tests {
             password_reset_at: None,
             states: states.map(str::to_owned),
             languages: languages.map(str::to_owned),
+            units: None,
         }
     }
 
@@ -314,6 +318,9 @@ mod tests {
         assert_eq!(user.role, Role::Volunteer);
         let admin = row("admin", None, None).into_user().unwrap();
         assert!(admin.states.is_empty() && admin.languages.is_empty(), "no rows aggregate to NULL");
+        let member = UserRow { units: Some("2,5".to_owned()), ..row("coordinator", Some("10"), None) };
+        assert_eq!(member.into_user().unwrap().units, [2, 5]);
+        assert_eq!(row("central", None, None).into_user().unwrap().role, Role::Central);
     }
 
     #[test]

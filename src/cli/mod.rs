@@ -11,10 +11,12 @@ mod flows;
 mod import;
 mod people;
 mod prompts;
+mod units;
 mod users;
 
 use cases::CasesCommand;
 use prompts::PromptsCommand;
+use units::UnitsCommand;
 use users::UsersCommand;
 
 use crate::{
@@ -98,6 +100,11 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// State units: add them, list them, add and remove their members
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
     },
     /// Prompt recordings: import a folder, see what is recorded, make
     /// placeholders with espeak-ng
@@ -204,6 +211,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(people::people(&settings, command))
         }
+        Command::Units { command } => runtime()?.block_on(units::units(&settings, command)),
         Command::Fill { cases } => {
             telemetry::init(LogFormat::Pretty);
             runtime()?.block_on(async {

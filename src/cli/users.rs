@@ -25,8 +25,9 @@ pub enum UsersCommand {
         name: String,
         /// What they may do: volunteer (calls back the cases of their states
         /// and languages), coordinator (their states' figures and export),
-        /// admin (everything, users and prompts too)
-        #[arg(long, value_parser = ["volunteer", "coordinator", "admin"])]
+        /// admin (everything, users and prompts too), central (the central
+        /// office: rollups without personal data, nothing else)
+        #[arg(long, value_parser = ["volunteer", "coordinator", "admin", "central"])]
         role: String,
         /// LGD state codes served or coordinated, comma-separated (`9,10`);
         /// each must be a state of the bundled directory
@@ -49,7 +50,7 @@ pub enum UsersCommand {
         /// The user to change
         name: String,
         /// Their new role (what each may do: `sampark users add --help`)
-        #[arg(long, value_parser = ["volunteer", "coordinator", "admin"])]
+        #[arg(long, value_parser = ["volunteer", "coordinator", "admin", "central"])]
         role: Option<String>,
         /// The LGD state codes they serve from now on, comma-separated
         /// (`9,10`), replacing the ones they had
@@ -200,10 +201,10 @@ fn read_password() -> anyhow::Result<String> {
 
 /// The audit log, as the command line writes to it: by nobody signed in,
 /// marked as done on the command line.
-struct Audit(AuditStore);
+pub(super) struct Audit(pub(super) AuditStore);
 
 impl Audit {
-    async fn record(&self, action: &str, details: String) -> anyhow::Result<()> {
+    pub(super) async fn record(&self, action: &str, details: String) -> anyhow::Result<()> {
         let entry = AuditEntry {
             at: chrono::Utc::now(),
             user_id: None,

@@ -24,15 +24,18 @@ macro_rules! for_update {
 pub(crate) use for_update;
 
 /// The callback queue's scope filter on `cases` (the rule `queue::Scope`
-/// states): `$1` the role, `$2` the states and `$3` the languages, lists
-/// bound with [`int_list`] and [`text_list`] (JSON arrays, read by
-/// `json_each`).
+/// states): `$1` the role, `$2` the states, `$3` the languages and `$4` the
+/// units, lists bound with [`int_list`] and [`text_list`] (JSON arrays, read
+/// by `json_each`).
 macro_rules! in_scope {
     () => {
         "($1 = 'admin'
-          OR ($1 = 'coordinator' AND home_state_code IN (SELECT value FROM json_each($2)))
+          OR ($1 = 'coordinator'
+              AND (home_state_code IN (SELECT value FROM json_each($2))
+                   OR unit_id IN (SELECT value FROM json_each($4))))
           OR ($1 = 'volunteer'
-              AND (home_state_code IS NULL OR home_state_code IN (SELECT value FROM json_each($2)))
+              AND (home_state_code IS NULL OR home_state_code IN (SELECT value FROM json_each($2))
+                   OR unit_id IN (SELECT value FROM json_each($4)))
               AND (language IS NULL OR language IN (SELECT value FROM json_each($3)))))"
     };
 }

@@ -8,6 +8,10 @@
 //! - [`Account`]: any signed-in user, even one who must still choose their
 //!   password: only the password page and signing out take it.
 //! - [`Admin`], [`Coordinator`]: a signed-in user of that role (403 else).
+//! - [`Caseworker`]: a signed-in user who works cases: anyone but the
+//!   central office, which sees no queue, case, number or recording (403).
+//! - [`CentralOffice`]: the central office or an admin (403 else): the
+//!   rollups without personal data.
 //! - [`Csrf<U>`]: `U`, and the `X-CSRF-Token` header matches the session's
 //!   token (the JSON API's state-changing calls).
 //! - [`CsrfForm<U, T>`]: `U`, the form's `csrf` field matches, and the
@@ -103,7 +107,8 @@ impl Authenticated for Admin {
     }
 }
 
-/// A signed-in coordinator or admin: anyone but a volunteer.
+/// A signed-in coordinator or admin (not a volunteer, not the central
+/// office).
 pub struct Coordinator(pub SignedIn);
 
 impl FromRequestParts<AppState> for Coordinator {
@@ -111,7 +116,7 @@ impl FromRequestParts<AppState> for Coordinator {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
         let who = SignedIn::from_request_parts(parts, app).await?;
-        if who.user.role == Role::Volunteer {
+        if !matches!(who.user.role, Role::Coordinator | Role::Admin) {
             return Err(AppError::forbidden(ROLE_REFUSED));
         }
         Ok(Self(who))
@@ -121,6 +126,42 @@ impl FromRequestParts<AppState> for Coordinator {
 impl Authenticated for Coordinator {
     fn session(&self) -> &SignedIn {
         &self.0
+    }
+}
+
+/// A signed-in user who works cases: anyone but the central office.
+pub struct Caseworker(pub SignedIn);
+
+impl FromRequestParts<AppState> for Caseworker {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
+        let who = SignedIn::from_request_parts(parts, app).await?;
+        if !who.user.role.works_cases() {
+            return Err(AppError::forbidden(ROLE_REFUSED));
+        }
+        Ok(Self(who))
+    }
+}
+
+impl Authenticated for Caseworker {
+    fn session(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+/// The central office or an admin: the rollups without personal data.
+pub struct CentralOffice(pub SignedIn);
+
+impl FromRequestParts<AppState> for CentralOffice {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
+        let who = SignedIn::from_request_parts(parts, app).await?;
+        if !matches!(who.user.role, Role::Central | Role::Admin) {
+            return Err(AppError::forbidden(ROLE_REFUSED));
+        }
+        Ok(Self(who))
     }
 }
 

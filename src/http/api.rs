@@ -18,15 +18,16 @@ use serde_json::json;
 
 use super::{
     AppState,
-    access::Csrf,
+    access::{Caseworker, Coordinator, Csrf},
     error::{AppError, AppJson, as_json},
-    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, SignedIn, device_cookie, session_cookie, sign_in},
+    session::{Attempt, BUSY_RETRY_AFTER, SameOrigin, SignInError, device_cookie, session_cookie, sign_in},
 };
 use crate::{
     cases::answers,
     directory::Directory,
     domain::PhoneNumber,
     queue::{AnswerView, CaseHistory, ClaimCheck, OpenedCase, OutcomeForm, OutcomeKind},
+    units::{HandOver, Handover},
 };
 
 pub fn router() -> Router<AppState> {
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/outcome", post(outcome))
         .route("/api/v1/cases/{id}/release", post(release))
+        .route("/api/v1/cases/{id}/hand-over", post(hand_over))
         .layer(map_response(as_json))
 }
 
@@ -83,7 +85,7 @@ fn refusal(e: SignInError) -> AppError {
     }
 }
 
-async fn queue(State(app): State<AppState>, who: SignedIn) -> Result<Json<serde_json::Value>, AppError> {
+async fn queue(State(app): State<AppState>, Caseworker(who): Caseworker) -> Result<Json<serde_json::Value>, AppError> {
     let counts = app.desk.counts(&who.user).await?;
     let waiting: i64 = counts.iter().map(|c| c.waiting).sum();
     Ok(Json(json!({ "waiting": waiting, "by_language_and_state": counts })))
@@ -108,9 +110,11 @@ struct CaseJson {
     /// caller's number).
     outcomes: Vec<&'static str>,
     history: CaseHistory,
+    /// Its hand-overs from unit to unit, oldest first.
+    handovers: Vec<Handover>,
 }
 
-fn case_json(opened: OpenedCase) -> CaseJson {
+fn case_json(opened: OpenedCase, handovers: Vec<Handover>) -> CaseJson {
     let directory = Directory::bundled();
     let masked = opened.case.phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
     let callback_masked = opened.case.callback_phone.as_deref().and_then(PhoneNumber::parse).map(|p| p.masked());
@@ -138,20 +142,25 @@ fn case_json(opened: OpenedCase) -> CaseJson {
         recording,
         outcomes,
         history: opened.history,
+        handovers,
     }
 }
 
-async fn claim(State(app): State<AppState>, Csrf(who): Csrf<SignedIn>) -> Result<Response, AppError> {
+async fn claim(State(app): State<AppState>, Csrf(Caseworker(who)): Csrf<Caseworker>) -> Result<Response, AppError> {
     let Some(id) = app.desk.take_next(&who.user).await? else { return Ok(StatusCode::NO_CONTENT.into_response()) };
     match app.desk.open(&who.user, id).await? {
-        Some(opened) => Ok(Json(case_json(opened)).into_response()),
+        Some(opened) => Ok(Json(case_json(opened, app.units.handovers(id).await?)).into_response()),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
 }
 
-async fn case(State(app): State<AppState>, who: SignedIn, Path(id): Path<i64>) -> Result<Json<CaseJson>, AppError> {
+async fn case(
+    State(app): State<AppState>,
+    Caseworker(who): Caseworker,
+    Path(id): Path<i64>,
+) -> Result<Json<CaseJson>, AppError> {
     let opened = app.desk.open(&who.user, id).await?.ok_or_else(no_such_case)?;
-    Ok(Json(case_json(opened)))
+    Ok(Json(case_json(opened, app.units.handovers(id).await?)))
 }
 
 fn no_such_case() -> AppError {
@@ -175,7 +184,7 @@ fn claim_check(check: ClaimCheck) -> Result<(), AppError> {
 
 async fn outcome(
     State(app): State<AppState>,
-    Csrf(who): Csrf<SignedIn>,
+    Csrf(Caseworker(who)): Csrf<Caseworker>,
     Path(id): Path<i64>,
     AppJson(form): AppJson<OutcomeForm>,
 ) -> Result<Json<serde_json::Value>, AppError> {
@@ -186,9 +195,23 @@ async fn outcome(
 
 async fn release(
     State(app): State<AppState>,
-    Csrf(who): Csrf<SignedIn>,
+    Csrf(Caseworker(who)): Csrf<Caseworker>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     claim_check(app.desk.release(&who.user, id).await?)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Hands a case to another unit with a note (a coordinator or an admin):
+/// `{"unit": "bihar", "note": "…"}`; 409 with the reason when refused.
+async fn hand_over(
+    State(app): State<AppState>,
+    Csrf(Coordinator(who)): Csrf<Coordinator>,
+    Path(id): Path<i64>,
+    AppJson(form): AppJson<super::ui::HandForm>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    match app.units.hand_over(&who.user, id, &form.unit, &form.note, app.desk.now()).await? {
+        HandOver::Done { from, to } => Ok(Json(json!({ "from_unit_id": from, "to_unit_id": to }))),
+        HandOver::NotFound => Err(no_such_case()),
+    }
 }

@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
 async fn render(State(app): State<AppState>) -> Result<Response, AppError> {
     let queue = app.desk.queue();
     let now = app.desk.now();
-    let everyone = Scope { user_id: 0, role: Role::Admin, states: Vec::new(), languages: Vec::new() };
+    let everyone =
+        Scope { user_id: 0, role: Role::Admin, states: Vec::new(), languages: Vec::new(), units: Vec::new() };
     let (counts, in_progress) =
         match (queue.queue_counts(&everyone, now).await, app.calls.calls().calls_in_progress(now).await) {
             (Ok(c), Ok(p)) => (c, p),

@@ -118,6 +118,10 @@ pub struct App {
     pub places: crate::places::PlaceStore,
     /// Where lists uploaded on the import page wait to be imported.
     pub imports_dir: std::path::PathBuf,
+    /// State units, their members and hand-overs.
+    pub units: crate::units::UnitStore,
+    /// The central office's rollups.
+    pub rollups: crate::units::RollupStore,
     /// Set on SIGTERM: calls in progress are still answered, but `/readyz`
     /// says 503 so a load balancer sends new calls elsewhere.
     pub stopping: std::sync::atomic::AtomicBool,

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::{
     AppState,
+    access::Caseworker,
     error::{AppError, as_json},
-    session::SignedIn,
 };
 use crate::directory::{Directory, PinError, look_up_pin};
 
@@ -27,7 +27,7 @@ struct PinJson {
     district_name: Option<&'static str>,
 }
 
-async fn look_up(_: SignedIn, Path(pin): Path<String>) -> Result<Json<PinJson>, AppError> {
+async fn look_up(_: Caseworker, Path(pin): Path<String>) -> Result<Json<PinJson>, AppError> {
     let found = look_up_pin(&pin).map_err(|e| match e {
         PinError::NotSixDigits => AppError::unprocessable(e.to_string()),
         PinError::Unknown(_) => AppError::not_found(e.to_string()),

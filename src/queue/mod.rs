@@ -35,30 +35,50 @@ use crate::{
 
 /// The cases a user may see, claim and export. Enforced in the store's
 /// queries: a case outside the scope does not exist for the user.
+///
+/// A case handed to a unit (`cases.unit_id`) is in the queue of that
+/// unit's members whatever its home state, as if its state were one of
+/// theirs: coordinators of the unit see it in any language, volunteers in
+/// their languages (or when the language is unknown). The unit adds to the
+/// states, it takes nothing away: a case handed on from a unit stays with
+/// those of its members whose own states hold it, and leaves the others.
+/// The central office sees no case at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub user_id: i64,
     pub role: Role,
     pub states: Vec<StateCode>,
     pub languages: Vec<Language>,
+    /// The units the user is a member of.
+    pub units: Vec<i64>,
 }
 
 impl Scope {
     /// Admins see every case. Coordinators see their states' cases.
     /// Volunteers see cases in their states and languages, and cases whose
     /// state or language the caller never gave (someone must call them).
+    /// Either sees the cases handed to their units as their states' own.
     pub fn of(user: &User) -> Self {
-        Self { user_id: user.id, role: user.role, states: user.states.clone(), languages: user.languages.clone() }
+        Self {
+            user_id: user.id,
+            role: user.role,
+            states: user.states.clone(),
+            languages: user.languages.clone(),
+            units: user.units.clone(),
+        }
     }
 
-    /// Whether a case with this home state and language is in scope (the
-    /// same rule the store's SQL applies).
-    pub fn covers(&self, state: Option<StateCode>, language: Option<&Language>) -> bool {
+    /// Whether a case with this home state, language and unit is in scope
+    /// (the same rule the store's SQL applies).
+    pub fn covers(&self, state: Option<StateCode>, language: Option<&Language>, unit: Option<i64>) -> bool {
+        let ours = unit.is_some_and(|u| self.units.contains(&u));
         match self.role {
             Role::Admin => true,
-            Role::Coordinator => state.is_some_and(|s| self.states.contains(&s)),
+            Role::Central => false,
+            Role::Coordinator => ours || state.is_some_and(|s| self.states.contains(&s)),
             Role::Volunteer => {
-                state.is_none_or(|s| self.states.contains(&s)) && language.is_none_or(|l| self.languages.contains(l))
+                (ours || state.is_none_or(|s| self.states.contains(&s)))
+                    && language.is_none_or(|l| self.languages.contains(l))
             }
         }
     }
@@ -136,16 +156,41 @@ mod tests {
             role: Role::Volunteer,
             states: vec![StateCode::new(9).unwrap()],
             languages: vec![hi.clone()],
+            units: vec![4],
         };
-        assert!(volunteer.covers(state(9), Some(&hi)));
-        assert!(!volunteer.covers(state(10), Some(&hi)));
-        assert!(!volunteer.covers(state(9), Some(&bn)));
-        assert!(volunteer.covers(None, None), "an unknown state or language is everyone's to call");
+        assert!(volunteer.covers(state(9), Some(&hi), None));
+        assert!(!volunteer.covers(state(10), Some(&hi), None));
+        assert!(!volunteer.covers(state(9), Some(&bn), None));
+        assert!(volunteer.covers(None, None, None), "an unknown state or language is everyone's to call");
         let coordinator = Scope { role: Role::Coordinator, ..volunteer.clone() };
-        assert!(coordinator.covers(state(9), Some(&bn)));
-        assert!(!coordinator.covers(None, Some(&hi)));
+        assert!(coordinator.covers(state(9), Some(&bn), None));
+        assert!(!coordinator.covers(None, Some(&hi), None));
+        let central = Scope { role: Role::Central, ..volunteer.clone() };
+        assert!(!central.covers(state(9), Some(&hi), Some(4)), "the central office sees no case");
         let admin = Scope { role: Role::Admin, states: vec![], ..volunteer };
-        assert!(admin.covers(state(33), None));
+        assert!(admin.covers(state(33), None, None));
+    }
+
+    #[test]
+    fn a_case_handed_to_a_unit_is_its_members_whatever_its_state() {
+        let hi = Language::parse("hi").unwrap();
+        let bn = Language::parse("bn").unwrap();
+        let bihar = Some(StateCode::new(10).unwrap());
+        let volunteer = Scope {
+            user_id: 1,
+            role: Role::Volunteer,
+            states: vec![StateCode::new(27).unwrap()],
+            languages: vec![hi.clone()],
+            units: vec![4],
+        };
+        assert!(volunteer.covers(bihar, Some(&hi), Some(4)));
+        assert!(!volunteer.covers(bihar, Some(&bn), Some(4)), "a volunteer still needs the language");
+        assert!(!volunteer.covers(bihar, Some(&hi), Some(5)), "handed on to another unit, it leaves");
+        let coordinator = Scope { role: Role::Coordinator, ..volunteer.clone() };
+        assert!(coordinator.covers(bihar, Some(&bn), Some(4)));
+        assert!(!coordinator.covers(bihar, Some(&bn), Some(5)));
+        let home = Scope { states: vec![StateCode::new(10).unwrap()], units: vec![], ..volunteer };
+        assert!(home.covers(bihar, Some(&hi), Some(5)), "the home state's own keep it");
     }
 
     #[test]

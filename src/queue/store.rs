@@ -2,7 +2,7 @@
 //! attempts; one SQL text for both backends.
 //!
 //! Every query that touches a case carries the user's scope as its first
-//! three parameters (`$1` role, `$2` states, `$3` languages; `scoped!`
+//! four parameters (`$1` role, `$2` states, `$3` languages, `$4` units; `scoped!`
 //! binds them as the backend's list parameters) and filters on the
 //! dialect's `in_scope!()`, so a case outside the scope does not exist for
 //! the user. Only the claim is written differently for each backend (see
@@ -21,8 +21,8 @@ use crate::{
     on_db, on_tx,
 };
 
-/// Binds `$scope` as `$1` (role), `$2` (states) and `$3` (languages) of
-/// `$query`, the lists in the dialect `$d`'s form.
+/// Binds `$scope` as `$1` (role), `$2` (states), `$3` (languages) and `$4`
+/// (units) of `$query`, the lists in the dialect `$d`'s form.
 macro_rules! scoped {
     ($d:ident, $query:expr, $scope:expr) => {{
         let scope: &$crate::queue::Scope = $scope;
@@ -30,6 +30,7 @@ macro_rules! scoped {
             .bind(scope.role.as_str())
             .bind($d::int_list(scope.states.iter().map(|s| i64::from(*s))))
             .bind($d::text_list(scope.languages.iter().map($crate::domain::Language::as_str)))
+            .bind($d::int_list(scope.units.iter().copied()))
     }};
 }
 /// For every store whose queries filter by scope (`d::in_scope!()`).
@@ -49,10 +50,10 @@ macro_rules! due {
     };
 }
 
-/// A waiting case: queued, due, and not held by a live lease (`$4` = now).
+/// A waiting case: queued, due, and not held by a live lease (`$5` = now).
 macro_rules! waiting {
     () => {
-        concat!("c.status = 'queued' AND ", due!("$4"))
+        concat!("c.status = 'queued' AND ", due!("$5"))
     };
 }
 
@@ -135,8 +136,8 @@ impl QueueStore {
     ) -> Result<Option<i64>, StoreError> {
         Ok(on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
-                "UPDATE cases SET lease_expires_at = $6
-                 WHERE claimed_by = $5 AND lease_expires_at > $4 AND status = 'queued' AND closed_at IS NULL AND ",
+                "UPDATE cases SET lease_expires_at = $7
+                 WHERE claimed_by = $6 AND lease_expires_at > $5 AND status = 'queued' AND closed_at IS NULL AND ",
                 d::in_scope!(),
                 " RETURNING id"
             );
@@ -173,7 +174,7 @@ impl QueueStore {
                 waiting!(),
                 " AND ",
                 d::in_scope!(),
-                " ORDER BY c.priority, c.first_call_at, c.id LIMIT $5"
+                " ORDER BY c.priority, c.first_call_at, c.id LIMIT $6"
             );
             scoped!(d, sqlx::query_as(SQL), scope).bind(now).bind(limit).fetch_all(pool).await?
         }))
@@ -183,7 +184,7 @@ impl QueueStore {
     pub async fn held_case(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
         Ok(on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
-                "SELECT id FROM cases WHERE claimed_by = $5 AND lease_expires_at > $4 AND closed_at IS NULL AND ",
+                "SELECT id FROM cases WHERE claimed_by = $6 AND lease_expires_at > $5 AND closed_at IS NULL AND ",
                 d::in_scope!(),
                 " ORDER BY lease_expires_at DESC LIMIT 1"
             );
@@ -196,7 +197,7 @@ impl QueueStore {
         Ok(on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
                 "SELECT ", case_columns!(), ", u.username AS claimed_by_name
-                 FROM cases c LEFT JOIN users u ON u.id = c.claimed_by WHERE c.id = $4 AND ",
+                 FROM cases c LEFT JOIN users u ON u.id = c.claimed_by WHERE c.id = $5 AND ",
                 d::in_scope!()
             );
             scoped!(d, sqlx::query_as(SQL), scope).bind(id).fetch_optional(pool).await?
@@ -241,7 +242,7 @@ impl QueueStore {
         let released = on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
                 "UPDATE cases SET claimed_by = NULL, lease_expires_at = NULL
-                 WHERE id = $4 AND claimed_by = $5 AND lease_expires_at > $6 AND ",
+                 WHERE id = $5 AND claimed_by = $6 AND lease_expires_at > $7 AND ",
                 d::in_scope!()
             );
             scoped!(d, sqlx::query(SQL), scope)

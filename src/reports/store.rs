@@ -51,7 +51,7 @@ impl ReportStore {
         Ok(on_db!(&self.db, pool, d => {
             const SQL: &str = concat!(
                 "SELECT home_state_code, home_district_code, count(*) AS waiting FROM cases
-                 WHERE status = 'queued' AND closed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+                 WHERE status = 'queued' AND closed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $5)
                    AND ",
                 d::in_scope!(),
                 " GROUP BY home_state_code, home_district_code
@@ -91,7 +91,7 @@ impl ReportStore {
                 d::india_day!("a.finished_at"),
                 " AS day, a.outcome, count(*) AS count FROM attempts a
                  JOIN cases ON cases.id = a.case_id
-                 WHERE a.outcome IS NOT NULL AND a.finished_at >= $4 AND ",
+                 WHERE a.outcome IS NOT NULL AND a.finished_at >= $5 AND ",
                 d::in_scope!(),
                 " GROUP BY day, a.outcome ORDER BY day, a.outcome"
             );

@@ -359,11 +359,14 @@ fn simulate_takes_keys_as_a_gateway_does() {
 fn the_help_names_every_role_and_a_wrong_one_is_refused_with_them() {
     let help = sampark().args(["users", "add", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    assert!(help.contains("[possible values: volunteer, coordinator, admin]"), "{help}");
+    assert!(help.contains("[possible values: volunteer, coordinator, admin, central]"), "{help}");
     let wrong = sampark().args(["users", "add", "someone", "--role", "boss", "--password-stdin"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&wrong.stderr);
     assert_eq!(wrong.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("invalid value 'boss'") && stderr.contains("volunteer, coordinator, admin"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'boss'") && stderr.contains("volunteer, coordinator, admin, central"),
+        "{stderr}"
+    );
 }
 
 #[test]

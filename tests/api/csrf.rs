@@ -71,9 +71,11 @@ const STATE_CHANGING: &[(&str, &str, &str, Body)] = &[
     ("POST", "/people/import/confirm", "/people/import/confirm", Body::Form(&[("sha256", "00"), ("source", "x")])),
     ("POST", "/people/review/{id}", "/people/review/1", Body::Form(&[("code", "183")])),
     ("POST", "/people/{id}/settle", "/people/1/settle", Body::Form(&[("field", "name"), ("value", "x")])),
+    ("POST", "/cases/{id}/hand-over", "/cases/1/hand-over", Body::Form(&[("unit", "delhi"), ("note", "take it")])),
     ("POST", "/api/v1/queue/claim", "/api/v1/queue/claim", Body::Empty),
     ("POST", "/api/v1/cases/{id}/outcome", "/api/v1/cases/1/outcome", Body::Json(r#"{"outcome":"resolved"}"#)),
     ("POST", "/api/v1/cases/{id}/release", "/api/v1/cases/1/release", Body::Empty),
+    ("POST", "/api/v1/cases/{id}/hand-over", "/api/v1/cases/1/hand-over", Body::Json(r#"{"unit":"delhi","note":"n"}"#)),
     ("PUT", "/api/v1/prompts/{lang}/{key}", "/api/v1/prompts/hi/welcome", Body::Audio),
     ("POST", "/api/v1/prompts/{lang}/{key}/rollback", "/api/v1/prompts/hi/welcome/rollback", Body::Empty),
     (

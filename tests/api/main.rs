@@ -41,6 +41,7 @@ mod sign_in;
 mod state_guess;
 mod stores;
 mod twilio_sim;
+mod units;
 mod user_edits;
 mod users;
 mod volunteers;

@@ -20,6 +20,7 @@ fn scope(role: Role, states: &[u8], languages: &[&str]) -> Scope {
         role,
         states: states.iter().map(|s| StateCode::new(*s).unwrap()).collect(),
         languages: languages.iter().map(|l| Language::parse(l).unwrap()).collect(),
+        units: Vec::new(),
     }
 }
 

@@ -142,7 +142,7 @@ fn every_users_argument_has_a_help_text() {
     }
     let edit = Command::new(env!("CARGO_BIN_EXE_sampark")).args(["users", "edit", "--help"]).output().unwrap();
     let help = String::from_utf8(edit.stdout).unwrap();
-    assert!(help.contains("[possible values: volunteer, coordinator, admin]"), "{help}");
+    assert!(help.contains("[possible values: volunteer, coordinator, admin, central]"), "{help}");
 }
 
 /// POSTs a page's form with `session`'s cookie and CSRF token, without

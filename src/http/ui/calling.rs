@@ -10,7 +10,11 @@ use tracing::warn;
 
 use crate::{
     bridge::BridgeRequest,
-    http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
+    http::{
+        AppState,
+        access::{Caseworker, CsrfForm},
+        error::AppError,
+    },
     queue::{ClaimCheck, Scope},
 };
 use serde::Deserialize;
@@ -37,7 +41,7 @@ struct Dial {
 async fn call_now(
     State(app): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm(who, dial): CsrfForm<SignedIn, Dial>,
+    CsrfForm(Caseworker(who), dial): CsrfForm<Caseworker, Dial>,
 ) -> Result<Response, AppError> {
     let Some(bridge) = &app.bridge else {
         return Ok(back_with_error(id, "No gateway is set up for Call now: dial the number."));

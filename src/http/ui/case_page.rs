@@ -29,7 +29,12 @@ use super::{
 };
 use crate::{
     directory::{Directory, PinCode, look_up_pin},
-    http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
+    http::{
+        AppState,
+        access::{Caseworker, CsrfForm},
+        error::AppError,
+        session::SignedIn,
+    },
     queue::{CaseHistory, CaseView, OpenedCase, OutcomeForm, OutcomeKind},
 };
 
@@ -70,7 +75,7 @@ pub(super) struct Screen {
 
 async fn case_page(
     State(app): State<AppState>,
-    who: SignedIn,
+    Caseworker(who): Caseworker,
     Path(id): Path<i64>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, AppError> {
@@ -82,7 +87,7 @@ async fn case_page(
 async fn pin_look_up(
     State(app): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm(who, form): CsrfForm<SignedIn, OutcomeForm>,
+    CsrfForm(Caseworker(who), form): CsrfForm<Caseworker, OutcomeForm>,
 ) -> Result<Response, AppError> {
     let screen = Screen { draft: Some(form), looked_up: true, ..Screen::default() };
     render(&app, &who, id, screen, StatusCode::OK).await
@@ -105,7 +110,8 @@ pub(super) async fn render(
         (Recording::Place, voice::voice_of(app, &opened.case, Recording::Place).await?),
         (Recording::Message, voice::voice_of(app, &opened.case, Recording::Message).await?),
     ];
-    let body = case_body(who, &opened, &screen, app.bridge.is_some(), &voice);
+    let handovers = super::handover::section(who, id, &app.units.handovers(id).await?, &app.units.units().await?);
+    let body = html! { (case_body(who, &opened, &screen, app.bridge.is_some(), &voice)) (handovers) };
     Ok((status, page(&format!("Case {id}"), Some(who), body)).into_response())
 }
 

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use maud::{Markup, html};
+use maud::html;
 use serde::Deserialize;
 
 use super::{
@@ -16,7 +16,12 @@ use super::{
     csrf_field, language_label, masked, need_label, page, state_name, when,
 };
 use crate::{
-    http::{AppState, access::CsrfForm, error::AppError, session::SignedIn},
+    http::{
+        AppState,
+        access::{Caseworker, CsrfForm},
+        error::AppError,
+        session::SignedIn,
+    },
     queue::{ClaimCheck, OutcomeForm, OutcomeKind, Scope},
 };
 
@@ -52,7 +57,11 @@ async fn queue_page(
     State(app): State<AppState>,
     who: SignedIn,
     Query(flash): Query<Flash>,
-) -> Result<Markup, AppError> {
+) -> Result<Response, AppError> {
+    // The central office has no queue: its home is the rollups.
+    if !who.user.role.works_cases() {
+        return Ok(Redirect::to("/central").into_response());
+    }
     let scope = Scope::of(&who.user);
     let now = app.desk.now();
     let queue = app.desk.queue();
@@ -98,10 +107,13 @@ async fn queue_page(
             }
         }
     };
-    Ok(page("Queue", Some(&who), body))
+    Ok(page("Queue", Some(&who), body).into_response())
 }
 
-async fn take_next(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<SignedIn>) -> Result<Redirect, AppError> {
+async fn take_next(
+    State(app): State<AppState>,
+    CsrfForm(Caseworker(who), _): CsrfForm<Caseworker>,
+) -> Result<Redirect, AppError> {
     Ok(match app.desk.take_next(&who.user).await? {
         Some(id) => Redirect::to(&format!("/cases/{id}")),
         None => Redirect::to("/?m=none"),
@@ -113,7 +125,7 @@ async fn take_next(State(app): State<AppState>, CsrfForm(who, _): CsrfForm<Signe
 async fn outcome(
     State(app): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm(who, form): CsrfForm<SignedIn, OutcomeForm>,
+    CsrfForm(Caseworker(who), form): CsrfForm<Caseworker, OutcomeForm>,
 ) -> Result<Response, AppError> {
     let kind = form.outcome.clone();
     let refused =
@@ -144,7 +156,7 @@ async fn outcome(
 async fn release(
     State(app): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm(who, _): CsrfForm<SignedIn>,
+    CsrfForm(Caseworker(who), _): CsrfForm<Caseworker>,
 ) -> Result<Redirect, AppError> {
     match app.desk.release(&who.user, id).await? {
         ClaimCheck::Done => Ok(Redirect::to("/?m=released")),

@@ -10,15 +10,19 @@ mod account;
 mod admin;
 mod calling;
 mod case_page;
+mod central;
 mod charts;
 mod desk;
 mod import_page;
+mod handover;
 mod login;
 mod numbers;
 mod people;
 mod prompts;
 mod reports;
 mod voice;
+
+pub use handover::HandForm;
 
 use axum::Router;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -43,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(people::router())
         .merge(import_page::router())
+        .merge(handover::router())
+        .merge(central::router())
         .merge(prompts::router())
 }
 
@@ -100,8 +106,9 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                     @if let Some(who) = who {
                         // Until a one-time password is replaced, no page but that one opens.
                         @let working = !who.user.must_change_password;
-                        @if working && who.user.role != Role::Volunteer { a href="/reports" { "रिपोर्ट · Reports" } a href="/people/review" { "जाँच · Places to check" } }
-                        @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
+                        @if working && matches!(who.user.role, Role::Coordinator | Role::Admin) { a href="/reports" { "रिपोर्ट · Reports" } a href="/units/handed" { "सौंपे गए · Hand-overs" } a href="/people/review" { "जाँच · Places to check" } a href="/people/import" { "सूची · Import" } }
+                        @if working && matches!(who.user.role, Role::Central | Role::Admin) { a href="/central" { "केंद्रीय · Central" } }
+                        @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/units" { "इकाइयाँ · Units" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {
                             a href="/account/password" title="पासवर्ड बदलें · Change your password" { (who.user.username) }
                             span.role { " (" (who.user.role) ")" } " "

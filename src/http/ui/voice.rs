@@ -23,7 +23,7 @@ use tracing::{error, warn};
 
 use crate::{
     gateway::Provider,
-    http::{AppState, error::AppError, session::SignedIn},
+    http::{AppState, access::Caseworker, error::AppError},
     media::{FetchError, twilio_recording},
     queue::{CaseView, Scope},
 };
@@ -170,7 +170,7 @@ pub(super) fn section(case_id: i64, voice: &Voice, which: Recording) -> Markup {
 /// account's recording resources at its API.
 async fn recording(
     State(app): State<AppState>,
-    who: SignedIn,
+    Caseworker(who): Caseworker,
     Path(id): Path<i64>,
     which: Recording,
 ) -> Result<Response, AppError> {

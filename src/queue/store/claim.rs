@@ -1,6 +1,7 @@
 //! The claim, the one query the backends write differently: both take the
 //! best of the first waiting cases of each (state, language) the user
-//! serves, each found at the head of a claim-order index (`cases_claim_*`),
+//! serves (and of each unit they are a member of, by `cases_by_unit`),
+//! each found at the head of a claim-order index (`cases_claim_*`),
 //! so a claim costs the same with 100 or 100,000 cases waiting.
 //!
 //! - SQLite has one writer, so one `UPDATE … RETURNING` picks and claims
@@ -26,7 +27,7 @@ use crate::{
 macro_rules! claim_picked {
     ($pick:expr) => {
         concat!(
-            "UPDATE cases SET claimed_by = $5, lease_expires_at = $6 WHERE id = (",
+            "UPDATE cases SET claimed_by = $6, lease_expires_at = $7 WHERE id = (",
             $pick,
             ") AND status = 'queued' AND closed_at IS NULL RETURNING id"
         )
@@ -34,25 +35,36 @@ macro_rules! claim_picked {
 }
 
 /// A volunteer serves cases whose state is one of theirs or unknown, and
-/// whose language is one of theirs or unknown: every such pair is probed.
+/// whose language is one of theirs or unknown: every such pair is probed;
+/// and the cases handed to their units, in those languages.
 const SQLITE_VOLUNTEER: &str = claim_picked!(concat!(
     "WITH s(v) AS (SELECT value FROM json_each($2) UNION ALL SELECT NULL),
           l(v) AS (SELECT value FROM json_each($3) UNION ALL SELECT NULL),
           firsts(id) AS (SELECT (SELECT c.id FROM cases c
                                   WHERE c.status = 'queued' AND c.home_state_code IS s.v AND c.language IS l.v AND ",
-    due!("$4"),
-    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM s, l)
+    due!("$5"),
+    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM s, l
+                         UNION ALL
+                         SELECT (SELECT c.id FROM cases c
+                                  WHERE c.status = 'queued' AND c.unit_id = u.value AND c.language IS l.v AND ",
+    due!("$5"),
+    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($4) u, l)
      SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
      WHERE $1 = 'volunteer'
      ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
 ));
 
-/// A coordinator serves their states' cases, in any language.
+/// A coordinator serves their states' cases and their units', in any
+/// language.
 const SQLITE_COORDINATOR: &str = claim_picked!(concat!(
     "WITH firsts(id) AS (SELECT (SELECT c.id FROM cases c
                                   WHERE c.status = 'queued' AND c.home_state_code = s.value AND ",
-    due!("$4"),
-    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($2) s)
+    due!("$5"),
+    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($2) s
+                         UNION ALL
+                         SELECT (SELECT c.id FROM cases c WHERE c.status = 'queued' AND c.unit_id = u.value AND ",
+    due!("$5"),
+    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($4) u)
      SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
      WHERE $1 = 'coordinator' AND $3 IS NOT NULL
      ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
@@ -60,8 +72,9 @@ const SQLITE_COORDINATOR: &str = claim_picked!(concat!(
 
 /// An admin serves every case.
 const SQLITE_ADMIN: &str = claim_picked!(concat!(
-    "SELECT c.id FROM cases c WHERE c.status = 'queued' AND $1 = 'admin' AND $2 IS NOT NULL AND $3 IS NOT NULL AND ",
-    due!("$4"),
+    "SELECT c.id FROM cases c WHERE c.status = 'queued' AND $1 = 'admin' AND $2 IS NOT NULL AND $3 IS NOT NULL
+       AND $4 IS NOT NULL AND ",
+    due!("$5"),
     " ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
 ));
 
@@ -77,6 +90,7 @@ pub(super) async fn on_sqlite(
         Role::Volunteer => SQLITE_VOLUNTEER,
         Role::Coordinator => SQLITE_COORDINATOR,
         Role::Admin => SQLITE_ADMIN,
+        Role::Central => return Ok(None),
     };
     scoped!(d, sqlx::query_scalar(sql), scope)
         .bind(now)
@@ -99,7 +113,8 @@ macro_rules! head {
     };
 }
 
-/// A volunteer's states (or unknown) × languages (or unknown).
+/// A volunteer's states (or unknown) × languages (or unknown), and their
+/// units' cases in those languages.
 const PG_PICK_VOLUNTEER: &str = concat!(
     "SELECT p.id FROM (
        SELECT f.* FROM unnest($1::bigint[]) s(v) CROSS JOIN unnest($2::text[]) l(v),
@@ -115,13 +130,18 @@ const PG_PICK_VOLUNTEER: &str = concat!(
        UNION ALL SELECT f.* FROM ",
     head!("c.home_state_code IS NULL AND c.language IS NULL", "$3"),
     " f
+       UNION ALL SELECT f.* FROM unnest($4::bigint[]) u(v), LATERAL ",
+    head!("c.unit_id = u.v AND (c.language IS NULL OR c.language = ANY($2))", "$3"),
+    " f
      ) p ORDER BY p.priority, p.first_call_at, p.id LIMIT 32"
 );
 
-/// A coordinator's states, any language.
+/// A coordinator's states and units, any language.
 const PG_PICK_COORDINATOR: &str = concat!(
     "SELECT p.id FROM (SELECT f.* FROM unnest($1::bigint[]) s(v), LATERAL ",
     head!("c.home_state_code = s.v", "$2"),
+    " f UNION ALL SELECT f.* FROM unnest($3::bigint[]) u(v), LATERAL ",
+    head!("c.unit_id = u.v", "$2"),
     " f) p ORDER BY p.priority, p.first_call_at, p.id LIMIT 32"
 );
 
@@ -151,13 +171,17 @@ pub(super) async fn on_postgres(
 ) -> Result<Option<i64>, sqlx::Error> {
     let states = || postgres::int_list(scope.states.iter().map(|s| i64::from(*s)));
     let languages = || postgres::text_list(scope.languages.iter().map(crate::domain::Language::as_str));
+    let units = || postgres::int_list(scope.units.iter().copied());
     for _ in 0..16 {
         let pick = match scope.role {
-            Role::Volunteer => sqlx::query_scalar(PG_PICK_VOLUNTEER).bind(states()).bind(languages()),
-            Role::Coordinator => sqlx::query_scalar(PG_PICK_COORDINATOR).bind(states()),
-            Role::Admin => sqlx::query_scalar(PG_PICK_ADMIN),
+            Role::Volunteer => {
+                sqlx::query_scalar(PG_PICK_VOLUNTEER).bind(states()).bind(languages()).bind(now).bind(units())
+            }
+            Role::Coordinator => sqlx::query_scalar(PG_PICK_COORDINATOR).bind(states()).bind(now).bind(units()),
+            Role::Admin => sqlx::query_scalar(PG_PICK_ADMIN).bind(now),
+            Role::Central => return Ok(None),
         };
-        let candidates: Vec<i64> = pick.bind(now).fetch_all(pool).await?;
+        let candidates: Vec<i64> = pick.fetch_all(pool).await?;
         if candidates.is_empty() {
             return Ok(None);
         }

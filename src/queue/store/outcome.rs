@@ -27,8 +27,8 @@ pub(super) async fn hold(
 ) -> Result<Option<Held>, StoreError> {
     Ok(on_tx!(tx, conn, d => {
         const SQL: &str = concat!(
-            "UPDATE cases SET updated_at = $6, first_attempt_at = coalesce(first_attempt_at, $6)
-             WHERE id = $4 AND claimed_by = $5 AND lease_expires_at > $6 AND closed_at IS NULL AND ",
+            "UPDATE cases SET updated_at = $7, first_attempt_at = coalesce(first_attempt_at, $7)
+             WHERE id = $5 AND claimed_by = $6 AND lease_expires_at > $7 AND closed_at IS NULL AND ",
             d::in_scope!(),
             " RETURNING no_answer_attempts, (phone IS NOT NULL OR callback_phone IS NOT NULL) AS has_number"
         );

@@ -1,5 +1,6 @@
 //! Admin pages: users (add, edit, set a one-time password, disable,
-//! enable) and the audit log.
+//! enable), the state units with their states and members (made with
+//! `sampark units`), and the audit log.
 
 mod users;
 mod users_page;
@@ -11,7 +12,7 @@ use axum::{
 };
 use maud::{Markup, html};
 
-use super::{page, when};
+use super::{page, state_name, when};
 use crate::http::{AppState, access::Admin, error::AppError};
 
 pub fn router() -> Router<AppState> {
@@ -21,7 +22,29 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{name}/password", post(users::reset_password))
         .route("/admin/users/{name}/disable", post(users::disable))
         .route("/admin/users/{name}/enable", post(users::enable))
+        .route("/admin/units", get(units))
         .route("/admin/audit", get(audit))
+}
+
+/// The units, their states (by name) and members.
+async fn units(State(app): State<AppState>, Admin(who): Admin) -> Result<Markup, AppError> {
+    let units = app.units.units().await?;
+    let body = html! {
+        h1 { "इकाइयाँ · Units" }
+        p.muted { "इकाइयाँ और सदस्य कमांड से · Units and their members are set with " code { "sampark units" } "." }
+        @if units.is_empty() { p.muted { "अभी कोई इकाई नहीं · No unit yet" } }
+        table id="units" {
+            tr { th { "इकाई · Unit" } th { "राज्य · States" } th { "सदस्य · Members" } }
+            @for unit in &units {
+                tr {
+                    td { strong { (unit.title) } " (" (unit.name) ")" }
+                    td { (unit.states.iter().map(|s| state_name(Some(*s))).collect::<Vec<_>>().join(", ")) }
+                    td { (unit.members.join(", ")) }
+                }
+            }
+        }
+    };
+    Ok(page("Units", Some(&who), body))
 }
 
 async fn audit(State(app): State<AppState>, Admin(who): Admin) -> Result<Markup, AppError> {

@@ -64,7 +64,7 @@ impl Problem<'_> {
     }
 }
 
-const ROLES: [Role; 3] = [Role::Volunteer, Role::Coordinator, Role::Admin];
+const ROLES: [Role; 4] = [Role::Volunteer, Role::Coordinator, Role::Admin, Role::Central];
 
 /// The users, each with its forms, and the form to add one.
 pub(super) async fn users_page(
