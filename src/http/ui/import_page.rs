@@ -1,9 +1,11 @@
 //! The coordinator's import page: upload a list, see the columns Sampark
 //! found (correct them: "Mobile No=phone"), the counts of a dry run over
 //! its first rows, then import it. The import runs in the background (a
-//! large list takes minutes), checking the whole file before it writes
-//! and resuming if the server stops part way; `/people/imports` shows each
-//! import's progress and counts. The same rules as `sampark import`.
+//! large list takes minutes), checking the whole file before it writes;
+//! one the server stopped part way resumes where it stopped when it is
+//! confirmed again (the uploaded file waits until done); `/people/imports` shows each
+//! import's progress and counts. The same rules as `sampark import`; the list
+//! is the unit's when the coordinator is a member of one unit.
 
 use std::path::PathBuf;
 
@@ -110,18 +112,25 @@ impl Upload {
         Ok(ListFile { path, sheet, mapping })
     }
 
-    fn plan(&self, who: &SignedIn, list: &ListFile, dry_run: bool, at: chrono::DateTime<chrono::Utc>) -> Plan {
-        Plan {
+    /// The import's plan; its unit is the coordinator's, when they are a
+    /// member of one unit (of several, or none: no unit).
+    async fn plan(&self, app: &AppState, who: &SignedIn, list: &ListFile, dry_run: bool) -> Result<Plan, AppError> {
+        let units = app.units.units_of(who.user.id).await?;
+        let unit_id = match units.as_slice() {
+            [unit] => Some(unit.id),
+            _ => None,
+        };
+        Ok(Plan {
             source: self.source.trim().to_owned(),
-            unit_id: None,
+            unit_id,
             file_name: self.file_name.clone(),
             file_sha256: self.sha256.clone(),
             by: who.user.username.clone(),
             consent: !self.consent.is_empty(),
             mapping: serde_json::to_string(&list.mapping).unwrap_or_default(),
             dry_run,
-            at,
-        }
+            at: app.desk.now(),
+        })
     }
 }
 
@@ -151,7 +160,7 @@ async fn preview(
         Ok(list) => list,
         Err(problem) => return Ok(page("Import a list", Some(&who), upload_form(&who, Some(&problem)))),
     };
-    let plan = upload.plan(&who, &list, true, app.desk.now());
+    let plan = upload.plan(&app, &who, &list, true).await?;
     let db = app.people.db().clone();
     let first = list.clone();
     let report = tokio::task::spawn_blocking(move || {
@@ -204,7 +213,7 @@ async fn confirm(
     CsrfForm(Coordinator(who), upload): CsrfForm<Coordinator, Upload>,
 ) -> Result<Redirect, AppError> {
     let list = upload.list(&app).await.map_err(AppError::unprocessable)?;
-    let plan = upload.plan(&who, &list, false, app.desk.now());
+    let plan = upload.plan(&app, &who, &list, false).await?;
     let details = format!("source {}: {}", plan.source, plan.file_name);
     app.desk.audit(&who.user, "import_list", None, Some(details)).await?;
     let (db, path) = (app.people.db().clone(), list.path.clone());
