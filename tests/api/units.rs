@@ -133,7 +133,8 @@ async fn a_case_handed_to_another_unit_moves_to_its_queue_with_the_note_and_is_a
     assert!(case.contains("Maharashtra state unit → <strong>Delhi state unit</strong>"), "{case}");
     assert!(case.contains("family in Delhi: arrange the train home"), "the history shows the note");
     assert!(case.contains("stranded in Pune: arrange food now"), "and the first one");
-    let json: Value = app.api(&vol_dl, Method::GET, &format!("/api/v1/cases/{id}")).send().await.unwrap().json().await.unwrap();
+    let json: Value =
+        app.api(&vol_dl, Method::GET, &format!("/api/v1/cases/{id}")).send().await.unwrap().json().await.unwrap();
     let notes: Vec<&str> = json["handovers"].as_array().unwrap().iter().map(|h| h["note"].as_str().unwrap()).collect();
     assert_eq!(notes, ["stranded in Pune: arrange food now", "family in Delhi: arrange the train home"]);
     assert_eq!(json["handovers"][1]["from_unit"], "Maharashtra state unit");
