@@ -84,6 +84,7 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
         ("up.volunteer", "volunteer, UP, Hindi", "volunteer", "9", "hi"),
         ("goa.volunteer", "volunteer, Goa (rare), Hindi", "volunteer", "30", "hi"),
         ("admin", "admin (all states)", "admin", "", ""),
+        ("unit.volunteer", "unit member, UP, Hindi", "volunteer", "9", "hi"),
     ] {
         let user = new_user(username, role, states, languages, "", "bench-password-kite-river", &|_| true).unwrap();
         let id = match users.create_user(&user, Utc::now()).await {
@@ -91,8 +92,9 @@ async fn claim_as_volunteers(db: sampark::db::Db, label: &str, claims: usize) ->
             // A database measured before already has the bench's users.
             Err(_) => users.users().await.unwrap().into_iter().find(|u| u.username == username).unwrap().id,
         };
-        let scope =
-            Scope { user_id: id, role: user.role, states: user.states, languages: user.languages, units: Vec::new() };
+        // A unit's member also probes the unit's cases (none here).
+        let units = if username == "unit.volunteer" { vec![1] } else { Vec::new() };
+        let scope = Scope { user_id: id, role: user.role, states: user.states, languages: user.languages, units };
         let mut samples = Vec::with_capacity(claims);
         for _ in 0..claims {
             let now = Utc::now();

@@ -58,7 +58,6 @@ async fn the_figures_count_only_the_cases_in_scope() {
     let now = (app.calls.clock())();
 
     // Assert
-    // The India day: between 18:30 and 24:00 UTC it is already tomorrow.
     let today = now.with_timezone(&sampark::reports::ist()).format("%Y-%m-%d").to_string();
     let per_day = app.reports.outcomes_per_day(&up, now - chrono::Duration::days(14)).await.unwrap();
     assert_eq!(per_day, vec![DayOutcomes { day: today, outcome: "no_answer".to_owned(), count: 1 }]);

@@ -34,39 +34,84 @@ macro_rules! claim_picked {
     };
 }
 
-/// A volunteer serves cases whose state is one of theirs or unknown, and
-/// whose language is one of theirs or unknown: every such pair is probed;
-/// and the cases handed to their units, in those languages.
-const SQLITE_VOLUNTEER: &str = claim_picked!(concat!(
-    "WITH s(v) AS (SELECT value FROM json_each($2) UNION ALL SELECT NULL),
-          l(v) AS (SELECT value FROM json_each($3) UNION ALL SELECT NULL),
-          firsts(id) AS (SELECT (SELECT c.id FROM cases c
+/// The first waiting case of each (state or unknown) × (language or
+/// unknown) a volunteer serves, as `firsts(id)`, from `s(v)` and `l(v)`.
+macro_rules! volunteer_firsts {
+    () => {
+        concat!(
+            "WITH s(v) AS (SELECT value FROM json_each($2) UNION ALL SELECT NULL),
+                  l(v) AS (SELECT value FROM json_each($3) UNION ALL SELECT NULL),
+                  firsts(id) AS (SELECT (SELECT c.id FROM cases c
                                   WHERE c.status = 'queued' AND c.home_state_code IS s.v AND c.language IS l.v AND ",
-    due!("$5"),
-    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM s, l
-                         UNION ALL
-                         SELECT (SELECT c.id FROM cases c
-                                  WHERE c.status = 'queued' AND c.unit_id = u.value AND c.language IS l.v AND ",
-    due!("$5"),
-    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($4) u, l)
-     SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
+            due!("$5"),
+            "                     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM s, l)"
+        )
+    };
+}
+
+/// The first waiting case of each unit in `$4` (by `cases_by_unit`: a
+/// unit's cases are few beside the queue), `$filter` on it, as `unit_firsts(id)`.
+macro_rules! unit_firsts {
+    ($filter:literal) => {
+        concat!(
+            ", unit_firsts(id) AS (SELECT (SELECT c.id FROM cases c INDEXED BY cases_by_unit
+                                  WHERE c.unit_id = u.value AND c.status = 'queued' AND ",
+            $filter,
+            " AND ",
+            due!("$5"),
+            "                     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($4) u)"
+        )
+    };
+}
+
+/// A volunteer serves cases whose state is one of theirs or unknown, and
+/// whose language is one of theirs or unknown: every such pair is probed.
+const SQLITE_VOLUNTEER: &str = claim_picked!(concat!(
+    volunteer_firsts!(),
+    " SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
+     WHERE $1 = 'volunteer' AND $4 IS NOT NULL
+     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
+));
+
+/// A volunteer who is a member of units also serves the cases handed to
+/// them, in their languages (or unknown). A statement of its own, so the
+/// plan of those in no unit stays [`SQLITE_VOLUNTEER`]'s; `CROSS JOIN`
+/// keeps the few firsts as the outer loop.
+const SQLITE_VOLUNTEER_UNITS: &str = claim_picked!(concat!(
+    volunteer_firsts!(),
+    unit_firsts!("(c.language IS NULL OR c.language IN (SELECT value FROM json_each($3)))"),
+    " SELECT c.id FROM (SELECT id FROM firsts UNION ALL SELECT id FROM unit_firsts) f CROSS JOIN cases c ON c.id = f.id
      WHERE $1 = 'volunteer'
      ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
 ));
 
-/// A coordinator serves their states' cases and their units', in any
-/// language.
-const SQLITE_COORDINATOR: &str = claim_picked!(concat!(
-    "WITH firsts(id) AS (SELECT (SELECT c.id FROM cases c
+/// The first waiting case of each of a coordinator's states, as `firsts(id)`.
+macro_rules! coordinator_firsts {
+    () => {
+        concat!(
+            "WITH firsts(id) AS (SELECT (SELECT c.id FROM cases c
                                   WHERE c.status = 'queued' AND c.home_state_code = s.value AND ",
-    due!("$5"),
-    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($2) s
-                         UNION ALL
-                         SELECT (SELECT c.id FROM cases c WHERE c.status = 'queued' AND c.unit_id = u.value AND ",
-    due!("$5"),
-    "                             ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($4) u)
-     SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
-     WHERE $1 = 'coordinator' AND $3 IS NOT NULL
+            due!("$5"),
+            "                     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1) FROM json_each($2) s)"
+        )
+    };
+}
+
+/// A coordinator serves their states' cases, in any language.
+const SQLITE_COORDINATOR: &str = claim_picked!(concat!(
+    coordinator_firsts!(),
+    " SELECT c.id FROM firsts f JOIN cases c ON c.id = f.id
+     WHERE $1 = 'coordinator' AND $3 IS NOT NULL AND $4 IS NOT NULL
+     ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
+));
+
+/// A coordinator who is a member of units also serves the cases handed to
+/// them, in any language.
+const SQLITE_COORDINATOR_UNITS: &str = claim_picked!(concat!(
+    coordinator_firsts!(),
+    unit_firsts!("$3 IS NOT NULL"),
+    " SELECT c.id FROM (SELECT id FROM firsts UNION ALL SELECT id FROM unit_firsts) f CROSS JOIN cases c ON c.id = f.id
+     WHERE $1 = 'coordinator'
      ORDER BY c.priority, c.first_call_at, c.id LIMIT 1"
 ));
 
@@ -86,8 +131,11 @@ pub(super) async fn on_sqlite(
     lease_until: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
     use sqlite as d;
+    let in_units = !scope.units.is_empty();
     let sql = match scope.role {
+        Role::Volunteer if in_units => SQLITE_VOLUNTEER_UNITS,
         Role::Volunteer => SQLITE_VOLUNTEER,
+        Role::Coordinator if in_units => SQLITE_COORDINATOR_UNITS,
         Role::Coordinator => SQLITE_COORDINATOR,
         Role::Admin => SQLITE_ADMIN,
         Role::Central => return Ok(None),
