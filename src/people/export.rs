@@ -9,7 +9,7 @@ use std::io::Write;
 use futures::TryStreamExt;
 use serde::Serialize;
 
-use super::PeopleStore;
+use super::{PeopleStore, Person};
 use crate::{
     cases::ExportFormat,
     db::StoreError,
@@ -39,23 +39,12 @@ pub const COLUMNS: [&str; 17] = [
     "open_conflicts",
 ];
 
-/// One person as exported.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
+/// One person as exported: their values, and where they came from.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Exported {
-    pub id: i64,
-    pub phone: Option<String>,
-    pub name: Option<String>,
-    pub language: Option<String>,
-    pub home_state_code: Option<i64>,
-    pub home_district_code: Option<i64>,
-    pub village: Option<String>,
-    pub ward: Option<String>,
-    pub post_office: Option<String>,
-    pub pin_code: Option<String>,
-    pub current_location: Option<String>,
-    pub need: Option<String>,
-    pub consent: Option<bool>,
-    pub open_conflicts: i64,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub person: Person,
     /// `kind:name` of every source that gave a value (`import:bihar-2020`).
     #[sqlx(skip)]
     pub sources: Vec<String>,
@@ -81,9 +70,7 @@ impl PeopleStore {
     /// Writes every person to `out` (streaming: one pass over people joined
     /// with their sources, in id order). Returns how many people.
     pub async fn export<W: Write>(&self, directory: &Directory, format: ExportFormat, out: W) -> anyhow::Result<u64> {
-        const SQL: &str = "SELECT p.id, p.phone, p.name, p.language, p.home_state_code, p.home_district_code,
-                p.village, p.ward, p.post_office, p.pin_code, p.current_location, p.need, p.consent,
-                p.open_conflicts, f.source_kind, f.source
+        const SQL: &str = "SELECT p.*, f.source_kind, f.source
             FROM people p
             LEFT JOIN (SELECT DISTINCT person_id, source_kind, source FROM person_facts) f ON f.person_id = p.id
             ORDER BY p.id, f.source_kind, f.source";
@@ -92,7 +79,7 @@ impl PeopleStore {
         on_db!(self.db(), pool => {
             let mut rows = sqlx::query_as::<_, Row>(SQL).fetch(pool);
             while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                if current.as_ref().is_some_and(|p| p.id != row.person.id) {
+                if current.as_ref().is_some_and(|p| p.person.id != row.person.person.id) {
                     writer.write(&current.take().expect("checked"))?;
                 }
                 let person = current.get_or_insert(row.person);
@@ -132,11 +119,12 @@ impl<'d, W: Write> Writer<'d, W> {
         Ok(Self { directory, count: 0, out })
     }
 
-    fn write(&mut self, person: &Exported) -> anyhow::Result<()> {
+    fn write(&mut self, exported: &Exported) -> anyhow::Result<()> {
+        let person = &exported.person;
         self.count += 1;
         match &mut self.out {
             Out::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, person)?;
+                serde_json::to_writer(&mut *out, exported)?;
                 out.write_all(b"\n")?;
             }
             Out::Csv(csv) => {
@@ -164,7 +152,7 @@ impl<'d, W: Write> Writer<'d, W> {
                     opt(&person.current_location),
                     opt(&person.need),
                     person.consent.map(|c| if c { "yes" } else { "no" }.to_owned()).unwrap_or_default(),
-                    person.sources.join("; "),
+                    exported.sources.join("; "),
                     person.open_conflicts.to_string(),
                 ];
                 csv.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()))?;

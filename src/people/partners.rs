@@ -77,9 +77,7 @@ impl PeopleStore {
     /// A page of unit `unit`'s people by `filter`, and the cursor of the
     /// next page when there is one.
     pub async fn unit_people(&self, unit: i64, filter: &Filter) -> Result<(Vec<Exported>, Option<i64>), StoreError> {
-        const SQL: &str = "SELECT p.id, p.phone, p.name, p.language, p.home_state_code, p.home_district_code,
-                p.village, p.ward, p.post_office, p.pin_code, p.current_location, p.need, p.consent, p.open_conflicts
-            FROM people p
+        const SQL: &str = "SELECT p.* FROM people p
             WHERE (p.unit_id = $1
                    OR p.home_state_code IN (SELECT state_code FROM unit_states WHERE unit_id = $1)
                    OR EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id AND c.unit_id = $1))
@@ -104,13 +102,13 @@ impl PeopleStore {
             .await?);
         let next = if people.len() as i64 > limit {
             people.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            people.last().map(|p| p.id)
+            people.last().map(|p| p.person.id)
         } else {
             None
         };
         for person in &mut people {
             let sources: Vec<(String, String)> =
-                on_db!(self.db(), pool => sqlx::query_as(SOURCES).bind(person.id).fetch_all(pool).await?);
+                on_db!(self.db(), pool => sqlx::query_as(SOURCES).bind(person.person.id).fetch_all(pool).await?);
             person.sources = sources.into_iter().map(|(kind, name)| format!("{kind}:{name}")).collect();
         }
         Ok((people, next))

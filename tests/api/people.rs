@@ -25,7 +25,8 @@ async fn person_with(app: &TestApp, phone: &str) -> Person {
     panic!("{phone} never became a person");
 }
 
-fn list(name: &str) -> Source {
+/// A list's source, imported by `coord`.
+pub fn list(name: &str) -> Source {
     Source {
         kind: SourceKind::Import,
         name: name.to_owned(),

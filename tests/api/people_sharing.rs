@@ -8,21 +8,11 @@ use chrono::Utc;
 use reqwest::StatusCode;
 use sampark::{
     domain::PhoneNumber,
-    people::{Field, Given, Source, SourceKind},
+    people::{Field, Given},
 };
 use serde_json::Value;
 
-use super::{cli::sampark, helpers::TestApp, helpers::spawn_app};
-
-fn list(name: &str) -> Source {
-    Source {
-        kind: SourceKind::Import,
-        name: name.to_owned(),
-        unit_id: None,
-        by: Some("coord".to_owned()),
-        at: Utc::now(),
-    }
-}
+use super::{cli::sampark, helpers::TestApp, helpers::spawn_app, people::list};
 
 async fn add(app: &TestApp, phone: &str, name: &str, state: &str, district: &str) {
     let mut given = Given { phone: PhoneNumber::parse(phone), values: Vec::new() };

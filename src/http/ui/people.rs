@@ -85,8 +85,15 @@ async fn review_list(State(app): State<AppState>, Coordinator(who): Coordinator)
                     label { "Or: " select name="other" {
                         option value="" { "—" }
                         @if r.field == Field::HomeDistrict {
-                            @for d in state_of(r.state_code).map(|s| directory.districts_of(s).collect::<Vec<_>>()).unwrap_or_default() {
-                                option value=(d.code) { (d.name) }
+                            // The state's districts; with no state, every district by state.
+                            @let states: Vec<StateCode> = match state_of(r.state_code) {
+                                Some(state) => vec![state],
+                                None => directory.states().map(|s| s.code).collect(),
+                            };
+                            @for state in states {
+                                @for d in directory.districts_of(state) {
+                                    option value=(d.code) { (d.name) @if r.state_code.is_none() { " (" (state_name(Some(state))) ")" } }
+                                }
                             }
                         } @else {
                             @for s in directory.states() { option value=(s.code) { (s.name) } }
