@@ -155,6 +155,16 @@ impl PeopleStore {
         Ok(on_db!(&self.db, pool => sqlx::query_as(SQL).bind(phone).fetch_optional(pool).await?))
     }
 
+    /// The person case `case_id` belongs to, once the sync has linked it.
+    pub async fn person_of_case(&self, case_id: i64) -> Result<Option<Person>, StoreError> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people WHERE id = (SELECT person_id FROM cases WHERE id = $1)"
+        );
+        Ok(on_db!(&self.db, pool => sqlx::query_as(SQL).bind(case_id).fetch_optional(pool).await?))
+    }
+
     /// How many people the database holds.
     pub async fn count(&self) -> Result<i64, StoreError> {
         Ok(on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await?))

@@ -84,6 +84,21 @@ async fn a_messy_list_imports_once_matching_the_callers_already_in_the_database(
     let ram = app.people.by_phone("+916000000001").await.unwrap().unwrap();
     assert_eq!((ram.home_state_code, ram.home_district_code), (Some(9), Some(152)), "U.P., Jounpur");
     assert_eq!(app.database.scalar("SELECT COUNT(*) FROM import_rejects").await, 2);
+    // The volunteer calling the caller back sees the name the list gave.
+    app.add_user("vol", "volunteer", "10", "hi", "").await;
+    let vol = app.api_login("vol").await;
+    let case = app.only_case().await;
+    let page = app
+        .client
+        .get(format!("{}/cases/{}", app.address, case["id"]))
+        .header("Cookie", format!("sampark_session={}", vol.token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("From the lists") && page.contains("सीता देवी"), "{page}");
 
     // The same file again changes nothing.
     let (people, all_facts) = (app.people.count().await.unwrap(), facts(&app).await);

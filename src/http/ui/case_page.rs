@@ -111,7 +111,8 @@ pub(super) async fn render(
         (Recording::Message, voice::voice_of(app, &opened.case, Recording::Message).await?),
     ];
     let handovers = super::handover::section(who, id, &app.units.handovers(id).await?, &app.units.units().await?);
-    let body = html! { (case_body(who, &opened, &screen, app.bridge.is_some(), &voice)) (handovers) };
+    let person = super::people::of_case(&app.people.person_of_case(id).await?);
+    let body = html! { (case_body(who, &opened, &screen, app.bridge.is_some(), &voice)) (person) (handovers) };
     Ok((status, page(&format!("Case {id}"), Some(who), body)).into_response())
 }
 

@@ -44,6 +44,33 @@ fn covers(user: &User, state: Option<i64>) -> bool {
     }
 }
 
+/// Whether `user` may see `person`: by their home state, or as a member of
+/// the unit whose list brought them.
+fn sees(user: &User, person: &Person) -> bool {
+    covers(user, person.home_state_code)
+        || (user.role == Role::Coordinator && person.unit_id.is_some_and(|u| user.units.contains(&u)))
+}
+
+/// On the case page: what the national database knows of the caller (a
+/// name a state's list gave, a village), so the volunteer calling back
+/// knows whom they are calling.
+pub(super) fn of_case(person: &Option<Person>) -> Markup {
+    let Some(person) = person else { return html! {} };
+    let known = [&person.name, &person.village, &person.ward, &person.post_office, &person.current_location];
+    if known.iter().all(|v| v.is_none()) {
+        return html! {};
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned());
+    html! {
+        section.card {
+            h2 { "सूचियों से · From the lists" }
+            p { "Name: " (text(&person.name)) " · Village: " (text(&person.village)) " · Ward: " (text(&person.ward))
+                " · Post office: " (text(&person.post_office)) " · Now at: " (text(&person.current_location)) }
+            @if person.open_conflicts > 0 { p { (person.open_conflicts) " values differ between sources: a coordinator settles them." } }
+        }
+    }
+}
+
 fn state_of(code: Option<i64>) -> Option<StateCode> {
     code.and_then(|c| u8::try_from(c).ok()).and_then(|c| StateCode::new(c).ok())
 }
@@ -140,7 +167,7 @@ async fn person_page(
     Coordinator(who): Coordinator,
 ) -> Result<Markup, AppError> {
     let (person, facts) = app.people.person(id).await?.ok_or_else(|| AppError::not_found("no such person"))?;
-    if !covers(&who.user, person.home_state_code) {
+    if !sees(&who.user, &person) {
         return Err(AppError::not_found("no such person"));
     }
     app.desk.audit(&who.user, "view_person", None, Some(format!("person {id}"))).await?;
@@ -203,7 +230,7 @@ async fn settle(
 ) -> Result<Redirect, AppError> {
     let field = Field::from_column(&form.field).ok_or_else(|| AppError::unprocessable("no such field"))?;
     let (person, _) = app.people.person(id).await?.ok_or_else(|| AppError::not_found("no such person"))?;
-    if !covers(&who.user, person.home_state_code) {
+    if !sees(&who.user, &person) {
         return Err(AppError::not_found("no such person"));
     }
     app.people.settle(id, field, &form.value, app.desk.now()).await?;
