@@ -183,20 +183,32 @@ impl PeopleStore {
     /// overruled. Refused for a value no source gave.
     pub async fn settle(&self, id: i64, field: Field, value: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         const GIVEN: &str = "SELECT COUNT(*) FROM person_facts WHERE person_id = $1 AND field = $2 AND value = $3";
-        const FACTS: &str = "UPDATE person_facts SET standing = CASE WHEN value = $3 THEN 'held' ELSE 'overruled' END
-                             WHERE person_id = $1 AND field = $2";
         let mut tx = self.db.begin().await?;
         let given: i64 = on_tx!(&mut tx, conn => sqlx::query_scalar(GIVEN)
             .bind(id).bind(field.column()).bind(value).fetch_one(&mut **conn).await?);
         if given == 0 {
             return Err(StoreError::Refused(format!("no source gave {field} = {value}")));
         }
-        set_value(&mut tx, id, field, value, at).await?;
-        on_tx!(&mut tx, conn => sqlx::query(FACTS)
-            .bind(id).bind(field.column()).bind(value).execute(&mut **conn).await.map(drop)?);
-        count_conflicts(&mut tx, id).await?;
+        settle_in(&mut tx, id, field, value, at).await?;
         tx.commit().await
     }
+}
+
+/// Gives person `id` `value` for `field`, holding the facts that give it and
+/// overruling the others (a coordinator's settling; a caller's refusal).
+pub(crate) async fn settle_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    field: Field,
+    value: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    const FACTS: &str = "UPDATE person_facts SET standing = CASE WHEN value = $3 THEN 'held' ELSE 'overruled' END
+                         WHERE person_id = $1 AND field = $2";
+    set_value(tx, id, field, value, at).await?;
+    on_tx!(tx, conn => sqlx::query(FACTS)
+        .bind(id).bind(field.column()).bind(value).execute(&mut **conn).await.map(drop)?);
+    count_conflicts(tx, id).await
 }
 
 /// Finds the person `given` is of — by number; without one, a person

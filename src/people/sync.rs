@@ -98,7 +98,10 @@ async fn sync_case(tx: &mut Tx<'_>, case: &ChangedCase) -> Result<(), StoreError
     };
     let person = store::record_into(tx, case.person_id, &given, &source).await?.id();
     if case.consent == Some(false) {
+        // A refusal is the caller's wish, not one value among others: it
+        // stands over any "yes" (a list's too), and calls' answers go.
         store::forget(tx, person, SourceKind::Call, &[Field::Consent], case.updated_at).await?;
+        store::settle_in(tx, person, Field::Consent, "no", case.updated_at).await?;
     }
     const MARK: &str = "UPDATE cases SET person_id = $1, person_synced_at = $2 WHERE id = $3 AND updated_at = $2";
     on_tx!(tx, conn => sqlx::query(MARK).bind(person).bind(case.updated_at).bind(case.id)

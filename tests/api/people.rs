@@ -121,3 +121,34 @@ async fn a_caller_who_declines_is_a_person_to_call_back_with_nothing_they_said()
     let (_, facts) = app.people.person(person.id).await.unwrap().unwrap();
     assert_eq!(facts.iter().map(|f| (f.field, f.value.as_str())).collect::<Vec<_>>(), vec![(Field::Consent, "no")]);
 }
+
+#[tokio::test]
+async fn a_caller_who_declines_on_a_later_call_takes_back_what_calls_gave_but_not_what_a_list_gave() {
+    // Arrange: a caller who agreed and gave Bihar; a list gave their name.
+    let app = spawn_app().await;
+    app.queue_caller("CAe0000000000000000000000000000103", "+916000000103", "1", "10", None).await;
+    let person = person_with(&app, "+916000000103").await;
+    assert_eq!(person.home_state_code, Some(10));
+    let row = given(Some("+916000000103"), &[(Field::Name, "Mohan")]);
+    app.people.record(&row, &list("bihar-2020")).await.unwrap();
+
+    // Act: the next call, an hour later, they decline.
+    app.clock.advance(3600);
+    let mut call = super::twilio_sim::Call::start(&app, "CAe0000000000000000000000000000104", "+916000000103").await;
+    call.press("1").await;
+    call.press("2").await;
+    call.hang_up().await;
+
+    // Assert: what calls gave is gone; the list's name and the refusal stay.
+    for _ in 0..100 {
+        if app.people.by_phone("+916000000103").await.unwrap().unwrap().consent == Some(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (person, facts) = app.people.person(person.id).await.unwrap().unwrap();
+    assert_eq!((person.consent, person.home_state_code, person.name.as_deref()), (Some(false), None, Some("Mohan")));
+    let kept: Vec<_> = facts.iter().map(|f| (f.field, f.source_kind)).collect();
+    assert!(kept.contains(&(Field::Name, SourceKind::Import)), "{kept:?}");
+    assert!(!kept.contains(&(Field::HomeState, SourceKind::Call)), "{kept:?}");
+}
