@@ -40,13 +40,17 @@ pub enum PeopleCommand {
 pub enum PartnerCommand {
     /// Make a token for partner NAME; it is printed once, only its hash is kept
     Add {
+        /// The partner's name, e.g. relief-ngo (unique)
         name: String,
         /// The unit whose people it reads (`sampark units list`)
         #[arg(long)]
         unit: String,
     },
     /// Revoke partner NAME's token at once
-    Revoke { name: String },
+    Revoke {
+        /// The partner's name
+        name: String,
+    },
 }
 
 pub async fn people(settings: &Settings, command: PeopleCommand) -> anyhow::Result<ExitCode> {

@@ -18,6 +18,7 @@ pub mod export;
 pub mod import;
 pub mod partners;
 pub mod review;
+mod settling;
 pub mod store;
 pub mod sync;
 

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Field, Given, Source, SourceKind, store};
+use super::{Field, Given, Source, SourceKind, settling, store};
 use crate::{
     db::{Db, StoreError, Tx},
     domain::PhoneNumber,
@@ -100,8 +100,8 @@ async fn sync_case(tx: &mut Tx<'_>, case: &ChangedCase) -> Result<(), StoreError
     if case.consent == Some(false) {
         // A refusal is the caller's wish, not one value among others: it
         // stands over any "yes" (a list's too), and calls' answers go.
-        store::forget(tx, person, SourceKind::Call, &[Field::Consent], case.updated_at).await?;
-        store::settle_in(tx, person, Field::Consent, "no", case.updated_at).await?;
+        settling::forget(tx, person, SourceKind::Call, &[Field::Consent], case.updated_at).await?;
+        settling::settle_in(tx, person, Field::Consent, "no", case.updated_at).await?;
     }
     const MARK: &str = "UPDATE cases SET person_id = $1, person_synced_at = $2 WHERE id = $3 AND updated_at = $2";
     on_tx!(tx, conn => sqlx::query(MARK).bind(person).bind(case.updated_at).bind(case.id)
