@@ -78,7 +78,13 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<ExitCo
         }
     }
     let unit_id = match &args.unit {
-        Some(unit) => Some(store.unit_named(unit).await?.with_context(|| format!("there is no unit named {unit}"))?),
+        Some(unit) => Some(
+            crate::units::UnitStore::new(db.clone())
+                .unit(unit)
+                .await?
+                .map(|u| u.id)
+                .with_context(|| format!("there is no unit named {unit}"))?,
+        ),
         None => None,
     };
     let plan = Plan {

@@ -79,7 +79,11 @@ pub async fn people(settings: &Settings, command: PeopleCommand) -> anyhow::Resu
             eprintln!("exported {count} people");
         }
         PeopleCommand::Partner { command: PartnerCommand::Add { name, unit } } => {
-            let unit_id = store.unit_named(&unit).await?.with_context(|| format!("there is no unit named {unit}"))?;
+            let unit_id = crate::units::UnitStore::new(db.clone())
+                .unit(&unit)
+                .await?
+                .map(|u| u.id)
+                .with_context(|| format!("there is no unit named {unit}"))?;
             let token = store.add_partner(&name, unit_id, chrono::Utc::now()).await?;
             println!("{token}");
             eprintln!(

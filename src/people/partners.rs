@@ -39,12 +39,6 @@ pub struct Partner {
 }
 
 impl PeopleStore {
-    /// The id of the unit named `name`.
-    pub async fn unit_named(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        const SQL: &str = "SELECT id FROM units WHERE name = $1";
-        Ok(on_db!(self.db(), pool => sqlx::query_scalar(SQL).bind(name).fetch_optional(pool).await?))
-    }
-
     /// Makes a token for partner `name` scoped to `unit_id`: the token is
     /// shown once (only its hash is kept).
     pub async fn add_partner(&self, name: &str, unit_id: i64, at: DateTime<Utc>) -> Result<String, StoreError> {

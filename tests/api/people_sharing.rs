@@ -22,15 +22,18 @@ async fn add(app: &TestApp, phone: &str, name: &str, state: &str, district: &str
     app.people.record(&given, &list("bihar-2020")).await.unwrap();
 }
 
-/// Unit `bihar` (serving state 10) and a partner token for it.
+/// Unit `bihar` (serving state 10) and a partner token for it, made as
+/// an admin would, from the command line.
 async fn bihar_partner(app: &TestApp) -> String {
-    let now = Utc::now().to_rfc3339();
-    app.database
-        .execute(&format!("INSERT INTO units (name, title, created_at) VALUES ('bihar', 'Bihar unit', '{now}')"))
-        .await;
-    app.database.execute("INSERT INTO unit_states (unit_id, state_code) VALUES (1, 10)").await;
-    let unit = app.people.unit_named("bihar").await.unwrap().unwrap();
-    app.people.add_partner("relief-ngo", unit, Utc::now()).await.unwrap()
+    let run = |args: &[&str]| {
+        let output = sampark().args(args).env("SAMPARK_DATABASE_URL", &app.database_url).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(&["units", "add", "bihar", "--title", "Bihar unit", "--states", "10"]);
+    let token = run(&["people", "partner", "add", "relief-ngo", "--unit", "bihar"]).trim().to_owned();
+    assert!(token.len() >= 40, "a token: {token}");
+    token
 }
 
 async fn get(app: &TestApp, token: Option<&str>, query: &str) -> (StatusCode, Value) {
@@ -53,6 +56,16 @@ async fn a_partner_reads_its_units_people_a_page_at_a_time_and_nobody_else() {
     }
     add(&app, "+916000000299", "Elsewhere", "9", "152").await;
     let token = bihar_partner(&app).await;
+    // The unit's own list brings a worker from Uttar Pradesh into its people.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "Name,Mobile,State\nTheirs,6000000298,UP\n").unwrap();
+    let output = sampark()
+        .args(["import", list.to_str().unwrap(), "--source", "bihar-unit", "--unit", "bihar", "--yes"])
+        .env("SAMPARK_DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     // Act: pages of two.
     let mut seen = Vec::new();
@@ -70,7 +83,8 @@ async fn a_partner_reads_its_units_people_a_page_at_a_time_and_nobody_else() {
     }
 
     // Assert: every Bihar person once, in order; nobody from elsewhere.
-    let expected: Vec<String> = (1..=5).map(|n| format!("+9160000002{n:02}")).collect();
+    let mut expected: Vec<String> = (1..=5).map(|n| format!("+9160000002{n:02}")).collect();
+    expected.push("+916000000298".to_owned());
     assert_eq!(seen, expected);
     let (_, patna) = get(&app, Some(&token), "?home_district=212").await;
     assert_eq!(patna["people"].as_array().unwrap().len(), 2);

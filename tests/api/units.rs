@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use reqwest::{Method, StatusCode};
+use sampark::people::{Field, Given, Source, SourceKind};
 use serde_json::{Value, json};
 
 use super::{
@@ -186,22 +187,21 @@ async fn a_hand_over_needs_a_coordinator_a_note_another_unit_and_the_case_in_sco
     assert_eq!(app.database.scalar("SELECT count(*) FROM case_handovers").await, 1);
 }
 
-/// A person as the people store will write one (inserted here with SQL
-/// until it does), with one fact from `source_kind`.
-async fn insert_person(app: &TestApp, phone: &str, state: i64, district: i64, need: &str, source_kind: &str) {
-    let at = "2026-12-02T06:00:00+00:00";
-    app.database
-        .execute(&format!(
-            "INSERT INTO people (phone, name, village, home_state_code, home_district_code, need, created_at, updated_at)
-             VALUES ('{phone}', 'Test Worker', 'Testgaon', {state}, {district}, '{need}', '{at}', '{at}')"
-        ))
-        .await;
-    app.database
-        .execute(&format!(
-            "INSERT INTO person_facts (person_id, field, value, source_kind, source, given_at, standing)
-             SELECT id, 'need', '{need}', '{source_kind}', 'test-list', '{at}', 'held' FROM people WHERE phone = '{phone}'"
-        ))
-        .await;
+/// A person from a list (or a call) with a name, a village, a home and a need.
+async fn add_person(app: &TestApp, phone: &str, state: &str, district: &str, need: &str, kind: SourceKind) {
+    let mut given = Given { phone: sampark::domain::PhoneNumber::parse(phone), values: Vec::new() };
+    for (field, value) in [
+        (Field::Name, "Test Worker"),
+        (Field::Village, "Testgaon"),
+        (Field::HomeState, state),
+        (Field::HomeDistrict, district),
+    ] {
+        given.set(field, value);
+    }
+    given.set(Field::Need, need);
+    let at = "2026-12-02T06:00:00Z".parse().unwrap();
+    let source = Source { kind, name: "test-list".to_owned(), unit_id: None, by: None, at };
+    app.people.record(&given, &source).await.unwrap();
 }
 
 #[tokio::test]
@@ -209,8 +209,16 @@ async fn the_central_office_sees_counts_by_lgd_code_and_nothing_personal() {
     let app = spawn_app().await;
     app.queue_caller("CAa1300000000000000000000000000003", "+916000001303", "1", "10", None).await;
     app.queue_caller("CAa1300000000000000000000000000004", "+916000001304", "1", "9", None).await;
-    insert_person(&app, "+916000001305", 10, 212, "food", "import").await;
-    insert_person(&app, "+916000001306", 10, 212, "travel", "call").await;
+    // The callers become people (the server's sync), then two from lists.
+    for _ in 0..100 {
+        if app.people.count().await.unwrap() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.people.count().await.unwrap(), 2, "the callers are people");
+    add_person(&app, "+916000001305", "10", "212", "food", SourceKind::Import).await;
+    add_person(&app, "+916000001306", "10", "212", "travel", SourceKind::Call).await;
     let mut add = sampark()
         .args(["users", "add", "office", "--role", "central", "--password-stdin"])
         .env("SAMPARK_DATABASE_URL", &app.database_url)
@@ -233,14 +241,16 @@ async fn the_central_office_sees_counts_by_lgd_code_and_nothing_personal() {
             .map(|r| (r["people"].as_i64().unwrap(), r["cases"].as_i64().unwrap()))
     };
     let none = (None, None);
-    assert_eq!(cell("place", (Some(9), None), None), Some((0, 1)));
-    assert_eq!(cell("place", (Some(10), None), None), Some((0, 1)));
+    assert_eq!(cell("place", (Some(9), None), None), Some((1, 1)), "a caller is a person and a case");
+    assert_eq!(cell("place", (Some(10), None), None), Some((1, 1)));
     assert_eq!(cell("place", (Some(10), Some(212)), None), Some((2, 0)));
     assert_eq!(cell("status", none, Some("queued")), Some((0, 2)));
-    assert_eq!(cell("source", none, Some("call")), Some((1, 2)), "a person by their facts' source, cases by channel");
+    assert_eq!(cell("source", none, Some("call")), Some((3, 2)), "a person by their facts' source, cases by channel");
     assert_eq!(cell("source", none, Some("import")), Some((1, 0)));
     assert_eq!(cell("need", none, Some("food")), Some((1, 0)));
-    assert_eq!(cell("week", none, Some("2026-W49")).map(|c| c.0), Some(2), "people by the ISO week of their India day");
+    let weeks: i64 = rows.iter().filter(|r| r["table"] == "week").map(|r| r["people"].as_i64().unwrap()).sum();
+    assert_eq!(weeks, 4, "every person in the week of their India day");
+    assert_eq!(cell("week", none, Some("2026-W49")).map(|c| c.0 >= 2), Some(true), "the lists' two in 2026-W49");
     let csv = app.api(&hq, Method::GET, "/central/rollup.csv").send().await.unwrap().text().await.unwrap();
     assert!(csv.starts_with("table,state_code,district_code,key,people,cases\n"), "{csv}");
     assert!(csv.contains("place,10,212,,2,0\n"), "{csv}");

@@ -51,6 +51,13 @@ fn sees(user: &User, person: &Person) -> bool {
         || (user.role == Role::Coordinator && person.unit_id.is_some_and(|u| user.units.contains(&u)))
 }
 
+/// Whether `user` settles `review`: of their states (or of no state), or
+/// from their unit's list.
+fn reviews(user: &User, review: &Review) -> bool {
+    covers(user, review.state_code)
+        || (user.role == Role::Coordinator && review.unit_id.is_some_and(|u| user.units.contains(&u)))
+}
+
 /// On the case page: what the national database knows of the caller (a
 /// name a state's list gave, a village), so the volunteer calling back
 /// knows whom they are calling.
@@ -89,7 +96,7 @@ fn place_name(field: Field, code: i64) -> String {
 
 async fn review_list(State(app): State<AppState>, Coordinator(who): Coordinator) -> Result<Markup, AppError> {
     let reviews: Vec<Review> =
-        app.people.open_reviews(None).await?.into_iter().filter(|r| covers(&who.user, r.state_code)).collect();
+        app.people.open_reviews(None).await?.into_iter().filter(|r| reviews(&who.user, r)).collect();
     let directory = Directory::bundled();
     let body = html! {
         h1 { "जाँच सूची · Places to check" }
@@ -150,7 +157,7 @@ async fn pick(
     let code: i64 = chosen.trim().parse().map_err(|_| AppError::unprocessable("pick a place"))?;
     let review = app.people.open_reviews(None).await?.into_iter().find(|r| r.id == id);
     let review = review.ok_or_else(|| AppError::not_found("no such place to check (already settled?)"))?;
-    if !covers(&who.user, review.state_code) {
+    if !reviews(&who.user, &review) {
         return Err(AppError::not_found("no such place to check (already settled?)"));
     }
     let now = app.desk.now();
