@@ -108,3 +108,31 @@ impl PeopleStore {
         Ok((people, next))
     }
 }
+
+impl PeopleStore {
+    /// A page of the people coordinator `user_id` holds — of their states,
+    /// or brought by their units' lists — or everyone's (`all`, an admin),
+    /// after id `after`; only those with open conflicts with `conflicts`.
+    pub async fn held_by(
+        &self,
+        user_id: i64,
+        all: bool,
+        conflicts: bool,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<super::Person>, StoreError> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            "id, phone, name, language, home_state_code, home_district_code, village, ward, post_office, pin_code, \
+             current_location, need, consent, unit_id, open_conflicts, created_at, updated_at",
+            " FROM people p
+            WHERE ($2 OR p.home_state_code IN (SELECT state_code FROM user_states WHERE user_id = $1)
+                   OR p.unit_id IN (SELECT unit_id FROM unit_members WHERE user_id = $1))
+              AND (NOT $3 OR p.open_conflicts > 0) AND p.id > $4
+            ORDER BY p.id LIMIT $5"
+        );
+        Ok(on_db!(self.db(), pool => sqlx::query_as(SQL)
+            .bind(user_id).bind(all).bind(conflicts).bind(after).bind(limit.clamp(1, MAX_PAGE))
+            .fetch_all(pool).await?))
+    }
+}

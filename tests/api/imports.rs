@@ -99,6 +99,18 @@ async fn a_messy_list_imports_once_matching_the_callers_already_in_the_database(
         .await
         .unwrap();
     assert!(page.contains("From the lists") && page.contains("सीता देवी"), "{page}");
+    // Bihar's coordinator lists Bihar's people (numbers masked), not UP's.
+    app.add_user("bihar", "coordinator", "10", "", "").await;
+    let bihar = app.api_login("bihar").await;
+    let list_page = |query: &'static str| {
+        let request = app.client.get(format!("{}/people{query}", app.address));
+        request.header("Cookie", format!("sampark_session={}", bihar.token)).send()
+    };
+    let people = list_page("").await.unwrap().text().await.unwrap();
+    assert!(people.contains("सीता देवी") && !people.contains("राम कुमार"), "{people}");
+    assert!(people.contains("+91*******002") && !people.contains("+916000000002"), "{people}");
+    let to_settle = list_page("?conflicts=1").await.unwrap().text().await.unwrap();
+    assert!(to_settle.contains("सीता देवी"), "{to_settle}");
 
     // The same file again changes nothing.
     let (people, all_facts) = (app.people.count().await.unwrap(), facts(&app).await);

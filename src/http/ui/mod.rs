@@ -106,7 +106,7 @@ fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Markup {
                     @if let Some(who) = who {
                         // Until a one-time password is replaced, no page but that one opens.
                         @let working = !who.user.must_change_password;
-                        @if working && matches!(who.user.role, Role::Coordinator | Role::Admin) { a href="/reports" { "रिपोर्ट · Reports" } a href="/units/handed" { "सौंपे गए · Hand-overs" } a href="/people/review" { "जाँच · Places to check" } a href="/people/import" { "सूची · Import" } }
+                        @if working && matches!(who.user.role, Role::Coordinator | Role::Admin) { a href="/reports" { "रिपोर्ट · Reports" } a href="/units/handed" { "सौंपे गए · Hand-overs" } a href="/people" { "लोग · People" } }
                         @if working && matches!(who.user.role, Role::Central | Role::Admin) { a href="/central" { "केंद्रीय · Central" } }
                         @if working && who.user.role == Role::Admin { a href="/admin/users" { "उपयोगकर्ता · Users" } a href="/admin/units" { "इकाइयाँ · Units" } a href="/admin/prompts" { "रिकॉर्डिंग · Prompts" } a href="/admin/audit" { "ऑडिट · Audit" } }
                         span.who {

@@ -7,7 +7,7 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     response::Redirect,
     routing::{get, post},
 };
@@ -18,7 +18,7 @@ use super::{csrf_field, district_name, page, state_name, when};
 use crate::{
     auth::{Role, User},
     directory::Directory,
-    domain::{DistrictCode, StateCode},
+    domain::{DistrictCode, PhoneNumber, StateCode},
     http::{
         AppState,
         access::{Coordinator, CsrfForm},
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/people/review", get(review_list))
         .route("/people/review/{id}", post(pick))
+        .route("/people", get(people_list))
         .route("/people/{id}", get(person_page))
         .route("/people/{id}/settle", post(settle))
 }
@@ -166,6 +167,54 @@ async fn pick(
     let details = format!("{} '{}' = {code} for {people} people", review.field, review.spelling);
     app.desk.audit(&who.user, "pick_place", None, Some(details)).await?;
     Ok(Redirect::to("/people/review"))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default)]
+    conflicts: Option<String>,
+}
+
+/// People a page of the list shows.
+const LISTED: i64 = 100;
+
+async fn people_list(
+    State(app): State<AppState>,
+    Coordinator(who): Coordinator,
+    Query(q): Query<ListQuery>,
+) -> Result<Markup, AppError> {
+    let conflicts = q.conflicts.is_some();
+    let all = who.user.role == Role::Admin;
+    let people = app.people.held_by(who.user.id, all, conflicts, q.after, LISTED).await?;
+    let masked = |p: &Person| {
+        p.phone.as_deref().and_then(PhoneNumber::parse).map_or_else(|| "(no number)".to_owned(), |n| n.masked())
+    };
+    let body = html! {
+        h1 { "लोग · People" }
+        p {
+            a href="/people" { "All" } " · " a href="/people?conflicts=1" { "With values to settle" }
+            " · " a href="/people/review" { "Places to check" } " · " a href="/people/import" { "Import a list" }
+        }
+        table {
+            tr { th { "Name" } th { "Phone" } th { "Home" } th { "Now at" } th { "To settle" } }
+            @for p in &people {
+                tr {
+                    td { a href=(format!("/people/{}", p.id)) { (p.name.as_deref().unwrap_or("(no name)")) } }
+                    td { (masked(p)) }
+                    td { (district_name(district_of(p.home_district_code))) ", " (state_name(state_of(p.home_state_code))) }
+                    td { (p.current_location.as_deref().unwrap_or("—")) }
+                    td { (p.open_conflicts) }
+                }
+            }
+        }
+        @if people.len() as i64 == LISTED {
+            @let next = people.last().map_or(0, |p| p.id);
+            p { a href=(format!("/people?after={next}{}", if conflicts { "&conflicts=1" } else { "" })) { "Next page" } }
+        }
+    };
+    Ok(page("People", Some(&who), body))
 }
 
 async fn person_page(
