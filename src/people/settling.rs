@@ -5,13 +5,30 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Field, SourceKind,
+    Field, PeopleStore, SourceKind,
     store::{count_conflicts, set_value},
 };
 use crate::{
     db::{StoreError, Tx},
     on_tx,
 };
+
+impl PeopleStore {
+    /// Settles `field` of person `id` for `value` (one of the values its
+    /// facts hold): the person gets it, facts with it are held, the others
+    /// overruled. Refused for a value no source gave.
+    pub async fn settle(&self, id: i64, field: Field, value: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        const GIVEN: &str = "SELECT COUNT(*) FROM person_facts WHERE person_id = $1 AND field = $2 AND value = $3";
+        let mut tx = self.db().begin().await?;
+        let given: i64 = on_tx!(&mut tx, conn => sqlx::query_scalar(GIVEN)
+            .bind(id).bind(field.column()).bind(value).fetch_one(&mut **conn).await?);
+        if given == 0 {
+            return Err(StoreError::Refused(format!("no source gave {field} = {value}")));
+        }
+        settle_in(&mut tx, id, field, value, at).await?;
+        tx.commit().await
+    }
+}
 
 /// Gives person `id` `value` for `field`, holding the facts that give it and
 /// overruling the others (a coordinator's settling; a caller's refusal).
