@@ -49,6 +49,9 @@ impl ListFile {
 /// What a parsed row gives a person.
 pub fn line_of(row: ListRow) -> Line {
     let mut given = Given { phone: row.phone, values: Vec::new() };
+    if let Some(other) = &row.other_phone {
+        given.set(Field::OtherPhone, other.as_e164());
+    }
     let mut unsure = Vec::new();
     for (field, value) in [
         (Field::Name, &row.name),

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// The CSV's columns.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 18] = [
     "id",
     "phone",
     "name",
@@ -32,6 +32,7 @@ pub const COLUMNS: [&str; 17] = [
     "ward",
     "post_office",
     "pin_code",
+    "other_phone",
     "current_location",
     "need",
     "consent",
@@ -149,6 +150,7 @@ impl<'d, W: Write> Writer<'d, W> {
                     opt(&person.ward),
                     opt(&person.post_office),
                     opt(&person.pin_code),
+                    opt(&person.other_phone),
                     opt(&person.current_location),
                     opt(&person.need),
                     person.consent.map(|c| if c { "yes" } else { "no" }.to_owned()).unwrap_or_default(),

@@ -43,13 +43,15 @@ pub enum Field {
     Ward,
     PostOffice,
     Pin,
+    /// Another number a list gave beside the person's own (E.164).
+    OtherPhone,
     CurrentLocation,
     Need,
     Consent,
 }
 
 impl Field {
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
         Self::Name,
         Self::Language,
         Self::HomeState,
@@ -58,6 +60,7 @@ impl Field {
         Self::Ward,
         Self::PostOffice,
         Self::Pin,
+        Self::OtherPhone,
         Self::CurrentLocation,
         Self::Need,
         Self::Consent,
@@ -74,6 +77,7 @@ impl Field {
             Self::Ward => "ward",
             Self::PostOffice => "post_office",
             Self::Pin => "pin_code",
+            Self::OtherPhone => "other_phone",
             Self::CurrentLocation => "current_location",
             Self::Need => "need",
             Self::Consent => "consent",

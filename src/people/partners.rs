@@ -124,7 +124,7 @@ impl PeopleStore {
         const SQL: &str = concat!(
             "SELECT ",
             "id, phone, name, language, home_state_code, home_district_code, village, ward, post_office, pin_code, \
-             current_location, need, consent, unit_id, open_conflicts, created_at, updated_at",
+             current_location, need, consent, unit_id, open_conflicts, created_at, updated_at, other_phone",
             " FROM people p
             WHERE ($2 OR p.home_state_code IN (SELECT state_code FROM user_states WHERE user_id = $1)
                    OR p.unit_id IN (SELECT unit_id FROM unit_members WHERE user_id = $1))

@@ -17,7 +17,7 @@ use crate::{
 macro_rules! person_columns {
     () => {
         "id, phone, name, language, home_state_code, home_district_code, village, ward, post_office, pin_code, \
-         current_location, need, consent, unit_id, open_conflicts, created_at, updated_at"
+         current_location, need, consent, unit_id, open_conflicts, created_at, updated_at, other_phone"
     };
 }
 
@@ -34,6 +34,7 @@ pub struct Person {
     pub ward: Option<String>,
     pub post_office: Option<String>,
     pub pin_code: Option<String>,
+    pub other_phone: Option<String>,
     pub current_location: Option<String>,
     pub need: Option<String>,
     pub consent: Option<bool>,
@@ -56,6 +57,7 @@ impl Person {
             Field::Ward => text(&self.ward),
             Field::PostOffice => text(&self.post_office),
             Field::Pin => text(&self.pin_code),
+            Field::OtherPhone => text(&self.other_phone),
             Field::CurrentLocation => text(&self.current_location),
             Field::Need => text(&self.need),
             Field::Consent => self.consent.map(|c| if c { "yes" } else { "no" }.to_owned()),
@@ -250,8 +252,9 @@ async fn find(tx: &mut Tx<'_>, given: &Given) -> Result<Option<Person>, StoreErr
 
 async fn insert(tx: &mut Tx<'_>, given: &Given, source: &Source) -> Result<i64, StoreError> {
     const SQL: &str = "INSERT INTO people (phone, name, language, home_state_code, home_district_code, village, ward,
-            post_office, pin_code, current_location, need, consent, unit_id, open_conflicts, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $14) RETURNING id";
+            post_office, pin_code, current_location, need, consent, unit_id, open_conflicts, created_at, updated_at,
+            other_phone)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $14, $15) RETURNING id";
     let text = |field| given.get(field);
     let code = |field| given.get(field).and_then(|v| v.parse::<i64>().ok());
     let phone = given.phone.as_ref().map(|p| p.as_e164());
@@ -271,6 +274,7 @@ async fn insert(tx: &mut Tx<'_>, given: &Given, source: &Source) -> Result<i64, 
         .bind(consent)
         .bind(source.unit_id)
         .bind(source.at)
+        .bind(text(Field::OtherPhone))
         .fetch_one(&mut **conn)
         .await?))
 }

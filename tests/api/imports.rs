@@ -76,6 +76,7 @@ async fn a_messy_list_imports_once_matching_the_callers_already_in_the_database(
     assert_eq!(app.people.count().await.unwrap(), 5);
     let (person, facts_of) = app.people.person(caller.id).await.unwrap().unwrap();
     assert_eq!(person.name.as_deref(), Some("सीता देवी"));
+    assert_eq!(person.other_phone.as_deref(), Some("+916000000012"), "the cell's second number is kept");
     assert_eq!((person.home_state_code, person.home_district_code), (Some(10), Some(214)), "Bihar, Purnia");
     assert_eq!(person.language.as_deref(), Some("hi"), "what the caller chose stays");
     let bhojpuri = facts_of.iter().find(|f| f.field == Field::Language && f.value == "bho").unwrap();

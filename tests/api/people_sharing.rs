@@ -121,15 +121,15 @@ async fn the_people_export_opens_safely_in_a_spreadsheet_with_lgd_codes_and_name
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,phone,name,language,home_state_code,home_state,home_district_code,home_district,village,ward,post_office,pin_code,current_location,need,consent,sources,open_conflicts"
+        "id,phone,name,language,home_state_code,home_state,home_district_code,home_district,village,ward,post_office,pin_code,other_phone,current_location,need,consent,sources,open_conflicts"
     );
     assert_eq!(
         lines.next().unwrap(),
-        r#"1,'+916000000301,"'=HYPERLINK(""http://x"")",,10,Bihar,212,Patna,,,,,,,,import:bihar-2020,0"#
+        r#"1,'+916000000301,"'=HYPERLINK(""http://x"")",,10,Bihar,212,Patna,,,,,,,,,import:bihar-2020,0"#
     );
     assert_eq!(
         lines.next().unwrap(),
-        "2,'+916000000302,Sita Devi,,9,Uttar Pradesh,152,Jaunpur,,,,,,,,import:bihar-2020,0"
+        "2,'+916000000302,Sita Devi,,9,Uttar Pradesh,152,Jaunpur,,,,,,,,,import:bihar-2020,0"
     );
     assert!(lines.next().is_none());
     let audited = app.database.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'export_people'").await;
