@@ -118,6 +118,9 @@ pub struct App {
     pub places: crate::places::PlaceStore,
     /// Where lists uploaded on the import page wait to be imported.
     pub imports_dir: std::path::PathBuf,
+    /// The uploads (by SHA-256) this instance is importing now: a second
+    /// confirm of one is refused, not run beside the first.
+    pub importing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// State units, their members and hand-overs.
     pub units: crate::units::UnitStore,
     /// The central office's rollups.

@@ -133,6 +133,7 @@ impl Application {
             people: crate::people::PeopleStore::new(db.clone()),
             places: crate::places::PlaceStore::new(db.clone()),
             imports_dir: settings.data_dir.join("imports"),
+            importing: Arc::default(),
             units: crate::units::UnitStore::new(db.clone()),
             rollups: crate::units::RollupStore::new(db.clone()),
             stopping: false.into(),

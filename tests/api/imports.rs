@@ -112,6 +112,26 @@ async fn a_messy_list_imports_once_matching_the_callers_already_in_the_database(
     assert!(people.contains("+91*******002") && !people.contains("+916000000002"), "{people}");
     let to_settle = list_page("?conflicts=1").await.unwrap().text().await.unwrap();
     assert!(to_settle.contains("सीता देवी"), "{to_settle}");
+    // The coordinator keeps the list's Bhojpuri on the person's page.
+    let cookie = format!("sampark_session={}", bihar.token);
+    let person_page = app.client.get(format!("{}/people/{}", app.address, caller.id)).header("Cookie", &cookie);
+    let person_page = person_page.send().await.unwrap().text().await.unwrap();
+    assert!(person_page.contains("Keep this one") && person_page.contains("+916000000002"), "{person_page}");
+    let form = [("csrf", bihar.csrf.as_str()), ("field", "language"), ("value", "bho")];
+    let settle = app.client.post(format!("{}/people/{}/settle", app.address, caller.id)).header("Cookie", &cookie);
+    let settled = settle.form(&form).send().await.unwrap();
+    assert!(settled.status().is_success() || settled.status().is_redirection(), "{}", settled.status());
+    let (person, _) = app.people.person(caller.id).await.unwrap().unwrap();
+    assert_eq!((person.language.as_deref(), person.open_conflicts), (Some("bho"), 0));
+    let audited = "SELECT COUNT(*) FROM audit_log WHERE action IN ('view_person', 'settle_person')";
+    assert_eq!(
+        app.database.scalar(audited).await,
+        3,
+        "two views of the number (before, and after the redirect) and the settling"
+    );
+    // UP's person is not Bihar's coordinator's to see.
+    let ram_page = app.client.get(format!("{}/people/{}", app.address, ram.id)).header("Cookie", &cookie);
+    assert_eq!(ram_page.send().await.unwrap().status(), 404);
 
     // The same file again changes nothing.
     let (people, all_facts) = (app.people.count().await.unwrap(), facts(&app).await);
@@ -333,4 +353,58 @@ async fn a_coordinator_previews_a_list_on_the_page_and_imports_it_in_the_backgro
     assert!(imports.contains("up-2020 · workers.csv") && imports.contains("coord"), "{imports}");
     let audited = app.database.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'import_list'").await;
     assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn a_confirm_sent_twice_imports_the_list_once() {
+    // A double tap, or the browser sending the form again while it runs.
+    let app = spawn_app().await;
+    app.add_user("coord", "coordinator", "9", "hi", "").await;
+    let coord = app.api_login("coord").await;
+    let cookie = format!("sampark_session={}", coord.token);
+    let mut csv = "Name,Mobile,State\n".to_owned();
+    for n in 0..3000 {
+        csv.push_str(&format!("Worker {n},{},UP\n", 6_000_100_000_u64 + n));
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", coord.csrf.clone())
+        .text("source", "up-big")
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"));
+    let preview = app.client.post(format!("{}/people/import", app.address)).header("Cookie", &cookie).multipart(form);
+    let preview = preview.send().await.unwrap().text().await.unwrap();
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = preview.find(&marker).unwrap_or_else(|| panic!("{name} in {preview}")) + marker.len();
+        preview[start..].split('"').next().unwrap().to_owned()
+    };
+    let confirm: Vec<(String, String)> = ["csrf", "sha256", "file_name", "source", "consent", "map", "sheet"]
+        .iter()
+        .map(|n| (n.to_string(), hidden(n)))
+        .collect();
+    let send = || {
+        app.client
+            .post(format!("{}/people/import/confirm", app.address))
+            .header("Cookie", &cookie)
+            .form(&confirm)
+            .send()
+    };
+
+    let (first, second) = tokio::join!(send(), send());
+
+    let mut statuses = [first.unwrap().status().as_u16(), second.unwrap().status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [200, 409],
+        "one runs (its redirect to the imports page followed); the other is told it is running"
+    );
+    for _ in 0..600 {
+        if app.database.scalar("SELECT COUNT(*) FROM imports WHERE finished_at IS NOT NULL").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.people.count().await.unwrap(), 3000, "every row once");
+    assert_eq!(app.database.scalar("SELECT COUNT(*) FROM imports").await, 1);
+    assert_eq!(app.database.scalar("SELECT MAX(rows_done) FROM imports").await, 3000);
 }

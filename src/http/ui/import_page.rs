@@ -214,10 +214,13 @@ async fn confirm(
 ) -> Result<Redirect, AppError> {
     let list = upload.list(&app).await.map_err(AppError::unprocessable)?;
     let plan = upload.plan(&app, &who, &list, false).await?;
+    let running = Running::start(&app, &upload.sha256)
+        .ok_or_else(|| AppError::conflict("this list is being imported now: see its progress on /people/imports"))?;
     let details = format!("source {}: {}", plan.source, plan.file_name);
     app.desk.audit(&who.user, "import_list", None, Some(details)).await?;
     let (db, path) = (app.people.db().clone(), list.path.clone());
     tokio::task::spawn_blocking(move || {
+        let _running = running;
         let done = tokio::runtime::Handle::current().block_on(import(&db, &plan, || list.lines(Directory::bundled())));
         match done {
             Ok(report) => {
@@ -228,6 +231,28 @@ async fn confirm(
         }
     });
     Ok(Redirect::to("/people/imports"))
+}
+
+/// An upload being imported by this instance, until dropped.
+struct Running {
+    importing: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    sha256: String,
+}
+
+impl Running {
+    /// `None` when the upload is being imported already.
+    fn start(app: &AppState, sha256: &str) -> Option<Self> {
+        let mut importing = app.importing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        importing
+            .insert(sha256.to_owned())
+            .then(|| Self { importing: app.importing.clone(), sha256: sha256.to_owned() })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.importing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.sha256);
+    }
 }
 
 #[derive(sqlx::FromRow)]

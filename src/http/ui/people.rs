@@ -24,7 +24,7 @@ use crate::{
         access::{Coordinator, CsrfForm},
         error::AppError,
     },
-    people::{Field, Person, Standing, review::Review},
+    people::{Fact, Field, Person, Standing, review::Review},
 };
 
 pub fn router() -> Router<AppState> {
@@ -57,6 +57,13 @@ fn sees(user: &User, person: &Person) -> bool {
 fn reviews(user: &User, review: &Review) -> bool {
     covers(user, review.state_code)
         || (user.role == Role::Coordinator && review.unit_id.is_some_and(|u| user.units.contains(&u)))
+}
+
+/// Person `id` with their facts, if `user` may see them (else not found,
+/// as if there were none).
+async fn person_for(app: &AppState, user: &User, id: i64) -> Result<(Person, Vec<Fact>), AppError> {
+    let found = app.people.person(id).await?.filter(|(person, _)| sees(user, person));
+    found.ok_or_else(|| AppError::not_found("no such person"))
 }
 
 /// On the case page: what the national database knows of the caller (a
@@ -222,10 +229,7 @@ async fn person_page(
     Path(id): Path<i64>,
     Coordinator(who): Coordinator,
 ) -> Result<Markup, AppError> {
-    let (person, facts) = app.people.person(id).await?.ok_or_else(|| AppError::not_found("no such person"))?;
-    if !sees(&who.user, &person) {
-        return Err(AppError::not_found("no such person"));
-    }
+    let (person, facts) = person_for(&app, &who.user, id).await?;
     app.desk.audit(&who.user, "view_person", None, Some(format!("person {id}"))).await?;
     let body = html! {
         h1 { (person.name.as_deref().unwrap_or("(no name given)")) }
@@ -285,10 +289,7 @@ async fn settle(
     CsrfForm(Coordinator(who), form): CsrfForm<Coordinator, SettleForm>,
 ) -> Result<Redirect, AppError> {
     let field = Field::from_column(&form.field).ok_or_else(|| AppError::unprocessable("no such field"))?;
-    let (person, _) = app.people.person(id).await?.ok_or_else(|| AppError::not_found("no such person"))?;
-    if !sees(&who.user, &person) {
-        return Err(AppError::not_found("no such person"));
-    }
+    person_for(&app, &who.user, id).await?;
     app.people.settle(id, field, &form.value, app.desk.now()).await?;
     app.desk.audit(&who.user, "settle_person", None, Some(format!("person {id}: {field}"))).await?;
     Ok(Redirect::to(&format!("/people/{id}")))
